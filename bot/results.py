@@ -18,7 +18,8 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: frozen dataclasses construct ~2x slower, and 100k of these are built per run.
+@dataclass(slots=True)
 class CaseResult:
     """One test case of one run, with everything the plan and the dashboard need."""
 
