@@ -1,0 +1,131 @@
+"""SQLModel tables of the store: repositories, their CI runs, and each run's suites and cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Deterministic constraint names, so later alembic migrations can drop or alter them by name.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no offset, so naive values read from it are UTC by construction.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes and convert aware ones to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store timezone-aware UTC values only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Attach UTC to what SQLite returns naive; normalise PostgreSQL's session zone."""
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Repository(SQLModel, table=True):
+    """A GitHub repository the bot has seen results for."""
+
+    __tablename__ = "repositories"
+
+    id: int | None = Field(default=None, primary_key=True)
+    full_name: str = Field(unique=True)
+    installation_id: int | None = None
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class Run(SQLModel, table=True):
+    """One attempt of one CI run (or upload) of a repository, with totals over its cases."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        UniqueConstraint("repository_id", "provider", "run_id", "attempt"),
+        Index("ix_runs_repository_id_created_at", "repository_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repository_id: int = Field(foreign_key="repositories.id", ondelete="CASCADE")
+    provider: str
+    run_id: str
+    attempt: int = 1
+    head_sha: str | None = None
+    branch: str | None = None
+    workflow: str | None = None
+    event: str | None = None
+    url: str | None = None
+    conclusion: str | None = None
+    tests: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class CaseResultRow(SQLModel, table=True):
+    """One test case's result within one run (a stored `bot.results.CaseResult`)."""
+
+    __tablename__ = "case_results"
+    __table_args__ = (
+        Index("ix_case_results_run_pk_outcome", "run_pk", "outcome"),
+        Index("ix_case_results_test_id_run_pk", "test_id", "run_pk"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_pk: int = Field(foreign_key="runs.id", ondelete="CASCADE")
+    test_id: str
+    suite: str
+    classname: str
+    name: str
+    file: str | None = None
+    outcome: str
+    duration: float | None = None
+    message: str | None = Field(default=None, sa_type=Text)
+    failure_type: str | None = None
+    details: str | None = Field(default=None, sa_type=Text)
+    system_out: str | None = Field(default=None, sa_type=Text)
+    system_err: str | None = Field(default=None, sa_type=Text)
+    properties: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reruns: int = 0
+    flaky: bool = False
+    # Outcome differs from this test's previous run in the same repository (set at ingest).
+    flipped: bool = False
+
+
+class SuiteRow(SQLModel, table=True):
+    """A `<testsuite>` of one run, kept for its properties (memory figures often live there)."""
+
+    __tablename__ = "suites"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_pk: int = Field(foreign_key="runs.id", ondelete="CASCADE", index=True)
+    name: str
+    properties: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    tests: int = 0

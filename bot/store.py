@@ -1,0 +1,278 @@
+"""Every query and write of the store: the only module that touches database sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel, col, select
+
+from bot.models import CaseResultRow, Repository, Run, SuiteRow, utc_now
+from bot.results import CaseResult, Outcome, SuiteResult, Totals
+
+# Rows per executemany: large enough to amortise round trips, small enough to stream.
+BATCH_SIZE = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class SaveOutcome:
+    """The stored run, and whether this call created it (False: it was already there)."""
+
+    run: Run
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One test's result in one run, for a test's history across runs."""
+
+    run: Run
+    result: CaseResultRow
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def _insert_or_ignore(
+    session: Session, model: type[SQLModel], values: Mapping[str, Any], keys: Sequence[str]
+) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new id, or None if `keys` clashed.
+
+    Race-free on both backends without savepoints (which pysqlite handles poorly).
+    """
+    table = _table(model)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg_insert = postgresql.insert(table).values(values)
+        stmt = pg_insert.on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
+    elif dialect == "sqlite":
+        lite_insert = sqlite.insert(table).values(values)
+        stmt = lite_insert.on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
+    else:
+        raise NotImplementedError(f"unsupported database backend: {dialect}")
+    return cast(int | None, session.connection().execute(stmt).scalar_one_or_none())
+
+
+def _find_repository(session: Session, full_name: str) -> Repository | None:
+    return session.exec(select(Repository).where(Repository.full_name == full_name)).first()
+
+
+def _repository_id(session: Session, full_name: str) -> int:
+    """The repository's id, inserting it if missing; does not commit."""
+    repository = _find_repository(session, full_name)
+    if repository is not None and repository.id is not None:
+        return repository.id
+    new_id = _insert_or_ignore(
+        session, Repository, {"full_name": full_name, "created_at": utc_now()}, ["full_name"]
+    )
+    if new_id is not None:
+        return new_id
+    # Another writer inserted it between our select and insert.
+    statement = select(Repository.id).where(Repository.full_name == full_name)
+    return cast(int, session.exec(statement).one())
+
+
+def get_or_create_repository(*, session: Session, full_name: str) -> Repository:
+    """The repository named `owner/name`, created (and committed) if it is new."""
+    repository = _find_repository(session, full_name)
+    if repository is not None:
+        return repository
+    _repository_id(session, full_name)
+    session.commit()
+    found = _find_repository(session, full_name)
+    assert found is not None
+    return found
+
+
+def _find_run(
+    session: Session, repo_full_name: str, provider: str, run_id: str, attempt: int
+) -> Run | None:
+    statement = (
+        select(Run)
+        .join(Repository, col(Repository.id) == col(Run.repository_id))
+        .where(
+            Repository.full_name == repo_full_name,
+            Run.provider == provider,
+            Run.run_id == run_id,
+            Run.attempt == attempt,
+        )
+    )
+    return session.exec(statement).first()
+
+
+def _case_values(run_pk: int, case: CaseResult) -> dict[str, Any]:
+    return {
+        "run_pk": run_pk,
+        "test_id": case.test_id,
+        "suite": case.suite,
+        "classname": case.classname,
+        "name": case.name,
+        "file": case.file,
+        "outcome": case.outcome.value,
+        "duration": case.duration,
+        "message": case.message,
+        "failure_type": case.failure_type,
+        "details": case.details,
+        "system_out": case.system_out,
+        "system_err": case.system_err,
+        "properties": case.properties,
+        "reruns": case.reruns,
+        "flaky": case.flaky,
+        "flipped": False,
+    }
+
+
+def _insert_cases(
+    session: Session,
+    run_pk: int,
+    cases: Iterable[CaseResult],
+    progress: Callable[[int], None] | None,
+) -> Totals:
+    """Insert cases in Core executemany batches, consuming `cases` lazily; return the totals."""
+    table = _table(CaseResultRow)
+    statement = insert(table)
+    connection = session.connection()
+    totals = Totals()
+    iterator = iter(cases)
+    while batch := list(islice(iterator, BATCH_SIZE)):
+        rows = []
+        for case in batch:
+            totals.count(case.outcome)
+            rows.append(_case_values(run_pk, case))
+        connection.execute(statement, rows)
+        if progress is not None:
+            progress(totals.tests)
+    return totals
+
+
+def _insert_suites(session: Session, run_pk: int, suites: Iterable[SuiteResult]) -> None:
+    statement = insert(_table(SuiteRow))
+    connection = session.connection()
+    iterator = iter(suites)
+    while batch := list(islice(iterator, BATCH_SIZE)):
+        rows = [
+            {"run_pk": run_pk, "name": s.name, "properties": s.properties, "tests": s.tests}
+            for s in batch
+        ]
+        connection.execute(statement, rows)
+
+
+def save_run(
+    *,
+    session: Session,
+    repo_full_name: str,
+    provider: str,
+    run_id: str,
+    attempt: int,
+    cases: Iterable[CaseResult],
+    suites: Iterable[SuiteResult],
+    head_sha: str | None = None,
+    branch: str | None = None,
+    url: str | None = None,
+    workflow: str | None = None,
+    conclusion: str | None = None,
+    event: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SaveOutcome:
+    """Store one run with its cases and suites in one transaction, and commit.
+
+    Idempotent on (repository, provider, run_id, attempt): when that run exists, nothing is
+    stored, `cases` is not consumed, and the existing run comes back with created=False.
+    `progress` gets the number of cases stored so far after each batch. On any error
+    (including one raised by the `cases` iterable) the transaction is rolled back.
+    """
+    existing = _find_run(session, repo_full_name, provider, run_id, attempt)
+    if existing is not None:
+        return SaveOutcome(run=existing, created=False)
+    try:
+        repository_id = _repository_id(session, repo_full_name)
+        run_values = {
+            "repository_id": repository_id,
+            "provider": provider,
+            "run_id": run_id,
+            "attempt": attempt,
+            "head_sha": head_sha,
+            "branch": branch,
+            "workflow": workflow,
+            "event": event,
+            "url": url,
+            "conclusion": conclusion,
+            "tests": 0,
+            "passed": 0,
+            "failed": 0,
+            "errors": 0,
+            "skipped": 0,
+            "created_at": utc_now(),
+        }
+        run_pk = _insert_or_ignore(
+            session, Run, run_values, ["repository_id", "provider", "run_id", "attempt"]
+        )
+        if run_pk is None:
+            # A concurrent save of the same run committed first.
+            session.rollback()
+            raced = _find_run(session, repo_full_name, provider, run_id, attempt)
+            assert raced is not None
+            return SaveOutcome(run=raced, created=False)
+        totals = _insert_cases(session, run_pk, cases, progress)
+        _insert_suites(session, run_pk, suites)
+        session.exec(update(Run).where(col(Run.id) == run_pk).values(**totals.as_dict()))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    run = session.get(Run, run_pk)
+    assert run is not None
+    return SaveOutcome(run=run, created=True)
+
+
+def list_runs(*, session: Session, repo_full_name: str, limit: int = 50) -> list[Run]:
+    """The repository's last `limit` runs, newest first."""
+    statement = (
+        select(Run)
+        .join(Repository, col(Repository.id) == col(Run.repository_id))
+        .where(Repository.full_name == repo_full_name)
+        .order_by(col(Run.created_at).desc(), col(Run.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(statement).all())
+
+
+def get_run(*, session: Session, run_pk: int) -> Run | None:
+    """The run with this primary key, or None."""
+    return session.get(Run, run_pk)
+
+
+def results_for_run(
+    *, session: Session, run_pk: int, outcome: Outcome | None = None
+) -> list[CaseResultRow]:
+    """The run's case results in file order, optionally only those with one outcome."""
+    statement = select(CaseResultRow).where(CaseResultRow.run_pk == run_pk)
+    if outcome is not None:
+        statement = statement.where(CaseResultRow.outcome == outcome.value)
+    return list(session.exec(statement.order_by(col(CaseResultRow.id))).all())
+
+
+def suites_for_run(*, session: Session, run_pk: int) -> list[SuiteRow]:
+    """The run's suites in file order."""
+    statement = select(SuiteRow).where(SuiteRow.run_pk == run_pk).order_by(col(SuiteRow.id))
+    return list(session.exec(statement).all())
+
+
+def history_for_test(
+    *, session: Session, repo_full_name: str, test_id: str, limit: int = 200
+) -> list[HistoryEntry]:
+    """One test's results across the repository's runs, newest run first."""
+    statement = (
+        select(Run, CaseResultRow)
+        .join(CaseResultRow, col(CaseResultRow.run_pk) == col(Run.id))
+        .join(Repository, col(Repository.id) == col(Run.repository_id))
+        .where(Repository.full_name == repo_full_name, CaseResultRow.test_id == test_id)
+        .order_by(col(Run.created_at).desc(), col(Run.id).desc())
+        .limit(limit)
+    )
+    return [HistoryEntry(run=run, result=row) for run, row in session.exec(statement).all()]

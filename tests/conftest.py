@@ -1,0 +1,102 @@
+"""Shared fixtures: a fresh, migrated database per test on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from bot.db import make_engine
+from bot.migrate import upgrade
+
+# TEST_DATABASES picks the backend legs (comma list); TEST_POSTGRES_URL points at a server
+# where the tests may create and drop schemas.
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgres")
+
+
+def _selected_backends() -> list[str]:
+    chosen = [b.strip() for b in os.environ.get("TEST_DATABASES", ",".join(BACKENDS)).split(",")]
+    unknown = set(chosen) - set(BACKENDS) - {""}
+    if unknown:
+        raise pytest.UsageError(f"TEST_DATABASES names unknown backends: {sorted(unknown)}")
+    return [b for b in BACKENDS if b in chosen]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL server URL; skipped when unreachable, except under CI=true (fails)."""
+    url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    engine = make_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        reason = f"PostgreSQL unreachable at {url}: {str(exc).splitlines()[0]}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the postgres leg must run)", pytrace=False)
+        pytest.skip(reason)
+    finally:
+        engine.dispose()
+    return url
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    # libpq's `options` reaches psycopg through the URL query; %3D is the '=' of -csearch_path.
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite file URL in the test's temporary directory (not yet created)."""
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture
+def postgres_schema_url(postgres_url: str) -> Iterator[str]:
+    """A URL whose search_path is a fresh schema, dropped with everything in it afterwards."""
+    schema = f"t_{uuid.uuid4().hex}"
+    admin = make_engine(postgres_url)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        yield _with_search_path(postgres_url, schema)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(b, id=b, marks=[pytest.mark.postgres] if b == "postgres" else [])
+        for b in _selected_backends()
+    ]
+)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """An empty database on each selected backend (ids: sqlite, postgres)."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_schema_url"
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a freshly migrated database, disposed after the test."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the migrated test database."""
+    with Session(engine) as session:
+        yield session
