@@ -6,6 +6,7 @@ BotError
 │   ├── MalformedReport    not well-formed XML (line and column given)
 │   ├── HostileReport      a DTD or entity declaration: refused before anything is expanded
 │   └── NotJUnitReport     well-formed XML whose root is not <testsuites>/<testsuite>
+├── RuleError              an explicit metric rule does not follow the grammar
 └── ConfigurationError     a setting is missing or contradictory
 """
 
@@ -34,6 +35,10 @@ class HostileReport(ReportError):
 
 class NotJUnitReport(ReportError):
     """The report is XML but not JUnit."""
+
+
+class RuleError(BotError):
+    """An explicit metric rule does not follow the grammar; the message shows the usage."""
 
 
 class ConfigurationError(BotError):
