@@ -116,45 +116,11 @@ _DURATION = re.compile(
 )
 _ZERO = re.compile(r"^\s*(?:zero|no|0)\s+(.+)$", re.I)
 _STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "for",
-        "to",
-        "with",
-        "under",
-        "during",
-        "while",
-        "when",
-        "at",
-        "by",
-        "from",
-        "and",
-        "or",
-        "any",
-        "all",
-        "errors",
-        "error",
-        "failures",
-        "failure",
-        "issues",
-        "issue",
-        "problems",
-        "problem",
-        "cases",
-        "case",
-        "tests",
-        "test",
-        "concurrent",
-        "load",
-        "remaining",
-        "new",
-        "more",
-    ]
+    (
+        "a an the of in on for to with under during while when at by from and or any all "
+        "errors error failures failure issues issue problems problem cases case tests test "
+        "concurrent load remaining new more"
+    ).split()
 )
 
 
@@ -169,14 +135,14 @@ def recognise(text: str) -> Metric | None:
 
 
 def _selector(text: str) -> str | None:
-    for span in _CODE_SPAN.findall(text):
+    spans: list[str] = _CODE_SPAN.findall(text)
+    for span in spans:
         if _TEST_TOKEN.search(span) or "/" in span or "." in span:
             return span.strip()
-    spans = _CODE_SPAN.findall(text)
     if spans:
         return spans[0].strip()
     found = _TEST_TOKEN.search(text)
-    return found.group(0) if found else None
+    return str(found.group(0)) if found else None
 
 
 def _tests_passing(text: str) -> Metric | None:
