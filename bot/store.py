@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Connection, Table, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.models import CaseResultRow, Repository, Run, SuiteRow, utc_now
@@ -79,14 +81,9 @@ def _repository_id(session: Session, full_name: str) -> int:
 
 def get_or_create_repository(*, session: Session, full_name: str) -> Repository:
     """The repository named `owner/name`, created (and committed) if it is new."""
-    repository = _find_repository(session, full_name)
-    if repository is not None:
-        return repository
-    _repository_id(session, full_name)
+    repository_id = _repository_id(session, full_name)
     session.commit()
-    found = _find_repository(session, full_name)
-    assert found is not None
-    return found
+    return session.get_one(Repository, repository_id)
 
 
 def _find_run(
@@ -105,26 +102,48 @@ def _find_run(
     return session.exec(statement).first()
 
 
-def _case_values(run_pk: int, case: CaseResult) -> dict[str, Any]:
-    return {
-        "run_pk": run_pk,
-        "test_id": case.test_id,
-        "suite": case.suite,
-        "classname": case.classname,
-        "name": case.name,
-        "file": case.file,
-        "outcome": case.outcome.value,
-        "duration": case.duration,
-        "message": case.message,
-        "failure_type": case.failure_type,
-        "details": case.details,
-        "system_out": case.system_out,
-        "system_err": case.system_err,
-        "properties": case.properties,
-        "reruns": case.reruns,
-        "flaky": case.flaky,
-        "flipped": False,
-    }
+# Column order of the tuples `_case_row` builds.
+# fmt: off
+_CASE_COLUMNS = (
+    "run_pk", "test_id", "suite", "classname", "name", "file", "outcome", "duration", "message",
+    "failure_type", "details", "system_out", "system_err", "properties", "reruns", "flaky",
+    "flipped",
+)
+# fmt: on
+
+
+def _case_row(run_pk: int, case: CaseResult) -> tuple[Any, ...]:
+    # Values already in driver form (JSON text, plain str), since SQLAlchemy's per-row bind
+    # processing is skipped; most cases have no properties, so skip json.dumps for those.
+    properties = case.properties
+    return (
+        run_pk,
+        case.test_id,
+        case.suite,
+        case.classname,
+        case.name,
+        case.file,
+        str(case.outcome),
+        case.duration,
+        case.message,
+        case.failure_type,
+        case.details,
+        case.system_out,
+        case.system_err,
+        json.dumps(properties) if properties else "{}",
+        case.reruns,
+        case.flaky,
+        False,
+    )
+
+
+def _compiled_insert(connection: Connection, table: Table, columns: Sequence[str]) -> SQLCompiler:
+    """Core INSERT of `columns` compiled once for this connection's dialect."""
+    statement = insert(table)
+    compiled = statement.compile(dialect=connection.dialect, column_keys=columns)
+    if compiled.positiontup is not None and tuple(compiled.positiontup) != tuple(columns):
+        raise RuntimeError(f"unexpected bind order: {compiled.positiontup}")
+    return compiled
 
 
 def _insert_cases(
@@ -133,18 +152,29 @@ def _insert_cases(
     cases: Iterable[CaseResult],
     progress: Callable[[int], None] | None,
 ) -> Totals:
-    """Insert cases in Core executemany batches, consuming `cases` lazily; return the totals."""
-    table = _table(CaseResultRow)
-    statement = insert(table)
+    """Insert cases in executemany batches, consuming `cases` lazily; return the totals.
+
+    The Core INSERT is compiled once and each batch goes to the driver's executemany as
+    plain tuples: SQLAlchemy's per-row parameter processing cost 3x the insert itself on
+    SQLite (53k rows/s through Connection.execute against 150k+ through the driver).
+    """
     connection = session.connection()
+    compiled = _compiled_insert(connection, _table(CaseResultRow), _CASE_COLUMNS)
+    sql, positional = str(compiled), compiled.positiontup is not None
     totals = Totals()
+    count = totals.count
     iterator = iter(cases)
     while batch := list(islice(iterator, BATCH_SIZE)):
         rows = []
         for case in batch:
-            totals.count(case.outcome)
-            rows.append(_case_values(run_pk, case))
-        connection.execute(statement, rows)
+            count(case.outcome)
+            rows.append(_case_row(run_pk, case))
+        if positional:
+            connection.exec_driver_sql(sql, rows)
+        else:  # named paramstyle (psycopg's pyformat)
+            connection.exec_driver_sql(
+                sql, [dict(zip(_CASE_COLUMNS, r, strict=True)) for r in rows]
+            )
         if progress is not None:
             progress(totals.tests)
     return totals
@@ -202,11 +232,7 @@ def save_run(
             "event": event,
             "url": url,
             "conclusion": conclusion,
-            "tests": 0,
-            "passed": 0,
-            "failed": 0,
-            "errors": 0,
-            "skipped": 0,
+            **Totals().as_dict(),
             "created_at": utc_now(),
         }
         run_pk = _insert_or_ignore(
@@ -225,9 +251,7 @@ def save_run(
     except BaseException:
         session.rollback()
         raise
-    run = session.get(Run, run_pk)
-    assert run is not None
-    return SaveOutcome(run=run, created=True)
+    return SaveOutcome(run=session.get_one(Run, run_pk), created=True)
 
 
 def list_runs(*, session: Session, repo_full_name: str, limit: int = 50) -> list[Run]:
