@@ -1,0 +1,51 @@
+"""Which checkboxes to tick (or untick) after a run: the bot's decision policy.
+
+Pure module: no I/O. An item is ticked only after it is `met` in `streak` consecutive
+qualifying runs; a person's tick is never undone; a bot-ticked item that regresses is
+unticked only when configured (and is always visible as unmet in the report).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from bot.checklist import Decision
+from bot.evaluate import Evaluation
+from bot.measure import Status
+from bot.plan import Plan
+
+
+def decide(
+    plan: Plan,
+    history: Sequence[Evaluation],
+    *,
+    streak: int = 1,
+    untick_regressions: bool = False,
+    bot_ticked: Collection[str] = (),
+) -> list[Decision]:
+    """Decisions for the plan's items from evaluations of qualifying runs, oldest first."""
+    if not history or streak < 1:
+        return []
+    recent = history[-streak:]
+    decisions: list[Decision] = []
+    for item in plan.items:
+        statuses = [_status(evaluation, item.index, item.text) for evaluation in recent]
+        if not item.checked and len(recent) == streak and all(s is Status.MET for s in statuses):
+            decisions.append(Decision(index=item.index, text=item.text, checked=True))
+        elif (
+            item.checked
+            and untick_regressions
+            and item.text in bot_ticked
+            and statuses[-1] is Status.UNMET
+        ):
+            decisions.append(Decision(index=item.index, text=item.text, checked=False))
+    return decisions
+
+
+def _status(evaluation: Evaluation, index: int, text: str) -> Status | None:
+    """The item's status in an evaluation, found by text first (items move between edits)."""
+    by_text = [i for i in evaluation.items if i.text == text]
+    if len(by_text) == 1:
+        return by_text[0].status
+    by_index = [i for i in evaluation.items if i.index == index and i.text == text]
+    return by_index[0].status if by_index else None
