@@ -1,15 +1,17 @@
 """Issue Markdown task lists: find the checkboxes, tick them without touching anything else.
 
-Pure module (no I/O): it parses with markdown-it-py (CommonMark) and edits strings. Rules:
+Pure module (no I/O): it parses with markdown-it-py (CommonMark and GFM tables) and edits
+strings. Rules:
 
 - A task-list item is GitHub's: a list item whose first block is a paragraph starting with
   `[ ]`, `[x]` or `[X]` then whitespace or end of line. Code blocks, HTML blocks and inline
   code never hold one.
 - Positions are computed on the original body (CRLF, lone CR, a BOM are all kept), so
   `tick` changes only the state characters it decides and every other character stays.
-- A decision follows its item by text when items move; an ambiguous or missing text is
-  skipped. A person's tick is never undone: only ticks the bot made can be taken back.
-- Content nested deeper than `MAX_NESTING` containers is ignored (see `_depth_guard`).
+- A decision follows its item by text when items move; an ambiguous or missing text, or
+  contradictory decisions for one item, change nothing. A person's tick is never undone:
+  only ticks the bot made can be taken back.
+- Content nested deeper than `MAX_NESTING` containers is ignored; what follows it is not.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
 # Container levels (a list counts 2: list and item; a blockquote 1) past which content is
-# ignored: 50 nested lists. markdown-it's own limit (`maxNesting`) drops the whole rest of
-# the document once hit, and recursion past a few hundred levels overflows Python's stack.
+# ignored, so items are found down to depth 48. markdown-it's own limit (`maxNesting`, 20 in
+# its commonmark preset) drops the whole rest of the document once hit, and parsing recurses
+# per level, so a few hundred levels would overflow Python's stack.
 MAX_NESTING = 100
 
 _BOX = re.compile(r"\[([ xX])\](?=[ \t\n]|$)")
@@ -37,13 +40,13 @@ _BOM = "\ufeff"
 class Checkbox:
     """One task-list item of an issue body."""
 
-    index: int
-    text: str
+    index: int  # among the body's task-list items, from 0
+    text: str  # after the box, first line only, stripped
     checked: bool
-    line: int
-    offset: int
-    depth: int
-    comment: str | None
+    line: int  # 0-based; lines end at \r\n, \n or \r as in CommonMark
+    offset: int  # of the state character (' ', 'x' or 'X') in the original body
+    depth: int  # list nesting, 0 at top level
+    comment: str | None  # an HTML comment on the item's first line, delimiters stripped
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,8 @@ def _depth_guard(state: StateBlock, start_line: int, end_line: int, silent: bool
 
 def _parser() -> MarkdownIt:
     """A CommonMark parser whose nesting limit skips deep content instead of the rest."""
-    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING + 10})
+    # GitHub parses GFM tables: a row like `- [ ] a | b` over `--- | ---` is a table, no task.
+    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING + 10}).enable("table")
     md.block.ruler.before("table", "depth_guard", _depth_guard)
     # Inline parsing runs only for task items (`_comment`): most of the cost, rarely needed.
     md.core.ruler.disable(["inline", "text_join"])

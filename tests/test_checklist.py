@@ -86,6 +86,7 @@ def test_nothing_to_change_returns_the_same_string() -> None:
         ("-\n  [ ] content on the next line", [("content on the next line", False)]),
         ("- [ ] x  \n", [("x", False)]),
         ("- [ ] `code` stays\n", [("`code` stays", False)]),
+        ("- [ ] above a table\n  | a |\n  |---|\n", [("above a table", False)]),
     ],
 )
 def test_task_items_are_found(body: str, expected: list[tuple[str, bool]]) -> None:
@@ -110,6 +111,7 @@ def test_task_items_are_found(body: str, expected: list[tuple[str, bool]]) -> No
         "- # [ ] heading",
         "-     [ ] indented code inside an item",
         "- > [ ] blockquote inside an item",
+        "- [ ] a | b\n  --- | ---",
     ],
 )
 def test_non_task_items_are_ignored(body: str) -> None:
@@ -255,28 +257,42 @@ WORDS = st.lists(st.sampled_from([*"ab xX[]`*_-<>!#|\\\t✅é🎉‚ú", "<!--",
 )
 
 
+TEXTS = st.one_of(st.sampled_from(["a", "b", "a b", "✅ ok", "`x.py`: 5/5"]), WORDS)
+
+
 @st.composite
 def task_lines(draw: st.DrawFn) -> str:
-    """A line that may or may not be a task-list item."""
+    """A well-formed task-list item line, nested by its indent, with various markers."""
+    indent = draw(st.sampled_from(["", "", "  ", "   ", "    ", "      "]))
+    marker = draw(st.sampled_from(["-", "*", "+", "1.", "2)", "- -", "> -"]))
+    box = draw(st.sampled_from(["[ ]", "[x]", "[X]"]))
+    comment = draw(st.sampled_from(["", " <!-- remediation: rule -->", "<!--x-->"]))
+    trailing = draw(st.sampled_from(["", "  ", "\t"]))
+    return f"{indent}{marker} {box} {draw(TEXTS)}{comment}{trailing}"
+
+
+@st.composite
+def odd_task_lines(draw: st.DrawFn) -> str:
+    """A line close to a task-list item, often not one (quotes, tabs, bad boxes, no gap)."""
     quote = draw(st.sampled_from(["", "> ", ">", "> > "]))
     indent = draw(st.sampled_from(["", " ", "  ", "   ", "    ", "\t", "      "]))
     marker = draw(st.sampled_from(["-", "*", "+", "1.", "2)", "10.", "- -", "-\t"]))
     gap = draw(st.sampled_from([" ", "  ", "\t", ""]))
     box = draw(st.sampled_from(["[ ]", "[x]", "[X]", "[]", "[y]"]))
     after = draw(st.sampled_from([" ", "\t", "", "  "]))
-    text = draw(WORDS)
-    comment = draw(st.sampled_from(["", " <!-- remediation: rule -->", "<!--x-->"]))
     trailing = draw(st.sampled_from(["", "  ", "\t"]))
-    return quote + indent + marker + gap + box + after + text + comment + trailing
+    return quote + indent + marker + gap + box + after + draw(WORDS) + trailing
 
 
 LINES = st.one_of(
     task_lines(),
     task_lines(),
+    task_lines(),
+    odd_task_lines(),
     FREE_TEXT,
     WORDS,
     st.sampled_from(["", "```", "~~~", "```python", "    code", "> ", "<div>", "</div>", "---"]),
-    st.sampled_from(["[x]: /reference", "- ", "1.", "  continuation", "\ufeff"]),
+    st.sampled_from(["[x]: /reference", "- ", "1.", "  continuation", "\ufeff", "| a |", "|---|"]),
 )
 
 
@@ -293,21 +309,22 @@ def bodies(draw: st.DrawFn) -> str:
 
 @st.composite
 def decided_bodies(draw: st.DrawFn) -> tuple[str, list[Decision], list[str]]:
-    """A body, decisions about it (some stale or wrong) and the texts the bot ticked."""
+    """A body, decisions about it (current, stale or wrong) and the texts the bot ticked."""
     body = draw(bodies())
     boxes = find_checkboxes(body)
     texts = [box.text for box in boxes] + ["not there"]
-    decisions = draw(
-        st.lists(
-            st.builds(
-                Decision,
-                index=st.integers(-1, len(boxes) + 1),
-                text=st.sampled_from(texts),
-                checked=st.booleans(),
-            ),
-            max_size=8,
-        )
+    current = st.builds(
+        lambda box, checked: Decision(box.index, box.text, checked),
+        st.sampled_from(boxes) if boxes else st.nothing(),
+        st.booleans(),
     )
+    stale = st.builds(
+        Decision,
+        index=st.integers(-1, len(boxes) + 1),
+        text=st.sampled_from(texts),
+        checked=st.booleans(),
+    )
+    decisions = draw(st.lists(st.one_of(current, stale), max_size=8))
     bot_ticked = draw(st.lists(st.sampled_from(texts), max_size=4))
     return body, decisions, bot_ticked
 
