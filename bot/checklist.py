@@ -67,11 +67,16 @@ def _depth_guard(state: StateBlock, start_line: int, end_line: int, silent: bool
     return True
 
 
-def _parser() -> MarkdownIt:
-    """A CommonMark parser whose nesting limit skips deep content instead of the rest."""
+def guarded_parser() -> MarkdownIt:
+    """A CommonMark + tables parser whose nesting limit skips deep content, not the rest."""
     # GitHub parses GFM tables: a row like `- [ ] a | b` over `--- | ---` is a table, no task.
     md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING + 10}).enable("table")
     md.block.ruler.before("table", "depth_guard", _depth_guard)
+    return md
+
+
+def _parser() -> MarkdownIt:
+    md = guarded_parser()
     # Inline parsing runs only for task items (`_comment`): most of the cost, rarely needed.
     md.core.ruler.disable(["inline", "text_join"])
     return md

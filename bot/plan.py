@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from bot import checklist, metrics, rules
@@ -36,6 +35,7 @@ _FILE = re.compile(
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _FRACTION_CLAIM = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TASK_TEXT = re.compile(r"^\s*\[[ xX]\](?:\s|$)")
 
 
@@ -136,14 +136,12 @@ class Plan:
         return tuple(item for item in self.items if item.metric is not None)
 
 
-def _parser() -> MarkdownIt:
-    # GitHub-flavoured enough for plans: CommonMark plus tables; nesting capped by markdown-it.
-    return MarkdownIt("commonmark").enable("table")
+_MD = checklist.guarded_parser()
 
 
 def parse(body: str, *, rule_overrides: dict[int, str] | None = None) -> Plan:
     """Read a plan from an issue body; `rule_overrides` maps item index -> explicit rule."""
-    tokens = _parser().parse(body)
+    tokens = _MD.parse(body)
     lines_total = body.count("\n") + 1
     phases = _phase_headings(tokens, lines_total) or _numbered_plan(tokens, lines_total)
     items = tuple(
@@ -169,7 +167,7 @@ def _item(box: checklist.Checkbox, phases: list[Phase], override: str | None) ->
             rule_error = str(exc)
             metric = None  # a broken rule makes the item manual; the report says why
     else:
-        metric = metrics.recognise(box.text)
+        metric = metrics.recognise(_HTML_COMMENT.sub("", box.text))
     phase = next((p.number for p in phases if p.line <= box.line < p.end_line), None)
     return Item(
         index=box.index,
@@ -317,7 +315,13 @@ def _candidates(tokens: list[Token]) -> list[str]:
 
 
 def _tracked_tests(tokens: list[Token]) -> tuple[str, ...]:
-    return _unique(name for name in _candidates(tokens) if is_test_name(name))
+    """Test names the issue mentions; `FooTest` is dropped when `com.acme.FooTest` is named."""
+    names = _unique(name for name in _candidates(tokens) if is_test_name(name))
+    return tuple(
+        name
+        for name in names
+        if not any(other != name and other.endswith(("." + name, "/" + name)) for other in names)
+    )
 
 
 def _claims(tokens: list[Token]) -> tuple[Claim, ...]:

@@ -69,10 +69,10 @@ def _directory_matches(case: CaseResult, directory: str) -> bool:
 
 
 def _class_matches(case: CaseResult, name: str) -> bool:
-    for owner in (case.classname, case.suite):
-        if owner and (owner == name or owner.endswith("." + name) or owner.endswith("$" + name)):
-            return True
-    return False
+    # The suite stands in for the class only when the case has none: Surefire names the
+    # file-level suite after one class while its cases may belong to several.
+    owner = case.classname or case.suite
+    return bool(owner) and (owner == name or owner.endswith(("." + name, "$" + name)))
 
 
 def _name_matches(case: CaseResult, test: str) -> bool:
