@@ -13,7 +13,10 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from bot.db import make_engine
+from bot.evaluate import RunInput
+from bot.junit import read_report
 from bot.migrate import upgrade
+from bot.results import CaseResult, SuiteResult
 
 # TEST_DATABASES picks the backend legs (comma list); TEST_POSTGRES_URL points at a server
 # where the tests may create and drop schemas.
@@ -100,3 +103,31 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session on the migrated test database."""
     with Session(engine) as session:
         yield session
+
+
+# The seed story: the issue of fixtures/issue-870.md and three CI runs (seed state, Phase 1
+# fixed, all fixed) written to reproduce it, in fixtures/seed-story/run{1,2,3}/.
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def load_story_run(number: int) -> RunInput:
+    """One run of the seed story as the evaluation reads it."""
+    cases: list[CaseResult] = []
+    suites: list[SuiteResult] = []
+    for path in sorted((FIXTURES / "seed-story" / f"run{number}").glob("*.xml")):
+        report = read_report(path)
+        cases.extend(report.cases)
+        suites.extend(report.suites)
+    return RunInput(cases=cases, suites=suites, label=f"run {number}")
+
+
+@pytest.fixture(scope="session")
+def seed_body() -> str:
+    """The seed issue body, exactly as written (mis-encoded characters included)."""
+    return (FIXTURES / "issue-870.md").read_bytes().decode("utf-8")
+
+
+@pytest.fixture(scope="session")
+def seed_runs() -> list[RunInput]:
+    """The three runs of the seed story, oldest first."""
+    return [load_story_run(n) for n in (1, 2, 3)]

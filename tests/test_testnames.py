@@ -1,0 +1,66 @@
+"""Selectors against test cases from different runners."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.results import CaseResult, Outcome
+from bot.testnames import is_test_name, matches
+
+
+def case(
+    name: str = "test_c", *, classname: str = "", file: str | None = None, suite: str = ""
+) -> CaseResult:
+    return CaseResult(
+        suite=suite, classname=classname, name=name, outcome=Outcome.PASSED, file=file
+    )
+
+
+@pytest.mark.parametrize(
+    ("selector", "test", "expected"),
+    [
+        ("test_x.py", case(file="tests/integration/test_x.py"), True),
+        ("test_x.py", case(classname="tests.integration.test_x.TestY"), True),
+        ("test_x.py", case(classname="tests.integration.test_xy.TestY"), False),
+        ("tests/integration/test_x.py", case(file="tests/integration/test_x.py"), True),
+        ("integration/test_x.py", case(file="tests/unit/test_x.py"), False),
+        ("tests/a/test_b.py::test_c", case(file="tests/a/test_b.py"), True),
+        ("tests/a/test_b.py::test_c", case("test_c[1-2]", file="tests/a/test_b.py"), True),
+        ("tests/a/test_b.py::test_c", case("test_cd", file="tests/a/test_b.py"), False),
+        ("tests/integration/", case(file="tests/integration/deep/test_z.py"), True),
+        ("tests/integration/", case(classname="tests.integration.test_z.TestZ"), True),
+        ("tests/integration/", case(file="tests/unit/test_z.py"), False),
+        ("OrderServiceTest", case(classname="com.acme.orders.OrderServiceTest"), True),
+        ("OrderServiceTest", case(classname="com.acme.orders.LegacyOrderServiceTest"), False),
+        ("com.acme.FooTest", case(classname="com.acme.FooTest"), True),
+        ("login.spec.ts", case(suite="src\\auth\\login.spec.ts"), True),
+        ("login.spec.ts", case(suite="src/auth/login.spec.ts", classname="Login › works"), True),
+        (
+            "OrderServiceTest",
+            case(classname="com.acme.Other", suite="com.acme.OrderServiceTest"),
+            False,
+        ),
+        ("OrderServiceTest", case(suite="com.acme.OrderServiceTest"), True),
+    ],
+)
+def test_selector_matching(selector: str, test: CaseResult, expected: bool) -> None:
+    assert matches(selector, test) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("test_x.py", True),
+        ("tests/a/test_b.py::test_c", True),
+        ("login.spec.ts", True),
+        ("cart.test.js", True),
+        ("OrderServiceTest", True),
+        ("com.acme.FooTest", True),
+        ("store_test.go", True),
+        ("README.md", False),
+        ("create_agent_instance", False),
+        ("", False),
+    ],
+)
+def test_is_test_name(text: str, expected: bool) -> None:
+    assert is_test_name(text) is expected
