@@ -72,6 +72,7 @@ def ingest(
     meta: RunMeta,
     reports: Sequence[Report],
     max_bytes: int = junit.DEFAULT_MAX_BYTES,
+    in_memory_bytes: int = IN_MEMORY_BYTES,
     progress: Callable[[int], None] | None = None,
 ) -> IngestOutcome:
     """Read the reports and store them as one run (idempotent on the run's identity)."""
@@ -83,7 +84,7 @@ def ingest(
             summary = FileSummary(path=report.name, totals=Totals())
             summaries.append(summary)
             try:
-                yield from _read(report, summary.totals, suites, max_bytes)
+                yield from _read(report, summary.totals, suites, max_bytes, in_memory_bytes)
             except ReportError as exc:
                 summary.error = str(exc)
                 summary.totals = Totals()
@@ -110,10 +111,14 @@ def ingest(
 
 
 def _read(
-    report: Report, totals: Totals, suites: list[SuiteResult], max_bytes: int
+    report: Report,
+    totals: Totals,
+    suites: list[SuiteResult],
+    max_bytes: int,
+    in_memory_bytes: int,
 ) -> Iterator[CaseResult]:
     """Cases of one report, yielded only once the whole report is known to be readable."""
-    if report.size <= IN_MEMORY_BYTES:
+    if report.size <= in_memory_bytes:
         parsed = junit.read_report(report.source, name=report.name, max_bytes=max_bytes)
         suites.extend(parsed.suites)
         totals.add(parsed.totals)
