@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlmodel import Session
 
-from bot import junit
+from bot import checklist, junit, report, ticking
+from bot import plan as plan_module
 from bot.config import Settings
-from bot.results import Totals
+from bot.evaluate import Evaluation, RunInput, evaluate
+from bot.ingest import Report, RunMeta, ingest
+from bot.results import CaseResult, SuiteResult, Totals
 
 app = typer.Typer(
     name="remediation-bot",
@@ -21,11 +28,38 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+out = Console()
 err = Console(stderr=True)
 
-FilesArg = Annotated[
-    list[Path], typer.Argument(help="JUnit XML files.", exists=False, dir_okay=False)
-]
+FilesArg = Annotated[list[Path], typer.Argument(help="JUnit XML files.", dir_okay=False)]
+STATUS_MARKS = {"met": "[green]met[/]", "unmet": "[red]unmet[/]", "unknown": "[yellow]unknown[/]"}
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Migrate the store, then serve the API."""
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    err.print(f"remediation-bot serving on http://{host}:{port} (store: {_where(settings)})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (SQLite gets WAL mode here, once)."""
+    from bot.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    out.print(f"Database at {_where(settings)} is at the newest migration.")
 
 
 @app.command("junit")
@@ -53,34 +87,209 @@ def junit_command(
         raise typer.Exit(code=1)
 
 
+@app.command("ingest")
+def ingest_command(
+    files: FilesArg,
+    repo: Annotated[str, typer.Option(help="Repository as OWNER/NAME.")],
+    run_id: Annotated[str | None, typer.Option(help="CI run id (default: a new local id).")] = None,
+    attempt: Annotated[int, typer.Option(help="Run attempt.")] = 1,
+    sha: Annotated[str | None, typer.Option(help="Head commit SHA.")] = None,
+    branch: Annotated[str | None, typer.Option(help="Branch the run tested.")] = None,
+    url: Annotated[str | None, typer.Option(help="Link to the run.")] = None,
+) -> None:
+    """Store one run made of these files (idempotent on repo, provider, run id, attempt)."""
+    from bot.db import make_engine
+    from bot.migrate import upgrade
+
+    if repo.count("/") != 1 or not all(repo.split("/")):
+        raise typer.BadParameter("expected OWNER/NAME", param_hint="--repo")
+    settings = Settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    meta = RunMeta(
+        repo=repo,
+        provider="cli",
+        run_id=run_id or _local_run_id(files),
+        attempt=attempt,
+        head_sha=sha,
+        branch=branch,
+        url=url,
+    )
+    reports = [Report(name=str(path), source=path) for path in files]
+    try:
+        with Session(engine) as session, _progress() as progress:
+            task = progress.add_task("storing test cases", total=None)
+            outcome = ingest(
+                session=session,
+                meta=meta,
+                reports=reports,
+                max_bytes=settings.max_report_bytes,
+                progress=lambda done: progress.update(task, completed=done),
+            )
+            run = outcome.run
+    finally:
+        engine.dispose()
+    for summary in outcome.files:
+        if summary.error:
+            err.print(f"[red]skipped[/] {escape(summary.error)}", highlight=False)
+    verb = "Stored" if outcome.created else "Already stored (nothing written):"
+    out.print(
+        f"{verb} run {escape(meta.run_id)} attempt {meta.attempt} of {escape(repo)}: "
+        f"{run.tests} tests, {run.passed} passed, {run.failed} failed, {run.errors} errors, "
+        f"{run.skipped} skipped."
+    )
+    if outcome.created and reports and outcome.readable == 0:
+        raise typer.Exit(code=1)
+
+
+
+@app.command("plan")
+def plan_command(
+    issue: Annotated[Path, typer.Argument(help="The issue body, as Markdown.", dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
+) -> None:
+    """Parse a remediation plan and print its phases, items and tracked tests."""
+    plan = plan_module.parse(_read_issue(issue))
+    if as_json:
+        typer.echo(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
+        return
+    table = Table(title="Phases")
+    for column in ("#", "title", "priority", "estimate", "names"):
+        table.add_column(column)
+    for phase in plan.phases:
+        names = ", ".join([*phase.tests, *phase.identifiers][:6])
+        table.add_row(
+            escape(phase.label),
+            escape(phase.title),
+            escape(phase.priority or ""),
+            escape(phase.estimate or ""),
+            escape(names),
+        )
+    out.print(table)
+    items = Table(title="Checklist")
+    for column in ("#", "done", "item", "metric"):
+        items.add_column(column)
+    for item in plan.items:
+        metric = item.metric.kind.value if item.metric else "manual"
+        items.add_row(str(item.index), "x" if item.checked else "", escape(item.text), metric)
+    out.print(items)
+    out.print(f"Tracked tests: {escape(', '.join(plan.tests)) or 'none'}")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    issue: Annotated[Path, typer.Argument(help="The issue body, as Markdown.", dir_okay=False)],
+    files: FilesArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation.")] = False,
+    comment: Annotated[bool, typer.Option("--comment", help="Print the summary comment.")] = False,
+    body: Annotated[bool, typer.Option("--body", help="Print the body, boxes ticked.")] = False,
+) -> None:
+    """Evaluate the plan against one run made of these files, offline."""
+    if sum((as_json, comment, body)) > 1:
+        raise typer.BadParameter("choose one of --json, --comment, --body")
+    text = _read_issue(issue)
+    plan = plan_module.parse(text)
+    settings = Settings()
+    cases: list[CaseResult] = []
+    suites: list[SuiteResult] = []
+    for path in files:
+        summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
+        if summary.error:
+            err.print(f"[red]skipped[/] {escape(summary.error)}", highlight=False)
+            continue
+        parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
+        cases.extend(parsed.cases)
+        suites.extend(parsed.suites)
+    evaluation = evaluate(plan, [RunInput(cases=cases, suites=suites, label="local run")])
+    if as_json:
+        typer.echo(json.dumps(evaluation.as_dict(), indent=2, ensure_ascii=False))
+    elif comment:
+        typer.echo(report.render(evaluation, plan))
+    elif body:
+        ticked = checklist.tick(text, ticking.decide(plan, [evaluation]))
+        # Bytes out exactly as they came in, mis-encoded sequences included.
+        sys.stdout.buffer.write(ticked.encode("utf-8", errors="surrogateescape"))
+        sys.stdout.flush()
+    else:
+        _print_evaluation(evaluation)
+
+
+def _print_evaluation(evaluation: Evaluation) -> None:
+    totals = evaluation.totals
+    rate = f"{totals.pass_rate:.1%}" if totals.pass_rate is not None else "n/a"
+    out.print(
+        f"[bold]{totals.passed}/{totals.tests - totals.skipped} passing ({rate})[/], "
+        f"{totals.failed} failed, {totals.errors} errors, {totals.skipped} skipped"
+    )
+    table = Table(title="Success metrics")
+    for column in ("#", "status", "item", "evidence"):
+        table.add_column(column)
+    for item in evaluation.items:
+        mark = STATUS_MARKS.get(item.status.value, item.status.value)
+        table.add_row(str(item.index), mark, escape(item.text), escape(item.evidence))
+    out.print(table)
+    for phase in evaluation.phases:
+        out.print(f"[bold]{escape(phase.label)}: {escape(phase.title)}[/]")
+        for group in phase.groups:
+            out.print(f"  {len(group.tests)} × {escape(group.message)}  [dim]({escape(group.reason)})[/]")
+        if not phase.groups:
+            out.print("  no failures mapped")
+    if evaluation.unplanned:
+        out.print("[bold red]Unplanned failures[/]")
+        for group in evaluation.unplanned:
+            out.print(f"  {len(group.tests)} × {escape(group.message)}")
+    for note in evaluation.discrepancies:
+        out.print(f"[yellow]note[/] {escape(note)}")
+
+
 def _print_totals_table(summaries: list[junit.FileSummary], overall: Totals) -> None:
-    out = Console()
-    table = Table(title="JUnit results", show_lines=False)
+    table = Table(title="JUnit results")
     for column in ("file", "tests", "passed", "failed", "errors", "skipped"):
         table.add_column(column, justify="left" if column == "file" else "right")
     for summary in summaries:
         t = summary.totals
-        table.add_row(
-            escape(summary.path),
-            *(str(n) for n in (t.tests, t.passed, t.failed, t.errors, t.skipped)),
-        )
-    table.add_row(
-        "[bold]total[/bold]",
-        *(
-            f"[bold]{n}[/bold]"
-            for n in (
-                overall.tests,
-                overall.passed,
-                overall.failed,
-                overall.errors,
-                overall.skipped,
-            )
-        ),
-    )
+        counts = (t.tests, t.passed, t.failed, t.errors, t.skipped)
+        table.add_row(escape(summary.path), *(str(n) for n in counts))
+    counts = (overall.tests, overall.passed, overall.failed, overall.errors, overall.skipped)
+    table.add_row("[bold]total[/bold]", *(f"[bold]{n}[/bold]" for n in counts))
     out.print(table)
     for summary in summaries:
         if summary.error:
             err.print(f"[red]error[/red] {escape(summary.error)}", highlight=False)
+
+
+def _read_issue(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _local_run_id(files: list[Path]) -> str:
+    """A stable id for a local ingest: the same files (by content) make the same run."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path).encode())
+        if path.is_file():
+            with path.open("rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return "local-" + digest.hexdigest()[:12]
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}: {task.completed:,.0f}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def _where(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
 def main() -> None:
