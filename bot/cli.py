@@ -231,7 +231,8 @@ def _print_evaluation(evaluation: Evaluation) -> None:
     for phase in evaluation.phases:
         out.print(f"[bold]{escape(phase.label)}: {escape(phase.title)}[/]")
         for group in phase.groups:
-            out.print(f"  {len(group.tests)} × {escape(group.message)}  [dim]({escape(group.reason)})[/]")
+            reason = f"[dim]({escape(group.reason)})[/]"
+            out.print(f"  {len(group.tests)} × {escape(group.message)}  {reason}")
         if not phase.groups:
             out.print("  no failures mapped")
     if evaluation.unplanned:
