@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Connection, Table, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -16,7 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 from bot.models import CaseResultRow, Repository, Run, SuiteRow, utc_now
 from bot.results import CaseResult, Outcome, SuiteResult, Totals
 
-# Rows per executemany: large enough to amortise round trips, small enough to stream.
+# Rows per executemany or COPY: large enough to amortise round trips, small enough to stream.
 BATCH_SIZE = 5000
 
 
@@ -152,18 +153,36 @@ def _insert_cases(
     cases: Iterable[CaseResult],
     progress: Callable[[int], None] | None,
 ) -> Totals:
-    """Insert cases in executemany batches, consuming `cases` lazily; return the totals.
+    """Insert cases in batches of BATCH_SIZE, consuming `cases` lazily; return the totals.
 
-    The Core INSERT is compiled once and each batch goes to the driver's executemany as
-    plain tuples: SQLAlchemy's per-row parameter processing cost 3x the insert itself on
-    SQLite (53k rows/s through Connection.execute against 150k+ through the driver).
+    PostgreSQL gets one COPY per batch, SQLite an executemany per batch. Either way the
+    rows go into the session's open transaction, so a rollback undoes them all.
+    """
+    totals = Totals()
+    iterator = iter(cases)
+    if session.get_bind().dialect.name == "postgresql":
+        _copy_cases(session, run_pk, iterator, totals, progress)
+    else:
+        _executemany_cases(session, run_pk, iterator, totals, progress)
+    return totals
+
+
+def _executemany_cases(
+    session: Session,
+    run_pk: int,
+    iterator: Iterator[CaseResult],
+    totals: Totals,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """The Core INSERT compiled once, each batch sent to the driver's executemany as tuples.
+
+    SQLAlchemy's per-row parameter processing cost 3x the insert itself on SQLite (53k
+    rows/s through Connection.execute against 150k+ through the driver).
     """
     connection = session.connection()
     compiled = _compiled_insert(connection, _table(CaseResultRow), _CASE_COLUMNS)
     sql, positional = str(compiled), compiled.positiontup is not None
-    totals = Totals()
     count = totals.count
-    iterator = iter(cases)
     while batch := list(islice(iterator, BATCH_SIZE)):
         rows = []
         for case in batch:
@@ -177,7 +196,38 @@ def _insert_cases(
             )
         if progress is not None:
             progress(totals.tests)
-    return totals
+
+
+_COPY_CASES = f"COPY case_results ({', '.join(_CASE_COLUMNS)}) FROM STDIN"
+
+
+def _copy_cases(
+    session: Session,
+    run_pk: int,
+    iterator: Iterator[CaseResult],
+    totals: Totals,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Stream each batch through COPY on the session's own psycopg connection.
+
+    COPY ran 100k rows at ~4x the rate of executemany. The cases are pulled while the COPY
+    is open, so an error raised by `cases` aborts it (psycopg sends CopyFail) and the
+    caller's rollback discards the earlier batches. Text format: psycopg escapes tabs,
+    newlines and backslashes, and the JSON column parses the properties text.
+    """
+    driver = session.connection().connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        raise NotImplementedError(f"COPY needs psycopg 3, not {type(driver).__name__}")
+    count = totals.count
+    with driver.cursor() as cursor:
+        while (first := next(iterator, None)) is not None:
+            with cursor.copy(_COPY_CASES) as copy:
+                write_row = copy.write_row
+                for case in chain((first,), islice(iterator, BATCH_SIZE - 1)):
+                    count(case.outcome)
+                    write_row(_case_row(run_pk, case))
+            if progress is not None:
+                progress(totals.tests)
 
 
 def _insert_suites(session: Session, run_pk: int, suites: Iterable[SuiteResult]) -> None:

@@ -251,6 +251,105 @@ def test_error_while_streaming_stores_nothing(session: Session) -> None:
     assert save(session, "half").created
 
 
+@pytest.fixture
+def postgres_session(postgres_schema_url: str) -> Iterator[Session]:
+    """A session on a freshly migrated PostgreSQL schema (the COPY path)."""
+    upgrade(postgres_schema_url)
+    engine = make_engine(postgres_schema_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_error_halfway_through_a_postgres_copy_stores_nothing(postgres_session: Session) -> None:
+    stored: list[int] = []
+
+    def broken() -> Iterator[CaseResult]:
+        # The second COPY is open when this raises; the first one has already finished.
+        yield from generated_cases(7_500)
+        raise ValueError("truncated XML")
+
+    with pytest.raises(ValueError, match="truncated XML"):
+        save(postgres_session, "half", cases=broken(), progress=stored.append)
+    assert stored == [5000]
+    assert (count(postgres_session, Run), count(postgres_session, CaseResultRow)) == (0, 0)
+    assert count(postgres_session, Repository) == 0
+    # The connection is usable again and the run can be stored afterwards.
+    again = save(postgres_session, "half", cases=generated_cases(7_500))
+    assert again.created
+    assert count(postgres_session, CaseResultRow) == 7_500
+
+
+AWKWARD_TEXTS = (
+    "tab\there",
+    "line one\nline two\r\nwindows\rold mac",
+    "back\\slash \\n \\t \\\\ trailing\\",
+    "\\N",
+    "\\.",
+    "\\.\nafter the end-of-data marker",
+    "",
+    " ",
+    "ünïcödé ✓ 日本語 😀 \u2028 \u00a0 \ufeff",
+    "quotes ' \" , ; | and \x7f \x01 controls",
+)
+
+
+def test_awkward_text_round_trips_exactly(engine: Engine, session: Session) -> None:
+    sent: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    cases = [
+        CaseResult(
+            suite=text,
+            classname=f"c{i}",
+            name=f"t{i}{text}",
+            outcome=Outcome.FAILED,
+            file=text or None,
+            duration=[0.1, 1e-7, 12345.678901234, 0.0][i % 4],
+            message=text,
+            failure_type=text,
+            details=f"{text}\n{text}",
+            properties={text: text, "k": text} if text else {},
+            system_out=text,
+            system_err=None if i % 2 else text,
+        )
+        for i, text in enumerate(AWKWARD_TEXTS)
+    ]
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        run_pk = save(session, "awkward", cases=cases).run.id
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    if engine.dialect.name == "postgresql":
+        # The cases went through COPY, which bypasses SQLAlchemy's cursor events.
+        assert not any("INSERT INTO case_results" in s for s in sent)
+    session.expunge_all()
+    rows = store.results_for_run(session=session, run_pk=run_pk)
+    assert len(rows) == len(cases)
+    for row, case in zip(rows, cases, strict=True):
+        stored = CaseResult(
+            suite=row.suite,
+            classname=row.classname,
+            name=row.name,
+            outcome=Outcome(row.outcome),
+            file=row.file,
+            duration=row.duration,
+            message=row.message,
+            failure_type=row.failure_type,
+            details=row.details,
+            properties=row.properties,
+            system_out=row.system_out,
+            system_err=row.system_err,
+        )
+        assert stored == case
+        assert row.test_id == case.test_id
+
+
 def test_list_runs_newest_first_with_limit(session: Session) -> None:
     pks = [save(session, str(n)).run.id for n in range(5)]
     save(session, "elsewhere", repo_full_name="other/repo")
