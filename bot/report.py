@@ -104,7 +104,7 @@ def _headline(evaluation: Evaluation, title: str | None) -> list[str]:
     met = sum(item.status is Status.MET for item in metrics)
     items = f"Items met: **{met} of {len(metrics)}**" if metrics else "No machine-checkable items"
     return [
-        f"### {inline(title, limit=150) if title else 'Remediation status'}",
+        f"### {inline(title or '', limit=150) or 'Remediation status'}",
         "",
         f"{score} · {counts}",
         "",
