@@ -18,8 +18,10 @@ from sqlmodel import Session
 from bot import checklist, junit, report, ticking
 from bot import plan as plan_module
 from bot.config import Settings
+from bot.errors import ConfigurationError
 from bot.evaluate import Evaluation, RunInput, evaluate
 from bot.ingest import Report, RunMeta, ingest
+from bot.repoconfig import RepoConfig, parse_config
 from bot.results import CaseResult, SuiteResult, Totals
 
 app = typer.Typer(
@@ -32,6 +34,10 @@ out = Console()
 err = Console(stderr=True)
 
 FilesArg = Annotated[list[Path], typer.Argument(help="JUnit XML files.", dir_okay=False)]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="A .github/remediation.yml to apply.", dir_okay=False),
+]
 STATUS_MARKS = {"met": "[green]met[/]", "unmet": "[red]unmet[/]", "unknown": "[yellow]unknown[/]"}
 
 
@@ -142,14 +148,14 @@ def ingest_command(
         raise typer.Exit(code=1)
 
 
-
 @app.command("plan")
 def plan_command(
     issue: Annotated[Path, typer.Argument(help="The issue body, as Markdown.", dir_okay=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
+    config: ConfigOption = None,
 ) -> None:
     """Parse a remediation plan and print its phases, items and tracked tests."""
-    plan = plan_module.parse(_read_issue(issue))
+    plan, _ = _plan_with_config(_read_issue(issue), config)
     if as_json:
         typer.echo(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
         return
@@ -183,12 +189,13 @@ def evaluate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation.")] = False,
     comment: Annotated[bool, typer.Option("--comment", help="Print the summary comment.")] = False,
     body: Annotated[bool, typer.Option("--body", help="Print the body, boxes ticked.")] = False,
+    config: ConfigOption = None,
 ) -> None:
     """Evaluate the plan against one run made of these files, offline."""
     if sum((as_json, comment, body)) > 1:
         raise typer.BadParameter("choose one of --json, --comment, --body")
     text = _read_issue(issue)
-    plan = plan_module.parse(text)
+    plan, repo_config = _plan_with_config(text, config)
     settings = Settings()
     cases: list[CaseResult] = []
     suites: list[SuiteResult] = []
@@ -200,13 +207,19 @@ def evaluate_command(
         parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
         cases.extend(parsed.cases)
         suites.extend(parsed.suites)
-    evaluation = evaluate(plan, [RunInput(cases=cases, suites=suites, label="local run")])
+    evaluation = evaluate(
+        plan,
+        [RunInput(cases=cases, suites=suites, label="local run")],
+        map_rules=repo_config.map_rules(),
+        ignore=repo_config.ignore,
+    )
     if as_json:
         typer.echo(json.dumps(evaluation.as_dict(), indent=2, ensure_ascii=False))
     elif comment:
         typer.echo(report.render(evaluation, plan))
     elif body:
-        ticked = checklist.tick(text, ticking.decide(plan, [evaluation]))
+        decisions = ticking.decide(plan, [evaluation], streak=repo_config.tick_after)
+        ticked = checklist.tick(text, decisions)
         # Bytes out exactly as they came in, mis-encoded sequences included.
         sys.stdout.buffer.write(ticked.encode("utf-8", errors="surrogateescape"))
         sys.stdout.flush()
@@ -257,6 +270,16 @@ def _print_totals_table(summaries: list[junit.FileSummary], overall: Totals) -> 
     for summary in summaries:
         if summary.error:
             err.print(f"[red]error[/red] {escape(summary.error)}", highlight=False)
+
+
+def _plan_with_config(text: str, path: Path | None) -> tuple[plan_module.Plan, RepoConfig]:
+    try:
+        repo_config = parse_config(path.read_text(encoding="utf-8") if path else None)
+    except (OSError, ConfigurationError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--config") from None
+    plain = plan_module.parse(text)
+    overrides = repo_config.rule_overrides([item.text for item in plain.items])
+    return (plan_module.parse(text, rule_overrides=overrides) if overrides else plain), repo_config
 
 
 def _read_issue(path: Path) -> str:

@@ -122,3 +122,16 @@ def test_python_dash_m_bot_is_the_same_command() -> None:
     )
     for command in ("serve", "migrate", "junit", "ingest", "plan", "evaluate"):
         assert command in result.stdout
+
+
+def test_evaluate_with_repository_config(tmp_path: Path) -> None:
+    config = tmp_path / "remediation.yml"
+    config.write_text('rules:\n  - index: 2\n    rule: "memory <= 200MB"\n')
+    result = runner.invoke(app, ["evaluate", str(SEED), *RUN1, "--json", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    memory = json.loads(result.stdout)["metrics"][2]
+    assert (memory["status"], memory["evidence"]) == ("unmet", "peak 231.5 MB <= 200 MB")
+    config.write_text("tick_after: zero\n")
+    bad = runner.invoke(app, ["evaluate", str(SEED), *RUN1, "--config", str(config)])
+    assert bad.exit_code != 0
+    assert "tick_after" in bad.output
