@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 # Deterministic constraint names, so later alembic migrations can drop or alter them by name.
@@ -59,6 +69,10 @@ class Repository(SQLModel, table=True):
     full_name: str = Field(unique=True)
     installation_id: int | None = None
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    default_branch: str | None = None
+    # `.github/remediation.yml` as last fetched (None: absent), cached to save API calls.
+    config_text: str | None = Field(default=None, sa_type=Text)
+    config_fetched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Run(SQLModel, table=True):
@@ -81,6 +95,8 @@ class Run(SQLModel, table=True):
     event: str | None = None
     url: str | None = None
     conclusion: str | None = None
+    # The repository the tested commit came from: a fork's runs never tick boxes.
+    head_repository: str | None = None
     tests: int = 0
     passed: int = 0
     failed: int = 0
@@ -129,3 +145,91 @@ class SuiteRow(SQLModel, table=True):
     name: str
     properties: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     tests: int = 0
+
+
+class Delivery(SQLModel, table=True):
+    """A webhook delivery as received, idempotent on GitHub's `X-GitHub-Delivery`."""
+
+    __tablename__ = "deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(unique=True)
+    event: str
+    action: str | None = None
+    repository: str | None = None
+    installation_id: int | None = Field(default=None, sa_type=BigInteger)
+    outcome: str  # queued | ignored
+    reason: str | None = None
+    received_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, index=True)
+
+
+class Job(SQLModel, table=True):
+    """Durable work for the worker: claimed with a lease, retried with backoff, then dead."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_status_run_after", "status", "run_after"),
+        Index("ix_jobs_lock_key_status", "lock_key", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Jobs sharing a lock key run one at a time (one issue's work is serialized).
+    lock_key: str
+    # Enqueueing twice with the same key creates one job (e.g. a redelivered webhook).
+    dedupe_key: str | None = Field(default=None, unique=True)
+    status: str = "queued"  # queued | running | done | dead
+    attempts: int = 0
+    max_attempts: int = 6
+    run_after: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    worker: str | None = None
+    last_error: str | None = Field(default=None, sa_type=Text)
+    delivery_id: str | None = None
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TrackedIssue(SQLModel, table=True):
+    """An issue the bot knows, whether it is tracked, and what the bot last wrote to it."""
+
+    __tablename__ = "tracked_issues"
+    __table_args__ = (UniqueConstraint("repository_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    repository_id: int = Field(foreign_key="repositories.id", ondelete="CASCADE")
+    number: int
+    title: str = ""
+    state: str = "open"
+    labelled: bool = False  # carries the tracking label
+    command_tracking: str | None = None  # "track" | "untrack" by command, None: follow label
+    comment_id: int | None = Field(default=None, sa_type=BigInteger)
+    # Texts of the items the bot ticked itself (a person's ticks are never undone).
+    bot_ticked: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    desired_comment: str | None = Field(default=None, sa_type=Text)
+    desired_body: str | None = Field(default=None, sa_type=Text)
+    last_run_pk: int | None = None
+    synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+    @property
+    def tracked(self) -> bool:
+        """Tracked by command, or by label unless a command opted it out."""
+        if self.command_tracking is not None:
+            return self.command_tracking == "track"
+        return self.labelled
+
+
+class UploadToken(SQLModel, table=True):
+    """A per-repository token for the upload API; only its SHA-256 is stored."""
+
+    __tablename__ = "upload_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    repository_id: int = Field(foreign_key="repositories.id", ondelete="CASCADE")
+    token_hash: str = Field(unique=True)
+    prefix: str
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

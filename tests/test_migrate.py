@@ -19,10 +19,11 @@ def test_upgrade_makes_database_current(database_url: str) -> None:
         assert current_revision(engine) is None
         assert not is_current(engine)
         upgrade(database_url)
-        assert current_revision(engine) == head_revision() == "0001"
+        assert current_revision(engine) == head_revision() == "0002"
         assert is_current(engine)
         tables = set(inspect(engine).get_table_names())
         assert {"repositories", "runs", "case_results", "suites"} <= tables
+        assert {"deliveries", "jobs", "tracked_issues", "upload_tokens"} <= tables
     finally:
         engine.dispose()
 
@@ -110,3 +111,22 @@ def test_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
     assert list((MIGRATIONS_DIR / "versions").glob("0001_*.py"))
+
+
+def test_upgrade_from_the_first_revision_keeps_data(database_url: str) -> None:
+    upgrade(database_url, revision="0001")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO repositories (full_name, created_at) "
+                "VALUES ('acme/agents', CURRENT_TIMESTAMP)"
+            )
+        upgrade(database_url)
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT full_name, default_branch FROM repositories"
+            ).all()
+        assert [tuple(r) for r in rows] == [("acme/agents", None)]
+    finally:
+        engine.dispose()
