@@ -248,7 +248,7 @@ def _rate(cases: int, total: float | None, row: Row) -> str:
 def print_targets(rows: list[Row]) -> None:
     """PASS/MISS for each target, judged on the largest and smallest sizes measured."""
     small, large = rows[0], rows[-1]
-    verdicts = [
+    verdicts: list[tuple[str, str, bool | None]] = [
         (
             f"parse of {large.cases:,} within {PARSE_RATIO_TARGET:g}x of the bare loop",
             f"{large.parse / large.bare:.2f}x",
