@@ -20,7 +20,8 @@ from bot import plan as plan_module
 from bot.config import Settings
 from bot.errors import ConfigurationError
 from bot.evaluate import Evaluation, RunInput, evaluate
-from bot.ingest import Report, RunMeta, ingest
+from bot.ingest import RunMeta, ingest
+from bot.junit import Report
 from bot.repoconfig import RepoConfig, parse_config
 from bot.results import CaseResult, SuiteResult, Totals
 

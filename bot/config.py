@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./remediation.db"
+# Values copied from examples must never reach production.
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "xxx", "your-secret-here"})
+
+
+class GitHubMode(StrEnum):
+    """How the bot talks to GitHub."""
+
+    APP = "app"  # GitHub App: app id + private key -> installation tokens
+    TOKEN = "token"  # a personal access token, for a single repository
+    OFFLINE = "offline"  # no credentials: evaluate and keep what would be written
 
 
 class Settings(BaseSettings):
@@ -21,3 +34,65 @@ class Settings(BaseSettings):
         default=200 * 1024 * 1024,
         description="A JUnit file larger than this is refused.",
     )
+    github_app_id: str | None = Field(default=None, description="GitHub App id (App mode).")
+    github_private_key: SecretStr | None = Field(
+        default=None, description="The App's PEM private key, inline."
+    )
+    github_private_key_path: Path | None = Field(
+        default=None, description="Path to the App's PEM private key file."
+    )
+    github_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret GitHub signs webhook deliveries with."
+    )
+    github_token: SecretStr | None = Field(
+        default=None, description="Personal access token (single-repository mode)."
+    )
+    github_api_url: str = Field(
+        default="https://api.github.com/",
+        description="REST API root: GitHub Enterprise Server (https://HOST/api/v3/) or a fake.",
+    )
+    github_timeout_seconds: float = Field(default=20.0, description="Timeout of one GitHub call.")
+    webhook_max_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        description="Largest webhook body accepted (GitHub caps at 25 MB).",
+    )
+    artifact_max_bytes: int = Field(
+        default=500 * 1024 * 1024, description="Largest total uncompressed size of one artifact."
+    )
+    artifact_max_members: int = Field(default=10_000, description="Most files in one artifact.")
+    artifact_max_ratio: int = Field(
+        default=200, description="Largest compression ratio of an artifact member (zip bombs)."
+    )
+    worker_enabled: bool = Field(
+        default=True, description="Run a worker inside `serve` (off when workers run apart)."
+    )
+    worker_poll_seconds: float = Field(default=0.5, description="Idle worker's poll interval.")
+    job_max_attempts: int = Field(default=6, description="Attempts before a job is dead.")
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> Settings:
+        for name in ("github_webhook_secret", "github_token", "github_private_key"):
+            value = getattr(self, name)
+            if (
+                value is not None
+                and value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
+            ):
+                raise ValueError(f"{name.upper()} is a placeholder value; set the real secret")
+        return self
+
+    @property
+    def github_mode(self) -> GitHubMode:
+        """App mode when App credentials are set, token mode with a token, else offline."""
+        if self.github_app_id and (self.github_private_key or self.github_private_key_path):
+            return GitHubMode.APP
+        if self.github_token:
+            return GitHubMode.TOKEN
+        return GitHubMode.OFFLINE
+
+    def private_key_pem(self) -> str | None:
+        """The App's private key text, from the inline value or the file."""
+        if self.github_private_key is not None:
+            return self.github_private_key.get_secret_value()
+        if self.github_private_key_path is not None:
+            return self.github_private_key_path.read_text(encoding="utf-8")
+        return None

@@ -7,7 +7,14 @@ BotError
 │   ├── HostileReport      a DTD or entity declaration: refused before anything is expanded
 │   └── NotJUnitReport     well-formed XML whose root is not <testsuites>/<testsuite>
 ├── RuleError              an explicit metric rule does not follow the grammar
-└── ConfigurationError     a setting is missing or contradictory
+├── ConfigurationError     a setting or .github/remediation.yml is missing or wrong
+├── ArtifactError          a CI artifact cannot be used
+│   ├── ArtifactExpired    GitHub deleted it (410): reported, never retried
+│   └── ArtifactTooLarge   over a size, ratio or member limit (zip bombs)
+└── GitHubError            GitHub refused a call (`status` says how)
+    ├── GitHubNotFound     404: the thing is gone or out of reach
+    ├── GitHubUnavailable  5xx, timeout, network: retried with backoff
+    └── RetryLater         a rate limit: wait `retry_after` seconds, no attempt is used
 """
 
 from __future__ import annotations
@@ -43,3 +50,39 @@ class RuleError(BotError):
 
 class ConfigurationError(BotError):
     """A setting is missing or contradictory."""
+
+
+class ArtifactError(BotError):
+    """A CI artifact cannot be used; the message says which and why."""
+
+
+class ArtifactExpired(ArtifactError):
+    """The artifact is past its retention (GitHub answers 410)."""
+
+
+class ArtifactTooLarge(ArtifactError):
+    """The artifact exceeds a size, compression-ratio or member-count limit."""
+
+
+class GitHubError(BotError):
+    """GitHub refused or failed a call."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class GitHubNotFound(GitHubError):
+    """The resource does not exist or is out of the token's reach."""
+
+
+class GitHubUnavailable(GitHubError):
+    """A server error, timeout or network failure: worth retrying later."""
+
+
+class RetryLater(GitHubError):
+    """A rate limit: the job waits `retry_after` seconds without using an attempt."""
+
+    def __init__(self, retry_after: float, reason: str) -> None:
+        super().__init__(f"{reason}: retry in {retry_after:.0f} s", status=429)
+        self.retry_after = retry_after

@@ -9,31 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlmodel import Session
 
 from bot import junit, store
 from bot.errors import ReportError
-from bot.junit import FileSummary
+from bot.junit import FileSummary, Report
 from bot.models import Run
 from bot.results import CaseResult, SuiteResult, Totals
 
 # Reports up to this size are parsed into memory in one go; larger ones are streamed.
 IN_MEMORY_BYTES = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """One JUnit report to ingest: a file, or bytes received with a name."""
-
-    name: str
-    source: Path | bytes
-
-    @property
-    def size(self) -> int:
-        """Bytes on disk or in memory."""
-        return self.source.stat().st_size if isinstance(self.source, Path) else len(self.source)
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,19 @@ _CHILD_KINDS: dict[str, Any] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One JUnit report to read: a file, or bytes received with a name."""
+
+    name: str
+    source: Path | bytes
+
+    @property
+    def size(self) -> int:
+        """Bytes on disk or in memory."""
+        return self.source.stat().st_size if isinstance(self.source, Path) else len(self.source)
+
+
 @dataclass(slots=True)
 class ParsedReport:
     """A whole report held in memory: for small inputs, tests and the offline CLI."""

@@ -8,7 +8,8 @@ import pytest
 from sqlmodel import Session
 
 from bot import store
-from bot.ingest import Report, RunMeta, ingest
+from bot.ingest import RunMeta, ingest
+from bot.junit import Report
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 RUN1 = sorted((FIXTURES / "seed-story" / "run1").glob("*.xml"))

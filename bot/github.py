@@ -1,0 +1,413 @@
+"""GitHub: the calls the bot makes, as a Protocol, and its githubkit implementation.
+
+The only module importing githubkit. Responses are read as plain JSON (a few fields each),
+so schema drift on GitHub or an older Enterprise Server never breaks a job. Errors become
+the bot's own: `RetryLater` (rate limits: wait, don't burn an attempt), `GitHubUnavailable`
+(5xx, timeouts: retry with backoff), `GitHubNotFound`/`ArtifactExpired` (nothing to retry).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+import httpx
+from githubkit import AppInstallationAuthStrategy, GitHub, TokenAuthStrategy
+from githubkit.cache import MemCacheStrategy
+from githubkit.exception import (
+    GitHubException,
+    RateLimitExceeded,
+    RequestError,
+    RequestFailed,
+    RequestTimeout,
+)
+from githubkit.retry import RetryOption
+
+from bot import __version__
+from bot.config import GitHubMode, Settings
+from bot.errors import (
+    ArtifactExpired,
+    ArtifactTooLarge,
+    GitHubError,
+    GitHubNotFound,
+    GitHubUnavailable,
+    RetryLater,
+)
+
+log = logging.getLogger(__name__)
+
+# Rate-limit waits up to this long happen inside the call; longer ones re-queue the job.
+MAX_INLINE_WAIT = timedelta(seconds=10)
+# GitHub's guidance for a secondary limit that names no retry-after: wait at least a minute.
+SECONDARY_DEFAULT_WAIT = 60.0
+API_VERSION = "2022-11-28"  # understood by github.com and every supported Enterprise Server
+
+
+@dataclass(frozen=True, slots=True)
+class IssueInfo:
+    """The parts of an issue the bot reads."""
+
+    number: int
+    title: str
+    body: str
+    state: str
+    labels: tuple[str, ...]
+    is_pull_request: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CommentInfo:
+    """A comment: who wrote it and what it says."""
+
+    id: int
+    body: str
+    user: str
+    user_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactInfo:
+    """An artifact of a workflow run."""
+
+    id: int
+    name: str
+    size: int
+    expired: bool
+
+
+class GitHubAPI(Protocol):
+    """Everything the bot asks of GitHub; tests use the real implementation on a fake server."""
+
+    def default_branch(self, repo: str) -> str:
+        """The repository's default branch."""
+        ...
+
+    def get_issue(self, repo: str, number: int) -> IssueInfo:
+        """An issue, fetched fresh."""
+        ...
+
+    def update_issue_body(self, repo: str, number: int, body: str) -> None:
+        """Replace the issue body."""
+        ...
+
+    def get_comment(self, repo: str, comment_id: int) -> CommentInfo | None:
+        """A comment by id, or None when it is gone."""
+        ...
+
+    def find_comment(self, repo: str, number: int, marker: str) -> CommentInfo | None:
+        """The first comment carrying the marker (bots' comments first), across all pages."""
+        ...
+
+    def create_comment(self, repo: str, number: int, body: str) -> CommentInfo:
+        """Post a comment."""
+        ...
+
+    def update_comment(self, repo: str, comment_id: int, body: str) -> None:
+        """Edit a comment."""
+        ...
+
+    def add_reaction(self, repo: str, comment_id: int, content: str) -> None:
+        """React to an issue comment (idempotent on GitHub's side)."""
+        ...
+
+    def permission(self, repo: str, user: str) -> str:
+        """The user's role on the repository: admin, maintain, write, triage, read or none."""
+        ...
+
+    def get_file(self, repo: str, path: str) -> str | None:
+        """A file of the default branch as text, or None when absent."""
+        ...
+
+    def list_artifacts(self, repo: str, run_id: int) -> list[ArtifactInfo]:
+        """Every artifact of a workflow run, across all pages."""
+        ...
+
+    def download_artifact(self, repo: str, artifact_id: int, *, max_bytes: int) -> bytes:
+        """The artifact's zip, following GitHub's short-lived redirect, within a size limit."""
+        ...
+
+
+_WRITE_LOCK = threading.Lock()
+
+
+def _retry_decision(exc: GitHubException, count: int) -> RetryOption:
+    """Retry short rate-limit waits and a couple of 5xx in place; leave the rest to the job."""
+    if isinstance(exc, RateLimitExceeded):
+        if count < 2 and exc.retry_after <= MAX_INLINE_WAIT:
+            return RetryOption(True, exc.retry_after)
+        return RetryOption(False)
+    if isinstance(exc, RequestFailed) and exc.response.status_code >= 500 and count < 2:
+        return RetryOption(True, timedelta(seconds=0.2 * 2**count))
+    return RetryOption(False)
+
+
+class GitHubClient:
+    """githubkit behind the `GitHubAPI` Protocol, for one job (one installation)."""
+
+    def __init__(self, gh: GitHub[Any], *, write_interval: float = 1.0, timeout: float = 20.0):
+        self._gh = gh
+        self._write_interval = write_interval
+        self._timeout = timeout
+        self._last_write = 0.0
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = {"X-GitHub-Api-Version": API_VERSION, **kwargs.pop("headers", {})}
+        try:
+            response = self._gh.request(method, url, headers=headers, **kwargs)
+        except RateLimitExceeded as exc:
+            raise RetryLater(exc.retry_after.total_seconds(), "GitHub rate limit") from None
+        except RequestFailed as exc:
+            raise _translate(exc.response.raw_response) from None
+        except RequestTimeout:
+            raise GitHubUnavailable(f"GitHub timed out on {method} {url}") from None
+        except RequestError as exc:
+            inner = exc.exc if hasattr(exc, "exc") else exc
+            if isinstance(inner, RequestFailed):
+                raise _translate(inner.response.raw_response) from None
+            raise GitHubUnavailable(f"cannot reach GitHub: {type(inner).__name__}") from None
+        return response.raw_response
+
+    def _write(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Content-creating requests go one at a time, spaced as GitHub asks."""
+        with _WRITE_LOCK:
+            wait = self._last_write + self._write_interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                return self._call(method, url, **kwargs)
+            finally:
+                self._last_write = time.monotonic()
+
+    def _pages(self, url: str, params: dict[str, Any]) -> Iterator[Any]:
+        """Follow `Link: rel="next"` headers, as GitHub paginates."""
+        response = self._call("GET", url, params={**params, "per_page": 100})
+        while True:
+            yield response.json()
+            next_url = response.links.get("next", {}).get("url")
+            if not next_url:
+                return
+            response = self._call("GET", next_url)
+
+    # -- the Protocol -------------------------------------------------------------------------
+
+    def default_branch(self, repo: str) -> str:
+        """The repository's default branch."""
+        return str(self._call("GET", f"/repos/{repo}").json().get("default_branch") or "main")
+
+    def get_issue(self, repo: str, number: int) -> IssueInfo:
+        """An issue, fetched fresh."""
+        data = self._call("GET", f"/repos/{repo}/issues/{number}").json()
+        return IssueInfo(
+            number=int(data["number"]),
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            state=str(data.get("state") or "open"),
+            labels=tuple(_label_names(data.get("labels"))),
+            is_pull_request=bool(data.get("pull_request")),
+        )
+
+    def update_issue_body(self, repo: str, number: int, body: str) -> None:
+        """Replace the issue body."""
+        self._write("PATCH", f"/repos/{repo}/issues/{number}", json={"body": body})
+
+    def get_comment(self, repo: str, comment_id: int) -> CommentInfo | None:
+        """A comment by id, or None when it is gone."""
+        try:
+            return _comment(self._call("GET", f"/repos/{repo}/issues/comments/{comment_id}").json())
+        except GitHubNotFound:
+            return None
+
+    def find_comment(self, repo: str, number: int, marker: str) -> CommentInfo | None:
+        """The first comment carrying the marker (bots' comments first), across all pages."""
+        found: list[CommentInfo] = []
+        for page in self._pages(f"/repos/{repo}/issues/{number}/comments", {}):
+            found.extend(_comment(c) for c in page if marker in str(c.get("body") or ""))
+        found.sort(key=lambda c: c.user_type != "Bot")
+        return found[0] if found else None
+
+    def create_comment(self, repo: str, number: int, body: str) -> CommentInfo:
+        """Post a comment."""
+        response = self._write(
+            "POST", f"/repos/{repo}/issues/{number}/comments", json={"body": body}
+        )
+        return _comment(response.json())
+
+    def update_comment(self, repo: str, comment_id: int, body: str) -> None:
+        """Edit a comment."""
+        self._write("PATCH", f"/repos/{repo}/issues/comments/{comment_id}", json={"body": body})
+
+    def add_reaction(self, repo: str, comment_id: int, content: str) -> None:
+        """React to an issue comment (idempotent on GitHub's side)."""
+        url = f"/repos/{repo}/issues/comments/{comment_id}/reactions"
+        self._write("POST", url, json={"content": content})
+
+    def permission(self, repo: str, user: str) -> str:
+        """The user's role; GitHub's legacy `permission` never says maintain, `role_name` does."""
+        try:
+            data = self._call("GET", f"/repos/{repo}/collaborators/{user}/permission").json()
+        except GitHubNotFound:
+            return "none"
+        except GitHubError as exc:
+            if exc.status == 403:  # "Must have push access to view collaborator permission"
+                return "none"
+            raise
+        return str(data.get("role_name") or data.get("permission") or "none")
+
+    def get_file(self, repo: str, path: str) -> str | None:
+        """A file of the default branch as text, or None when absent."""
+        try:
+            response = self._call(
+                "GET",
+                f"/repos/{repo}/contents/{path}",
+                headers={"Accept": "application/vnd.github.raw+json"},
+            )
+        except GitHubNotFound:
+            return None
+        if response.headers.get("content-type", "").startswith("application/json"):
+            import base64
+
+            data = response.json()
+            return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
+        return response.text
+
+    def list_artifacts(self, repo: str, run_id: int) -> list[ArtifactInfo]:
+        """Every artifact of a workflow run, across all pages."""
+        artifacts: list[ArtifactInfo] = []
+        for page in self._pages(f"/repos/{repo}/actions/runs/{run_id}/artifacts", {}):
+            artifacts.extend(
+                ArtifactInfo(
+                    id=int(a["id"]),
+                    name=str(a.get("name") or ""),
+                    size=int(a.get("size_in_bytes") or 0),
+                    expired=bool(a.get("expired")),
+                )
+                for a in page.get("artifacts", [])
+            )
+        return artifacts
+
+    def download_artifact(self, repo: str, artifact_id: int, *, max_bytes: int) -> bytes:
+        """The artifact's zip, following GitHub's short-lived redirect, within a size limit."""
+        try:
+            response = self._call("GET", f"/repos/{repo}/actions/artifacts/{artifact_id}/zip")
+        except GitHubError as exc:
+            if exc.status == 410:
+                raise ArtifactExpired(f"artifact {artifact_id} of {repo} has expired") from None
+            raise
+        if response.status_code not in (301, 302, 303, 307, 308):
+            return _limited(response.content, max_bytes, artifact_id)
+        location = response.headers["location"]
+        # The blob URL is signed and short-lived; it must get no Authorization header.
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with (
+                httpx.Client(timeout=self._timeout, follow_redirects=True) as blob,
+                blob.stream("GET", location) as stream,
+            ):
+                if stream.status_code >= 400:
+                    raise GitHubUnavailable(f"artifact download answered {stream.status_code}")
+                for chunk in stream.iter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise ArtifactTooLarge(
+                            f"artifact {artifact_id} is larger than {max_bytes:,} bytes"
+                        )
+                    chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise GitHubUnavailable(f"artifact download failed: {type(exc).__name__}") from None
+        return b"".join(chunks)
+
+
+def _limited(content: bytes, max_bytes: int, artifact_id: int) -> bytes:
+    if len(content) > max_bytes:
+        raise ArtifactTooLarge(f"artifact {artifact_id} is larger than {max_bytes:,} bytes")
+    return content
+
+
+def _translate(response: httpx.Response) -> GitHubError:
+    status = response.status_code
+    try:
+        message = str(response.json().get("message") or "")
+    except ValueError:
+        message = response.text[:200]
+    if status in (403, 429) and "secondary rate limit" in message.lower():
+        # githubkit misses this form (no retry-after, remaining > 0): GitHub says wait >= 1 min.
+        wait = float(response.headers.get("retry-after") or SECONDARY_DEFAULT_WAIT)
+        return RetryLater(wait, "GitHub secondary rate limit")
+    if status == 404:
+        return GitHubNotFound(f"GitHub: not found ({response.request.url.path})", status=404)
+    if status >= 500:
+        return GitHubUnavailable(f"GitHub answered {status}: {message}", status=status)
+    return GitHubError(f"GitHub answered {status}: {message}", status=status)
+
+
+def _label_names(labels: Any) -> list[str]:
+    names = []
+    for label in labels or []:
+        name = label.get("name") if isinstance(label, dict) else label
+        if isinstance(name, str):
+            names.append(name)
+    return names
+
+
+def _comment(data: dict[str, Any]) -> CommentInfo:
+    user = data.get("user") or {}
+    return CommentInfo(
+        id=int(data["id"]),
+        body=str(data.get("body") or ""),
+        user=str(user.get("login") or ""),
+        user_type=str(user.get("type") or "User"),
+    )
+
+
+class GitHubFactory:
+    """Builds a client per job for the configured mode; holds the shared token cache."""
+
+    def __init__(self, settings: Settings, *, write_interval: float | None = None) -> None:
+        self._settings = settings
+        self._cache = MemCacheStrategy()  # installation tokens, shared across jobs
+        self._write_interval = 1.0 if write_interval is None else write_interval
+
+    @property
+    def online(self) -> bool:
+        """Whether credentials are configured (otherwise the bot runs offline)."""
+        return self._settings.github_mode is not GitHubMode.OFFLINE
+
+    @contextmanager
+    def client(self, installation_id: int | None) -> Iterator[GitHubClient]:
+        """A client for one job; `installation_id` is required in App mode."""
+        settings = self._settings
+        auth: Any
+        if settings.github_mode is GitHubMode.APP:
+            if installation_id is None:
+                raise GitHubError("App mode needs an installation id (none in the event)")
+            auth = AppInstallationAuthStrategy(
+                settings.github_app_id, settings.private_key_pem() or "", installation_id
+            )
+        elif settings.github_mode is GitHubMode.TOKEN:
+            assert settings.github_token is not None
+            auth = TokenAuthStrategy(settings.github_token.get_secret_value())
+        else:
+            raise GitHubError("no GitHub credentials configured (offline mode)")
+        gh: GitHub[Any] = GitHub(
+            auth,
+            base_url=settings.github_api_url,
+            user_agent=f"remediation-bot/{__version__}",
+            timeout=httpx.Timeout(settings.github_timeout_seconds, connect=5.0),
+            http_cache=False,  # the default caches every GET (artifacts too) with no TTL
+            follow_redirects=False,  # artifact downloads are fetched by hand, size-limited
+            auto_retry=_retry_decision,
+            cache_strategy=self._cache,
+        )
+        with gh:
+            yield GitHubClient(
+                gh, write_interval=self._write_interval, timeout=settings.github_timeout_seconds
+            )
