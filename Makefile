@@ -34,6 +34,7 @@ format: install
 
 bench: install
 	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.evaluate
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

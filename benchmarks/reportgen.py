@@ -6,11 +6,15 @@ import random
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-TRACEBACK_LINE = '  File "/src/app/module_{n}.py", line {line}, in handler_{n}\n    result = compute(value)\n'
+TRACEBACK_LINE = (
+    '  File "/src/app/module_{n}.py", line {line}, in handler_{n}\n    result = compute(value)\n'
+)
 
 
 def _traceback(rng: random.Random) -> str:
-    lines = [TRACEBACK_LINE.format(n=rng.randrange(100), line=rng.randrange(1000)) for _ in range(22)]
+    lines = [
+        TRACEBACK_LINE.format(n=rng.randrange(100), line=rng.randrange(1000)) for _ in range(22)
+    ]
     return "Traceback (most recent call last):\n" + "".join(lines) + "AssertionError: assert 1 == 2"
 
 
@@ -25,13 +29,17 @@ def write_report(path: Path, cases: int, *, seed: int = 7) -> Path:
             module = f"tests/unit/test_module_{index // 50}.py"
             classname = f"tests.unit.test_module_{index // 50}.TestThing"
             name = f"test_case_{index}"
-            attrs = f"classname={quoteattr(classname)} name={quoteattr(name)} file={quoteattr(module)}"
+            attrs = (
+                f"classname={quoteattr(classname)} name={quoteattr(name)} file={quoteattr(module)}"
+            )
             roll = rng.random()
             out.write(f'<testcase {attrs} time="{rng.random():.3f}">')
             if roll < 0.10:
                 failures += 1
                 message = f"AssertionError: value {index} differs"
-                out.write(f"<failure message={quoteattr(message)}>{escape(_traceback(rng))}</failure>")
+                out.write(
+                    f"<failure message={quoteattr(message)}>{escape(_traceback(rng))}</failure>"
+                )
             elif roll < 0.15:
                 skipped += 1
                 out.write('<skipped type="pytest.skip" message="not on this platform"/>')

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import measure, testnames
+from bot import measure
 from bot.mapping import MapRule, PhaseIndex, is_ignored, place, signature
 from bot.measure import RunView, Status
 from bot.plan import Plan
@@ -246,7 +246,7 @@ def _groups(
 
 
 def _tracked(name: str, view: RunView) -> TrackedResult:
-    chosen = [c for c in view.cases if testnames.matches(name, c)]
+    chosen = view.index.select(name)
     executed = [c for c in chosen if c.outcome is not Outcome.SKIPPED]
     passed = sum(c.outcome is Outcome.PASSED for c in executed)
     status = "missing" if not chosen else "passing" if passed == len(executed) else "failing"
@@ -323,7 +323,7 @@ def _discrepancies(plan: Plan, totals: Totals, view: RunView) -> tuple[str, ...]
         note += f"; this run has {totals.passed} of {executed} executed tests passing."
         notes.append(note)
     for row in rows:
-        chosen = [c for c in view.cases if testnames.matches(row.subject or "", c)]
+        chosen = view.index.select(row.subject or "")
         ran = [c for c in chosen if c.outcome is not Outcome.SKIPPED]
         if chosen and len(ran) != row.total:
             notes.append(

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from bot import metrics, testnames
 from bot.metrics import DurationScope, Metric, MetricKind
@@ -35,12 +36,30 @@ class Verdict:
     evidence: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RunView:
-    """The parts of a run a metric reads; ignored tests are already left out of `cases`."""
+    """The parts of a run a metric reads; ignored tests are already left out of `cases`.
+
+    Derived views (selector index, word sets) are computed once and shared by every metric.
+    """
 
     cases: Sequence[CaseResult]
     suites: Sequence[SuiteResult] = ()
+
+    @cached_property
+    def index(self) -> testnames.CaseIndex:
+        """The cases indexed for selector lookups."""
+        return testnames.CaseIndex(self.cases)
+
+    @cached_property
+    def failing(self) -> list[CaseResult]:
+        """Failed and errored cases."""
+        return [c for c in self.cases if c.outcome in (Outcome.FAILED, Outcome.ERROR)]
+
+    @cached_property
+    def identity_vocabulary(self) -> frozenset[str]:
+        """Every word of every case's file, class, suite and name."""
+        return frozenset(word for c in self.cases for word in _identity_words(c))
 
 
 def judge(metric: Metric | None, run: RunView) -> Verdict:
@@ -59,7 +78,7 @@ def judge(metric: Metric | None, run: RunView) -> Verdict:
 
 def _tests_passing(metric: Metric, run: RunView) -> Verdict:
     assert metric.selector is not None
-    chosen = [c for c in run.cases if testnames.matches(metric.selector, c)]
+    chosen = run.index.select(metric.selector)
     if not chosen:
         return Verdict(Status.UNKNOWN, f"no tests matching `{metric.selector}` in this run")
     passed = sum(c.outcome is Outcome.PASSED for c in chosen)
@@ -118,22 +137,18 @@ def _duration(metric: Metric, run: RunView) -> Verdict:
 def _zero_failures(metric: Metric, run: RunView) -> Verdict:
     words = metric.words
     topic = " ".join(words)
-    related = [c for c in run.cases if _mentions(_identity_words(c), words, need=1)]
-    offending = [
-        c
-        for c in run.cases
-        if c.outcome in (Outcome.FAILED, Outcome.ERROR) and _mentions(_failure_words(c), words)
-    ]
+    offending = [c for c in run.failing if _mentions(_failure_words(c), words)]
     if offending:
         names = ", ".join(c.name for c in offending[:3])
         more = f" and {len(offending) - 3} more" if len(offending) > 3 else ""
         return Verdict(Status.UNMET, f"{len(offending)} failing about “{topic}”: {names}{more}")
-    if not related:
-        executed = [c for c in run.cases if c.outcome is not Outcome.SKIPPED]
-        if executed and not any(c.outcome in (Outcome.FAILED, Outcome.ERROR) for c in executed):
-            return Verdict(Status.MET, f"no failures at all in {len(executed)} tests")
+    if not any(word in run.identity_vocabulary for word in words):
+        executed = sum(c.outcome is not Outcome.SKIPPED for c in run.cases)
+        if executed and not run.failing:
+            return Verdict(Status.MET, f"no failures at all in {executed} tests")
         return Verdict(Status.UNKNOWN, f"no tests about “{topic}” ran in this run")
-    return Verdict(Status.MET, f"0 failures about “{topic}” in {len(related)} related tests")
+    related = sum(_mentions(_identity_words(c), words, need=1) for c in run.cases)
+    return Verdict(Status.MET, f"0 failures about “{topic}” in {related} related tests")
 
 
 def _mentions(found: set[str], words: Sequence[str], *, need: int | None = None) -> bool:

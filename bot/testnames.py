@@ -8,6 +8,7 @@ Pure module: no I/O. A selector is what an issue names: a file (`test_x.py`,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from bot.results import CaseResult
@@ -94,3 +95,67 @@ def _file_or_class(case: CaseResult, path: str) -> bool:
     if _SOURCE_SUFFIX.search(path) or "/" in path:
         return _file_matches(case, path)
     return _class_matches(case, path)
+
+
+def _last_segment(owner: str) -> str:
+    return owner.replace("$", ".").rsplit(".", 1)[-1]
+
+
+def _basename(path: str) -> str:
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def _case_keys(case: CaseResult) -> set[str]:
+    """Every key under which `matches` could accept this case (see `CaseIndex`)."""
+    keys = {"n:" + case.name.split("[", 1)[0], "s:" + case.suite}
+    if case.file:
+        keys.add("b:" + _basename(case.file))
+    if case.suite:
+        keys.add("b:" + _basename(case.suite))
+    if case.classname:
+        keys.add("m:" + _basename(_module_path(case.classname)))
+    owner = case.classname or case.suite
+    if owner:
+        keys.add("c:" + _last_segment(owner))
+    return keys
+
+
+def _selector_keys(selector: str) -> set[str] | None:
+    """Keys a matching case must carry; None when only a scan can tell (directories)."""
+    path, test = _selector_parts(selector)
+    if test is not None:
+        return {"n:" + test}
+    if selector.rstrip().endswith("/"):
+        return None
+    keys = {"n:" + path, "s:" + path}
+    if _SOURCE_SUFFIX.search(path) or "/" in path:
+        keys |= {"b:" + _basename(path), "m:" + _basename(_SOURCE_SUFFIX.sub("", path))}
+    else:
+        keys.add("c:" + _last_segment(path))
+    return keys
+
+
+class CaseIndex:
+    """A run's cases indexed for selectors: a lookup and a check instead of a full scan."""
+
+    def __init__(self, cases: Sequence[CaseResult]) -> None:
+        self._cases = cases
+        self._by_key: dict[str, list[int]] = {}
+        for position, case in enumerate(cases):
+            for key in _case_keys(case):
+                self._by_key.setdefault(key, []).append(position)
+        self._selected: dict[str, list[CaseResult]] = {}
+
+    def select(self, selector: str) -> list[CaseResult]:
+        """The cases a selector matches, in run order (memoized per selector)."""
+        if selector in self._selected:
+            return self._selected[selector]
+        keys = _selector_keys(selector)
+        if keys is None:
+            candidates: Iterable[CaseResult] = self._cases
+        else:
+            positions = sorted({p for key in keys for p in self._by_key.get(key, ())})
+            candidates = (self._cases[p] for p in positions)
+        chosen = [case for case in candidates if matches(selector, case)]
+        self._selected[selector] = chosen
+        return chosen

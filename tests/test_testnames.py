@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.results import CaseResult, Outcome
-from bot.testnames import is_test_name, matches
+from bot.testnames import CaseIndex, is_test_name, matches
 
 
 def case(
@@ -64,3 +64,24 @@ def test_selector_matching(selector: str, test: CaseResult, expected: bool) -> N
 )
 def test_is_test_name(text: str, expected: bool) -> None:
     assert is_test_name(text) is expected
+
+
+SELECTOR_CASES = [
+    ("test_x.py", case(file="tests/integration/test_x.py")),
+    ("test_x.py", case(classname="tests.integration.test_x.TestY")),
+    ("tests/a/test_b.py::test_c", case("test_c[1-2]", file="tests/a/test_b.py")),
+    ("tests/integration/", case(file="tests/integration/deep/test_z.py")),
+    ("OrderServiceTest", case(classname="com.acme.orders.OrderServiceTest")),
+    ("OrderServiceTest", case(suite="com.acme.OrderServiceTest")),
+    ("com.acme.FooTest", case(classname="com.acme.FooTest")),
+    ("login.spec.ts", case(suite="src\\auth\\login.spec.ts")),
+    ("test_c", case("test_c", classname="x.Y")),
+    ("pytest", case("t", suite="pytest")),
+]
+
+
+def test_index_agrees_with_matching_every_case() -> None:
+    cases = [c for _, c in SELECTOR_CASES] + [case("noise", file="other/test_q.py")]
+    index = CaseIndex(cases)
+    for selector in {s for s, _ in SELECTOR_CASES} | {"other/", "test_q.py", "Nope"}:
+        assert index.select(selector) == [c for c in cases if matches(selector, c)], selector
