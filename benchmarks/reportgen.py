@@ -1,4 +1,4 @@
-"""Synthetic pytest-like JUnit reports for benchmarks: 10% failures with ~2 KB tracebacks, 5% skipped."""
+"""Synthetic pytest-like JUnit reports: 10% failures with ~2 KB tracebacks, 5% skipped."""
 
 from __future__ import annotations
 
