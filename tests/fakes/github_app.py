@@ -19,8 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .github_context import Ctx, Reply
 from .github_payloads import _error
-from .github_routes import Ctx, Reply, blob_signature, route
+from .github_routes import blob_signature, route
 from .github_state import Fault, RecordedRequest, Token
 
 if TYPE_CHECKING:
