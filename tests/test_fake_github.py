@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -12,7 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from fakes import FakeGitHub, ServedFake, serve
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fakes import FakeGitHub, ServedFake, async_transport, serve, transport
 from fakes.github_routes import blob_signature
 from fakes.webhook_sender import DeliveryLog, deliver, load_payload, payload, redeliver, sign
 from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub, TokenAuthStrategy
@@ -361,13 +364,12 @@ def test_app_installation_auth_mints_a_token(served: ServedFake, fake: FakeGitHu
 def test_app_auth_rejects_foreign_keys_and_unknown_installations(
     served: ServedFake, fake: FakeGitHub
 ) -> None:
-    from fakes.github import key_pair
-
-    key_pair.cache_clear()
-    try:
-        other_pem, _ = key_pair()
-    finally:
-        key_pair.cache_clear()
+    foreign = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other_pem = foreign.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
     for auth in (
         AppInstallationAuthStrategy(served.app_id, other_pem, 77),
         AppInstallationAuthStrategy(served.app_id, served.private_key_pem, 999),
@@ -623,3 +625,24 @@ def test_built_payloads_parse_with_githubkit(
 def test_payload_without_installation_is_pat_mode() -> None:
     data = json.loads(payload("issue_comment", "created", installation_id=None))
     assert "installation" not in data
+
+
+def test_in_process_transports_for_unit_tests() -> None:
+    fake = FakeGitHub()
+    fake.add_repo(REPO)
+    fake.add_issue(REPO, 7, title="t", body="b")
+    artifact = fake.add_artifact(REPO, 42, name="junit", zip_bytes=b"zip")
+    token = fake.issue_token(installation_id=77)
+    options = {"base_url": "https://fake-github.test/", "http_cache": False, "auto_retry": False}
+    with GitHub(token, transport=transport(fake), **options) as gh:  # type: ignore[arg-type]
+        assert gh.rest.issues.get(OWNER, NAME, 7).parsed_data.number == 7
+        assert gh.rest.actions.download_artifact(OWNER, NAME, artifact.id, "zip").content == b"zip"
+    assert "authorization" not in fake.blob_requests[-1].headers
+
+    async def run() -> str:
+        client = GitHub(token, async_transport=async_transport(fake), **options)  # type: ignore[arg-type]
+        async with client as gh:
+            issue = await gh.rest.issues.async_get(OWNER, NAME, 7)
+            return issue.parsed_data.title
+
+    assert asyncio.run(run()) == "t"

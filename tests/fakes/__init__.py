@@ -11,6 +11,7 @@ from .github_state import (
     FakeRepo,
     RecordedRequest,
 )
+from .github_transport import async_transport, transport
 
 __all__ = [
     "FakeArtifact",
@@ -22,6 +23,8 @@ __all__ = [
     "FakeRepo",
     "RecordedRequest",
     "ServedFake",
+    "async_transport",
     "key_pair",
     "serve",
+    "transport",
 ]

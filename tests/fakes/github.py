@@ -66,10 +66,11 @@ class FakeGitHub:
         self.versions = tuple(versions)
         self.private_key_pem, self.public_key = key_pair()
         self.blob_secret = secrets.token_bytes(16)
-        # serve() points this at the blob server; unserved, downloads redirect nowhere useful.
-        self.blob_url = "http://127.0.0.1:9/"
+        # serve() points this at the blob server; the in-process transports route this host.
+        self.blob_url = "http://blob.fake-github.test/"
         self.lock = threading.RLock()
         self._ids = itertools.count(1001)
+        self.in_flight = 0
         self.app: Starlette = build_app(self)
         self.blob_app: Starlette = build_blob_app(self)
         self.reset()
@@ -90,7 +91,6 @@ class FakeGitHub:
             self.content_limit_per_minute: int | None = None
             self.concurrency_limit: int | None = None
             self._writes: dict[str, deque[float]] = {}
-            self.in_flight = 0
             self.peak_concurrency = 0
 
     # ------------------------------------------------------------------ arrange
