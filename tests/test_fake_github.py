@@ -9,6 +9,7 @@ import json
 import time
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -646,3 +647,35 @@ def test_in_process_transports_for_unit_tests() -> None:
             return issue.parsed_data.title
 
     assert asyncio.run(run()) == "t"
+
+
+def test_revoked_tokens_get_401(gh: GitHub[TokenAuthStrategy], fake: FakeGitHub) -> None:
+    gh.rest.issues.get(OWNER, NAME, 7)
+    fake.revoke_tokens(installation_id=77)
+    with pytest.raises(RequestFailed) as denied:
+        gh.rest.issues.get(OWNER, NAME, 7)
+    assert denied.value.response.status_code == 401
+
+
+def test_concurrency_over_the_limit_trips_a_secondary_limit(
+    served: ServedFake, fake: FakeGitHub
+) -> None:
+    fake.concurrency_limit = 1
+    fake.slow(0.5, path=r"/issues/7$")
+    token = fake.issue_token(installation_id=77)
+    headers = {"Authorization": f"token {token}"}
+    url = f"{served.api_url}repos/{REPO}/issues/7"
+    with httpx.Client(headers=headers, timeout=5) as http, ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(http.get, url)
+        time.sleep(0.2)
+        second = http.get(f"{served.api_url}repos/{REPO}")
+        assert slow.result().status_code == 200
+    assert second.status_code == 403
+    assert "secondary rate limit" in second.json()["message"]
+    assert fake.peak_concurrency == 2
+
+
+def test_closed_issue_payload_is_closed() -> None:
+    issue = json.loads(payload("issues", "closed"))["issue"]
+    assert issue["state"] == "closed"
+    assert issue["closed_at"] is not None

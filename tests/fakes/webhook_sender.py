@@ -243,6 +243,10 @@ def _issue(data: dict[str, Any], repo: str, options: dict[str, Any]) -> None:
         events_url=f"{api}/events",
         html_url=f"https://github.com/{repo}/issues/{number}",
     )
+    if data.get("action") in {"closed", "reopened"}:
+        closed = data["action"] == "closed"
+        issue["state"] = "closed" if closed else "open"
+        issue["closed_at"] = issue["updated_at"] if closed else None
     if options.pop("pull_request", False):
         issue["pull_request"] = {
             "url": f"https://api.github.com/repos/{repo}/pulls/{number}",
