@@ -210,7 +210,7 @@ async def _handle(
                 or not repo.private
                 or repo.installation_id == token.installation_id
             )
-            if not visible:
+            if repo is None or not visible:
                 return Reply(404, _error("Not Found")), token, True
             ctx.repo = repo
             if (

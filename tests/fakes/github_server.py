@@ -37,8 +37,7 @@ def _uvicorn(app: ASGIApp) -> Iterator[int]:
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
-    # The server runs in a thread: signal handlers belong to the main thread.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    # No signal handlers to turn off: uvicorn (>= 0.29) only captures signals on the main thread.
     thread = threading.Thread(target=server.run, name="fake-github-uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
