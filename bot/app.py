@@ -1,11 +1,13 @@
 """create_app(settings): the FastAPI application, wired in one place.
 
 Nothing connects or reads the environment at import: `serve` builds the settings, migrates,
-and then asks for the app.
+and then asks for the app. With `WORKER_ENABLED` (the default) a worker thread runs jobs
+inside the same process, which is all a single SQLite deployment needs.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,22 +15,42 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from bot import __version__
+from bot import __version__, api, webhooks
 from bot.config import Settings
 from bot.db import make_engine
+from bot.github import GitHubFactory
 from bot.migrate import is_current
+from bot.worker import Context, Worker
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the application for these settings."""
+def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> FastAPI:
+    """Build the application for these settings (and, in tests, a given GitHub factory)."""
     engine = make_engine(settings.database_url)
+    context = Context(engine=engine, settings=settings, github=github or GitHubFactory(settings))
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = None
+        if settings.worker_enabled:
+            worker = Worker(context)
+            thread = threading.Thread(
+                target=worker.run_forever, args=(stop,), name="remediation-worker", daemon=True
+            )
+            thread.start()
+        app.state.worker_thread = thread
+        try:
+            yield
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join(timeout=30)
+            engine.dispose()
 
     app = FastAPI(title="remediation-bot", version=__version__, lifespan=lifespan)
+    app.state.context = context
+    app.include_router(webhooks.router(settings, engine))
+    app.include_router(api.router(settings, engine))
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -60,6 +60,61 @@ def serve(
 
 
 @app.command()
+def worker() -> None:
+    """Run a standalone worker (scale out: any number of them on PostgreSQL)."""
+    import signal
+    import threading
+
+    from bot.db import make_engine
+    from bot.github import GitHubFactory
+    from bot.migrate import is_current
+    from bot.worker import Context, Worker
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    if not is_current(engine):
+        err.print("[red]The database is not migrated.[/] Run `remediation-bot migrate` first.")
+        raise typer.Exit(code=1)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    runner = Worker(Context(engine=engine, settings=settings, github=GitHubFactory(settings)))
+    err.print(f"worker {runner.name} polling {_where(settings)}")
+    try:
+        runner.run_forever(stop)
+    finally:
+        engine.dispose()
+
+
+token_app = typer.Typer(help="Upload tokens for `POST /api/v1/runs`.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    repo: Annotated[str, typer.Argument(help="Repository as OWNER/NAME.")],
+) -> None:
+    """Create an upload token for a repository (shown once; only its hash is stored)."""
+    from bot import tracking
+    from bot.db import make_engine
+    from bot.migrate import upgrade
+
+    if repo.count("/") != 1 or not all(repo.split("/")):
+        raise typer.BadParameter("expected OWNER/NAME", param_hint="REPO")
+    settings = Settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            repository = tracking.upsert_repository(session=session, full_name=repo)
+            token = tracking.create_token(session=session, repository=repository)
+    finally:
+        engine.dispose()
+    err.print(f"Upload token for {escape(repo)} (store it now; it is not shown again):")
+    typer.echo(token)
+
+
+@app.command()
 def migrate() -> None:
     """Apply database migrations (SQLite gets WAL mode here, once)."""
     from bot.migrate import upgrade

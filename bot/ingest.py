@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -36,6 +37,8 @@ class RunMeta:
     workflow: str | None = None
     conclusion: str | None = None
     event: str | None = None
+    head_repository: str | None = None
+    started_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -91,6 +94,8 @@ def ingest(
         workflow=meta.workflow,
         conclusion=meta.conclusion,
         event=meta.event,
+        head_repository=meta.head_repository,
+        started_at=meta.started_at,
         progress=progress,
     )
     return IngestOutcome(run=saved.run, created=saved.created, files=summaries)

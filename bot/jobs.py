@@ -379,9 +379,7 @@ def extend_lease(
 
 def counts(*, session: Session) -> dict[str, int]:
     """Jobs per status, every status present (queue depth for metrics and the dashboard)."""
-    found = dict(
-        session.execute(select(_c.status, func.count()).group_by(_c.status)).tuples().all()
-    )
+    found = dict(session.execute(select(_c.status, func.count()).group_by(_c.status)).all())
     return {status: int(found.get(status, 0)) for status in STATUSES}
 
 

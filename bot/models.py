@@ -204,6 +204,8 @@ class TrackedIssue(SQLModel, table=True):
     state: str = "open"
     labelled: bool = False  # carries the tracking label
     command_tracking: str | None = None  # "track" | "untrack" by command, None: follow label
+    # The body as last read from GitHub or registered offline (the plan, when offline).
+    body: str | None = Field(default=None, sa_type=Text)
     comment_id: int | None = Field(default=None, sa_type=BigInteger)
     # Texts of the items the bot ticked itself (a person's ticks are never undone).
     bot_ticked: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -233,3 +235,19 @@ class UploadToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IssueRule(SQLModel, table=True):
+    """A maintainer's command that later evaluations obey (map, ignore, tick, untick)."""
+
+    __tablename__ = "issue_rules"
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="tracked_issues.id", ondelete="CASCADE", index=True)
+    kind: str  # map | ignore | tick | untick
+    pattern: str | None = None  # map, ignore: the test pattern
+    phase: int | None = None  # map: the phase number
+    item_text: str | None = None  # tick, untick: the checklist item's text
+    reason: str | None = None
+    author: str = ""
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

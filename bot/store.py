@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import chain, islice
 from typing import Any, cast
 
@@ -14,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, SQLModel, col, select
 
+from bot.evaluate import RunInput
 from bot.models import CaseResultRow, Repository, Run, SuiteRow, utc_now
 from bot.results import CaseResult, Outcome, SuiteResult, Totals
 
@@ -257,6 +259,8 @@ def save_run(
     workflow: str | None = None,
     conclusion: str | None = None,
     event: str | None = None,
+    head_repository: str | None = None,
+    started_at: datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SaveOutcome:
     """Store one run with its cases and suites in one transaction, and commit.
@@ -283,7 +287,9 @@ def save_run(
             "url": url,
             "conclusion": conclusion,
             **Totals().as_dict(),
-            "created_at": utc_now(),
+            "head_repository": head_repository,
+            # When the run started, so a late-arriving old run sorts before newer ones.
+            "created_at": started_at or utc_now(),
         }
         run_pk = _insert_or_ignore(
             session, Run, run_values, ["repository_id", "provider", "run_id", "attempt"]
@@ -350,3 +356,31 @@ def history_for_test(
         .limit(limit)
     )
     return [HistoryEntry(run=run, result=row) for run, row in session.exec(statement).all()]
+
+
+def run_input(*, session: Session, run: Run) -> RunInput:
+    """A stored run as the evaluation reads it (cases and suites back as plain data)."""
+    assert run.id is not None
+    cases = [
+        CaseResult(
+            suite=row.suite,
+            classname=row.classname,
+            name=row.name,
+            outcome=Outcome(row.outcome),
+            file=row.file,
+            duration=row.duration,
+            message=row.message,
+            failure_type=row.failure_type,
+            details=row.details,
+            properties=dict(row.properties or {}),
+            reruns=row.reruns,
+            flaky=row.flaky,
+        )
+        for row in results_for_run(session=session, run_pk=run.id)
+    ]
+    suites = [
+        SuiteResult(name=s.name, properties=dict(s.properties or {}), tests=s.tests)
+        for s in suites_for_run(session=session, run_pk=run.id)
+    ]
+    label = f"run {run.run_id}" + (f" (attempt {run.attempt})" if run.attempt > 1 else "")
+    return RunInput(cases=cases, suites=suites, label=label, url=run.url)

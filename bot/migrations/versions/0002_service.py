@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(), nullable=False),
         sa.Column("labelled", sa.Boolean(), nullable=False),
         sa.Column("command_tracking", sa.String(), nullable=True),
+        sa.Column("body", sa.Text(), nullable=True),
         sa.Column("comment_id", sa.BigInteger(), nullable=True),
         sa.Column("bot_ticked", sa.JSON(), nullable=False),
         sa.Column("desired_comment", sa.Text(), nullable=True),

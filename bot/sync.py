@@ -1,0 +1,141 @@
+"""Reconcile one issue with GitHub: desired comment and checkboxes -> the fewest writes.
+
+`desire` is pure (plan x runs x configuration -> the comment and tick decisions); `apply`
+compares with GitHub's current state and writes only the difference. Running it twice
+writes nothing the second time. A person's edit to the body survives: only checkbox
+characters change, on the body fetched for this very sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot import checklist, report, ticking
+from bot import plan as plan_module
+from bot.checklist import Decision
+from bot.evaluate import Evaluation, RunInput, evaluate
+from bot.github import GitHubAPI
+from bot.mapping import MapRule
+from bot.repoconfig import RepoConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """What the issue should show after the newest qualifying run."""
+
+    comment: str
+    decisions: list[Decision]
+    evaluation: Evaluation
+    plan: plan_module.Plan
+    # Items a person asked to untick by command: unticked even if a person ticked them.
+    unlocked: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class Applied:
+    """What `apply` did."""
+
+    comment_id: int | None
+    body: str
+    bot_ticked: list[str]
+    comment_written: bool = False
+    body_written: bool = False
+    writes: list[str] = field(default_factory=list)
+
+
+def desire(
+    *,
+    body: str,
+    runs: Sequence[RunInput],
+    config: RepoConfig,
+    bot_ticked: Collection[str] = (),
+    title: str | None = None,
+    map_rules: Sequence[MapRule] = (),
+    ignore: Sequence[str] = (),
+    forced: Mapping[str, bool] | None = None,
+) -> Desired:
+    """The comment and tick decisions for runs (oldest first, the newest decides).
+
+    `forced` maps item texts to the state a person decided by command (`tick`/`untick`):
+    it overrides the bot's decision for those items.
+    """
+    texts = [box.text for box in checklist.find_checkboxes(body)]
+    plan = plan_module.parse(body, rule_overrides=config.rule_overrides(texts))
+    rules = [*config.map_rules(), *map_rules]
+    ignored = [*config.ignore, *ignore]
+    first = max(1, len(runs) - config.tick_after + 1)
+    history = [
+        evaluate(plan, runs[:end], map_rules=rules, ignore=ignored)
+        for end in range(first, len(runs) + 1)
+    ]
+    forced = dict(forced or {})
+    decisions = [
+        d
+        for d in ticking.decide(
+            plan,
+            history,
+            streak=config.tick_after,
+            untick_regressions=config.untick_regressions,
+            bot_ticked=bot_ticked,
+        )
+        if d.text not in forced
+    ]
+    decisions += [
+        Decision(index=item.index, text=item.text, checked=forced[item.text])
+        for item in plan.items
+        if item.text in forced and item.checked != forced[item.text]
+    ]
+    return Desired(
+        comment=report.render(history[-1], plan, title=title),
+        decisions=decisions,
+        evaluation=history[-1],
+        plan=plan,
+        unlocked=frozenset(text for text, checked in forced.items() if not checked),
+    )
+
+
+def ticked_body(body: str, desired: Desired, bot_ticked: Collection[str]) -> tuple[str, list[str]]:
+    """The body with the decided boxes changed, and the bot's ticks afterwards."""
+    allowed = {*bot_ticked, *desired.unlocked}
+    new_body = checklist.tick(body, desired.decisions, bot_ticked=allowed)
+    before = {box.text: box.checked for box in checklist.find_checkboxes(body)}
+    after = {box.text: box.checked for box in checklist.find_checkboxes(new_body)}
+    ticked = {text for text, checked in after.items() if checked and not before.get(text)}
+    unticked = {text for text, checked in after.items() if not checked and before.get(text)}
+    kept = [text for text in bot_ticked if text not in unticked and text in after]
+    return new_body, [*kept, *sorted(ticked - set(kept))]
+
+
+def apply(
+    gh: GitHubAPI,
+    *,
+    repo: str,
+    number: int,
+    body: str,
+    desired: Desired,
+    comment_id: int | None,
+    bot_ticked: Collection[str],
+) -> Applied:
+    """Write the difference between the desired state and GitHub's current state."""
+    new_body, now_ticked = ticked_body(body, desired, bot_ticked)
+    applied = Applied(comment_id=comment_id, body=new_body, bot_ticked=now_ticked)
+    if new_body != body:
+        gh.update_issue_body(repo, number, new_body)
+        applied.body_written = True
+        applied.writes.append("issue body")
+    current = gh.get_comment(repo, comment_id) if comment_id else None
+    if current is None:
+        current = gh.find_comment(repo, number, report.MARKER)
+    if current is None:
+        created = gh.create_comment(repo, number, desired.comment)
+        applied.comment_id = created.id
+        applied.comment_written = True
+        applied.writes.append("comment created")
+    else:
+        applied.comment_id = current.id
+        if current.body != desired.comment:
+            gh.update_comment(repo, current.id, desired.comment)
+            applied.comment_written = True
+            applied.writes.append("comment updated")
+    return applied

@@ -1,0 +1,415 @@
+"""The worker: claims jobs from the store and runs their handlers (ingest, track, sync).
+
+Collaborators come in a `Context`; each job opens its own session and GitHub client. One
+catch-all around dispatch records any failure on the job (with delivery and job ids in the
+log), so a bad job is retried with backoff and, at last, dead-lettered; the loop goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot import artifacts, commanding, jobs, store, sync, tracking
+from bot.config import Settings
+from bot.errors import ArtifactError, ConfigurationError, RetryLater
+from bot.github import GitHubAPI, GitHubFactory
+from bot.ingest import RunMeta, ingest
+from bot.junit import Report
+from bot.models import Repository, TrackedIssue, utc_now
+from bot.repoconfig import RepoConfig, parse_config
+from bot.webhooks import JobKind
+
+log = logging.getLogger(__name__)
+CONFIG_PATH = ".github/remediation.yml"
+SUMMARY_TITLE = "Remediation status"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What handlers need; built once per worker."""
+
+    engine: Engine
+    settings: Settings
+    github: GitHubFactory
+
+    @property
+    def limits(self) -> artifacts.Limits:
+        """Artifact limits from the settings."""
+        return artifacts.Limits(
+            max_total=self.settings.artifact_max_bytes,
+            max_members=self.settings.artifact_max_members,
+            max_ratio=self.settings.artifact_max_ratio,
+        )
+
+
+Handler = Callable[[Context, Session, dict[str, Any]], object]
+
+
+def worker_name() -> str:
+    """host:pid:thread, unique among workers sharing a queue."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+class Worker:
+    """Runs jobs one at a time until stopped."""
+
+    def __init__(self, context: Context, *, name: str | None = None) -> None:
+        self.context = context
+        self.name = name or worker_name()
+
+    def run_once(self) -> bool:
+        """Claim and run one job; False when the queue had nothing runnable."""
+        with Session(self.context.engine) as session:
+            job = jobs.claim(session=session, worker=self.name)
+        if job is None:
+            return False
+        self._run(job)
+        return True
+
+    def run_until_idle(self, *, limit: int = 1000) -> int:
+        """Run jobs until none is runnable (for tests and the offline demo)."""
+        done = 0
+        while done < limit and self.run_once():
+            done += 1
+        return done
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Poll the queue until `stop` is set."""
+        log.info("worker started", extra={"worker": self.name})
+        while not stop.is_set():
+            try:
+                ran = self.run_once()
+            except Exception:  # the database went away: wait and try again
+                log.exception("worker could not claim a job")
+                ran = False
+            if not ran:
+                stop.wait(self.context.settings.worker_poll_seconds)
+
+    def _run(self, job: jobs.ClaimedJob) -> None:
+        fields = {
+            "job_id": job.id,
+            "delivery_id": job.delivery_id,
+            "repository": job.payload.get("repo"),
+            "issue": job.payload.get("number"),
+            "kind": job.kind,
+        }
+        handler = HANDLERS.get(job.kind)
+        with Session(self.context.engine) as session:
+            try:
+                if handler is None:
+                    raise ValueError(f"unknown job kind {job.kind!r}")
+                handler(self.context, session, job.payload)
+            except RetryLater as exc:
+                session.rollback()
+                until = utc_now() + timedelta(seconds=max(exc.retry_after, 1.0))
+                log.warning("rate limited; job deferred", extra={**fields, "until": str(until)})
+                jobs.defer(session=session, job=job, worker=self.name, until=until, reason=str(exc))
+            except Exception as exc:  # one catch-all: record, retry with backoff, dead-letter
+                session.rollback()
+                log.exception("job failed", extra=fields)
+                state = jobs.fail(
+                    session=session, job=job, worker=self.name, error=f"{type(exc).__name__}: {exc}"
+                )
+                log.warning("job %s", state, extra=fields)
+            else:
+                jobs.complete(session=session, job=job, worker=self.name)
+                log.info("job done", extra=fields)
+
+
+# -- handlers -----------------------------------------------------------------------------
+
+
+def load_config(
+    session: Session, gh: GitHubAPI | None, repository: Repository
+) -> tuple[RepoConfig, str | None]:
+    """The repository's configuration (cached a few minutes) and any problem reading it."""
+    fresh, text = tracking.cached_config(repository)
+    if not fresh and gh is not None:
+        text = gh.get_file(repository.full_name, CONFIG_PATH)
+        tracking.save_config(session=session, repository=repository, text=text)
+    try:
+        return parse_config(text), None
+    except ConfigurationError as exc:
+        return RepoConfig(), str(exc)
+
+
+def on_installation(context: Context, session: Session, payload: dict[str, Any]) -> None:
+    """Remember the installation's repositories."""
+    for name in payload.get("repositories") or []:
+        if isinstance(name, str) and name.count("/") == 1:
+            tracking.upsert_repository(
+                session=session, full_name=name, installation_id=payload.get("installation_id")
+            )
+
+
+def on_issue(context: Context, session: Session, payload: dict[str, Any]) -> None:
+    """An issue changed: refresh its record (tracked by label?) and sync when tracked."""
+    repository = tracking.upsert_repository(
+        session=session,
+        full_name=payload["repo"],
+        installation_id=payload.get("installation_id"),
+        default_branch=payload.get("default_branch"),
+    )
+    config, _ = _config(context, session, repository, payload.get("installation_id"))
+    issue = tracking.upsert_issue(
+        session=session,
+        repository=repository,
+        number=int(payload["number"]),
+        title=payload.get("title"),
+        body=payload.get("body"),
+        state=payload.get("state"),
+        labelled=config.label in (payload.get("labels") or []),
+    )
+    if issue.tracked and issue.state == "open":
+        sync_issue(context, session, {**payload, "number": issue.number})
+
+
+def _config(
+    context: Context, session: Session, repository: Repository, installation_id: int | None
+) -> tuple[RepoConfig, str | None]:
+    fresh, _ = tracking.cached_config(repository)
+    if fresh or not context.github.online:
+        return load_config(session, None, repository)
+    with context.github.client(installation_id or repository.installation_id) as gh:
+        return load_config(session, gh, repository)
+
+
+def on_workflow_run(context: Context, session: Session, payload: dict[str, Any]) -> None:
+    """Ingest a completed run's JUnit artifacts, then queue a sync of each tracked issue."""
+    repo = payload["repo"]
+    installation_id = payload.get("installation_id")
+    repository = tracking.upsert_repository(
+        session=session,
+        full_name=repo,
+        installation_id=installation_id,
+        default_branch=payload.get("default_branch"),
+    )
+    problems: list[str] = []
+    reports: list[Report] = []
+    with context.github.client(installation_id) as gh:
+        config, config_problem = load_config(session, gh, repository)
+        if config_problem:
+            problems.append(config_problem)
+        for artifact in gh.list_artifacts(repo, int(payload["run_id"])):
+            if not artifacts.selected(artifact.name, config.artifacts):
+                continue
+            if artifact.expired:
+                problems.append(f"artifact {artifact.name} has expired")
+                continue
+            try:
+                data = gh.download_artifact(
+                    repo, artifact.id, max_bytes=context.settings.artifact_max_bytes
+                )
+                reports.extend(
+                    artifacts.junit_reports(data, artifact=artifact.name, limits=context.limits)
+                )
+            except ArtifactError as exc:  # expired meanwhile, too large, not a zip: reported
+                problems.append(str(exc))
+    for problem in problems:
+        log.warning("artifact problem: %s", problem, extra={"repository": repo})
+    if not reports:
+        log.info("run has no JUnit reports", extra={"repository": repo})
+        return
+    outcome = ingest(
+        session=session,
+        meta=RunMeta(
+            repo=repo,
+            provider="github",
+            run_id=str(payload["run_id"]),
+            attempt=int(payload.get("attempt") or 1),
+            head_sha=payload.get("head_sha"),
+            branch=payload.get("head_branch"),
+            url=payload.get("url"),
+            workflow=payload.get("workflow"),
+            conclusion=payload.get("conclusion"),
+            event=payload.get("event"),
+            head_repository=payload.get("head_repository"),
+            started_at=_timestamp(payload.get("started_at")),
+        ),
+        reports=reports,
+        max_bytes=context.settings.max_report_bytes,
+    )
+    for summary in outcome.files:
+        if summary.error:
+            log.warning("unreadable report: %s", summary.error, extra={"repository": repo})
+    if outcome.created and _qualifies(repository, config, payload):
+        queue_syncs(session, repository, installation_id, run_pk=outcome.run.id)
+
+
+def on_uploaded_run(context: Context, session: Session, payload: dict[str, Any]) -> None:
+    """A run came through the upload API: sync the repository's tracked issues."""
+    repository = tracking.get_repository(session=session, full_name=payload["repo"])
+    if repository is None:
+        return
+    config, _ = _config(context, session, repository, repository.installation_id)
+    if _qualifies(repository, config, payload):
+        queue_syncs(session, repository, repository.installation_id, run_pk=payload.get("run_pk"))
+
+
+def _qualifies(repository: Repository, config: RepoConfig, payload: dict[str, Any]) -> bool:
+    """Runs of the configured branches (default: the default branch), never from forks."""
+    branches = config.branches or [repository.default_branch or "main"]
+    head = payload.get("head_repository")
+    from_fork = bool(head) and head != repository.full_name
+    return payload.get("head_branch") in branches and not from_fork
+
+
+def queue_syncs(
+    session: Session, repository: Repository, installation_id: int | None, *, run_pk: Any
+) -> None:
+    """One sync job per tracked issue of the repository."""
+    for issue in tracking.tracked_issues(session=session, repository=repository):
+        key = f"{repository.full_name}#{issue.number}"
+        jobs.enqueue(
+            session=session,
+            kind=JobKind.SYNC_ISSUE.value,
+            payload={
+                "repo": repository.full_name,
+                "installation_id": installation_id,
+                "number": issue.number,
+            },
+            lock_key=key,
+            dedupe_key=f"sync:{key}:run:{run_pk}",
+        )
+
+
+def sync_issue(context: Context, session: Session, payload: dict[str, Any]) -> sync.Applied | None:
+    """Evaluate the newest qualifying runs against the issue and reconcile it."""
+    repository = tracking.upsert_repository(session=session, full_name=payload["repo"])
+    number = int(payload["number"])
+    installation_id = payload.get("installation_id") or repository.installation_id
+    issue = tracking.upsert_issue(session=session, repository=repository, number=number)
+    if not context.github.online:
+        _sync_offline(session, repository, issue)
+        return None
+    with context.github.client(installation_id) as gh:
+        config, problem = load_config(session, gh, repository)
+        info = gh.get_issue(repository.full_name, number)
+        issue = tracking.upsert_issue(
+            session=session,
+            repository=repository,
+            number=number,
+            title=info.title,
+            body=info.body,
+            state=info.state,
+            labelled=config.label in info.labels,
+        )
+        if not issue.tracked or info.state != "open" or info.is_pull_request:
+            return None
+        desired = _desire(session, repository, issue, info.body, config)
+        if desired is None:
+            return None
+        applied = sync.apply(
+            gh,
+            repo=repository.full_name,
+            number=number,
+            body=info.body,
+            desired=desired,
+            comment_id=issue.comment_id,
+            bot_ticked=issue.bot_ticked,
+        )
+    if problem:
+        log.warning(
+            "configuration problem: %s", problem, extra={"repository": repository.full_name}
+        )
+    tracking.save_sync(
+        session=session,
+        issue=issue,
+        comment_id=applied.comment_id,
+        bot_ticked=applied.bot_ticked,
+        desired_comment=desired.comment,
+        desired_body=applied.body,
+        run_pk=issue.last_run_pk,
+    )
+    log.info(
+        "issue synced: %s",
+        ", ".join(applied.writes) or "nothing to write",
+        extra={"repository": repository.full_name, "issue": number},
+    )
+    return applied
+
+
+def _sync_offline(session: Session, repository: Repository, issue: TrackedIssue) -> None:
+    """No credentials: keep the comment and body the bot would write."""
+    if not issue.tracked or issue.body is None or issue.state != "open":
+        return
+    config, _ = load_config(session, None, repository)
+    desired = _desire(session, repository, issue, issue.body, config)
+    if desired is None:
+        return
+    body, bot_ticked = sync.ticked_body(issue.body, desired, issue.bot_ticked)
+    issue.body = body
+    tracking.save_sync(
+        session=session,
+        issue=issue,
+        comment_id=None,
+        bot_ticked=bot_ticked,
+        desired_comment=desired.comment,
+        desired_body=body,
+        run_pk=issue.last_run_pk,
+    )
+
+
+def _desire(
+    session: Session, repository: Repository, issue: TrackedIssue, body: str, config: RepoConfig
+) -> sync.Desired | None:
+    branches = config.branches or [repository.default_branch or "main"]
+    runs = tracking.qualifying_runs(
+        session=session, repository=repository, branches=branches, limit=config.tick_after + 1
+    )
+    if not runs:
+        return None
+    issue.last_run_pk = runs[-1].id
+    rules = commanding.stored_rules(session=session, issue=issue)
+    return sync.desire(
+        body=body,
+        runs=[store.run_input(session=session, run=run) for run in runs],
+        config=config,
+        bot_ticked=issue.bot_ticked,
+        title=SUMMARY_TITLE,
+        map_rules=rules.map_rules,
+        ignore=rules.ignore,
+        forced=rules.forced,
+    )
+
+
+def on_comment(context: Context, session: Session, payload: dict[str, Any]) -> None:
+    """A new issue comment: run the `/remediation` commands it carries, then re-sync."""
+    outcome = commanding.handle_comment(context.github, session, payload)
+    if not outcome.sync:
+        return
+    applied = sync_issue(context, session, payload)
+    if outcome.status and applied is not None and not applied.comment_written:
+        with context.github.client(payload.get("installation_id")) as gh:
+            commanding.reply_up_to_date(
+                gh, payload["repo"], int(payload["number"]), str(payload.get("user") or "")
+            )
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+HANDLERS: dict[str, Handler] = {
+    JobKind.INSTALLATION.value: on_installation,
+    JobKind.ISSUE.value: on_issue,
+    JobKind.COMMENT.value: on_comment,
+    JobKind.WORKFLOW_RUN.value: on_workflow_run,
+    JobKind.SYNC_ISSUE.value: sync_issue,
+    JobKind.UPLOADED_RUN.value: on_uploaded_run,
+}
