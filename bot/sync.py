@@ -9,7 +9,7 @@ characters change, on the body fetched for this very sync.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot import checklist, report, ticking
 from bot import plan as plan_module
@@ -86,10 +86,16 @@ def desire(
         for item in plan.items
         if item.text in forced and item.checked != forced[item.text]
     ]
+    # The comment describes the issue as it will be, after these decisions.
+    decided = {d.text: d.checked for d in decisions}
+    evaluation = replace(
+        history[-1],
+        items=tuple(replace(i, checked=decided.get(i.text, i.checked)) for i in history[-1].items),
+    )
     return Desired(
-        comment=report.render(history[-1], plan, title=title),
+        comment=report.render(evaluation, plan, title=title),
         decisions=decisions,
-        evaluation=history[-1],
+        evaluation=evaluation,
         plan=plan,
         unlocked=frozenset(text for text, checked in forced.items() if not checked),
     )

@@ -5,18 +5,28 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from bot.app import create_app
+from bot.config import Settings
 from bot.db import make_engine
 from bot.evaluate import RunInput
+from bot.github import GitHubFactory
 from bot.junit import read_report
 from bot.migrate import upgrade
 from bot.results import CaseResult, SuiteResult
+from bot.worker import Worker
+
+from fakes import FakeGitHub, ServedFake, serve
+from fakes.bot_server import serve_bot
+from fakes.webhook_sender import deliver
 
 # TEST_DATABASES picks the backend legs (comma list); TEST_POSTGRES_URL points at a server
 # where the tests may create and drop schemas.
@@ -131,3 +141,68 @@ def seed_body() -> str:
 def seed_runs() -> list[RunInput]:
     """The three runs of the seed story, oldest first."""
     return [load_story_run(n) for n in (1, 2, 3)]
+
+
+# The bot against a fake GitHub, both over real HTTP on 127.0.0.1 ----------------------------
+
+WEBHOOK_SECRET = "webhook-secret-for-tests"
+
+
+@pytest.fixture(scope="session")
+def served_github() -> Iterator[ServedFake]:
+    """One fake GitHub for the session (state is reset for each test)."""
+    with serve(FakeGitHub()) as served:
+        yield served
+
+
+@pytest.fixture
+def github(served_github: ServedFake) -> FakeGitHub:
+    """The fake GitHub, empty."""
+    served_github.fake.reset()
+    return served_github.fake
+
+
+@dataclass
+class RunningBot:
+    """The bot served by uvicorn; its worker is driven by the test, one job at a time."""
+
+    url: str
+    settings: Settings
+    worker: Worker
+    engine: Engine
+
+    def deliver(self, event: str, body: bytes, *, delivery_id: str | None = None) -> Any:
+        """Send a signed delivery the way GitHub does."""
+        return deliver(
+            self.url, event=event, body=body, secret=WEBHOOK_SECRET, delivery_id=delivery_id
+        )
+
+    def work(self) -> int:
+        """Run queued jobs until none is runnable."""
+        return self.worker.run_until_idle()
+
+
+def bot_settings(database_url: str, served: ServedFake, **overrides: Any) -> Settings:
+    """Settings of an App installed on the fake GitHub."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "github_app_id": str(served.app_id),
+        "github_private_key": served.private_key_pem,
+        "github_webhook_secret": WEBHOOK_SECRET,
+        "github_api_url": served.api_url,
+        "github_timeout_seconds": 5.0,
+        "worker_enabled": False,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def bot(database_url: str, served_github: ServedFake, github: FakeGitHub) -> Iterator[RunningBot]:
+    """The bot, migrated and served, talking to the fake GitHub as its App."""
+    upgrade(database_url)
+    settings = bot_settings(database_url, served_github)
+    app = create_app(settings, github=GitHubFactory(settings, write_interval=0))
+    context = app.state.context
+    with serve_bot(app) as url:
+        yield RunningBot(url=url, settings=settings, worker=Worker(context), engine=context.engine)

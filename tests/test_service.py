@@ -1,0 +1,177 @@
+"""The bot end to end: signed deliveries in, GitHub calls out, against the fake GitHub."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import RunningBot
+
+from bot import checklist, report
+
+from fakes import FakeGitHub
+from fakes.webhook_sender import payload
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+REPO = "acme/agents"
+ISSUE = 870
+MAIN = {"repository": {"default_branch": "main"}}
+
+
+def zip_of(paths: list[Path], folder: str = "test-results") -> bytes:
+    """An artifact zip as actions/upload-artifact makes it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in paths:
+            archive.writestr(f"{folder}/{path.name}", path.read_bytes())
+        archive.writestr(f"{folder}/coverage.txt", "not junit\n")
+    return buffer.getvalue()
+
+
+def story_zip(number: int) -> bytes:
+    return zip_of(sorted((FIXTURES / "seed-story" / f"run{number}").glob("*.xml")))
+
+
+def open_seed_issue(bot: RunningBot, github: FakeGitHub, body: str) -> None:
+    github.add_repo(REPO, default_branch="main")
+    github.add_issue(REPO, ISSUE, title="Issue #870", body=body, labels=["remediation"])
+    label = {"issue": {"labels": [{"name": "remediation", "color": "d73a4a"}]}, **MAIN}
+    opened = payload(
+        "issues", "opened", repo=REPO, issue_number=ISSUE, issue_body=body, merge=label
+    )
+    assert bot.deliver("issues", opened).status_code == 202
+
+
+def complete_run(
+    bot: RunningBot, github: FakeGitHub, run_id: int, data: bytes, **extra: Any
+) -> Any:
+    github.add_artifact(REPO, run_id, name="junit-results", zip_bytes=data)
+    body = payload(
+        "workflow_run",
+        "completed",
+        repo=REPO,
+        run_id=run_id,
+        head_branch=extra.pop("head_branch", "main"),
+        merge=MAIN,
+        **extra,
+    )
+    return bot.deliver("workflow_run", body)
+
+
+def boxes(github: FakeGitHub) -> list[int]:
+    body = github.repos[REPO].issues[ISSUE].body
+    return [box.index for box in checklist.find_checkboxes(body) if box.checked]
+
+
+def summary_comments(github: FakeGitHub) -> list[str]:
+    return [c.body for c in github.repos[REPO].issues[ISSUE].comments if report.MARKER in c.body]
+
+
+def test_seed_story_through_webhooks(bot: RunningBot, github: FakeGitHub, seed_body: str) -> None:
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+    assert summary_comments(github) == []  # no run yet: nothing to say
+
+    expected = {1: [2], 2: [0, 2, 3], 3: [0, 1, 2, 3, 4]}
+    for number in (1, 2, 3):
+        if number == 3:  # a person edits the body between two runs
+            issue = github.repos[REPO].issues[ISSUE]
+            issue.body = issue.body.replace("## Conclusion", "## Conclusion\n\nEdited by a person.")
+        response = complete_run(bot, github, 100 + number, story_zip(number))
+        assert response.status_code == 202
+        bot.work()
+        assert boxes(github) == expected[number]
+        assert len(summary_comments(github)) == 1  # created once, then updated
+
+    final = github.repos[REPO].issues[ISSUE].body
+    assert "Edited by a person." in final
+    assert final.replace("- [x]", "- [ ]") == seed_body.replace(
+        "## Conclusion", "## Conclusion\n\nEdited by a person."
+    )
+    (comment,) = summary_comments(github)
+    assert "14/14 passing" in comment
+    assert "Items met: **5 of 5**" in comment
+
+
+def test_one_run_costs_at_most_six_calls_and_nothing_when_unchanged(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+    complete_run(bot, github, 101, story_zip(1))
+    bot.work()
+    github.requests.clear()
+    complete_run(bot, github, 102, story_zip(2))
+    bot.work()
+    calls = [r for r in github.requests if "access_tokens" not in r.path]
+    assert len(calls) <= 6, [f"{r.method} {r.path}" for r in calls]
+    github.requests.clear()
+    body = github.repos[REPO].issues[ISSUE].body
+    label = {"issue": {"labels": [{"name": "remediation", "color": "d73a4a"}]}, **MAIN}
+    edited = payload(
+        "issues", "edited", repo=REPO, issue_number=ISSUE, issue_body=body, merge=label
+    )
+    bot.deliver("issues", edited)  # a sync with nothing new to say
+    bot.work()
+    assert [r for r in github.writes() if "access_tokens" not in r.path] == []
+
+
+def test_redelivery_creates_no_second_job(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+    github.add_artifact(REPO, 101, name="junit-results", zip_bytes=story_zip(1))
+    body = payload(
+        "workflow_run", "completed", repo=REPO, run_id=101, head_branch="main", merge=MAIN
+    )
+    first = bot.deliver("workflow_run", body, delivery_id="d-1")
+    again = bot.deliver("workflow_run", body, delivery_id="d-1")
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert "duplicate" in again.json()["message"]
+    assert bot.work() == 2  # the run's ingest and one sync, once
+    assert len(summary_comments(github)) == 1
+
+
+def test_runs_from_forks_and_other_branches_never_tick(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+    complete_run(bot, github, 201, story_zip(3), head_branch="feature/x")
+    complete_run(bot, github, 202, story_zip(3), head_repository="mallory/agents")
+    bot.work()
+    assert boxes(github) == []
+    assert summary_comments(github) == []
+
+
+def test_expired_artifact_is_reported_not_retried(
+    bot: RunningBot, github: FakeGitHub, seed_body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+    github.add_artifact(REPO, 301, name="junit-results", zip_bytes=story_zip(1), expired=True)
+    body = payload(
+        "workflow_run", "completed", repo=REPO, run_id=301, head_branch="main", merge=MAIN
+    )
+    bot.deliver("workflow_run", body)
+    assert bot.work() == 1
+    assert "has expired" in caplog.text
+    assert summary_comments(github) == []
+
+
+def test_label_removed_stops_tracking(bot: RunningBot, github: FakeGitHub, seed_body: str) -> None:
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+    github.repos[REPO].issues[ISSUE].labels = []
+    unlabeled = payload(
+        "issues", "unlabeled", repo=REPO, issue_number=ISSUE, issue_body=seed_body, merge=MAIN
+    )
+    bot.deliver("issues", unlabeled)
+    bot.work()
+    complete_run(bot, github, 401, story_zip(1))
+    bot.work()
+    assert summary_comments(github) == []
