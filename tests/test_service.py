@@ -38,27 +38,34 @@ def story_zip(number: int) -> bytes:
 def open_seed_issue(bot: RunningBot, github: FakeGitHub, body: str) -> None:
     github.add_repo(REPO, default_branch="main")
     github.add_issue(REPO, ISSUE, title="Issue #870", body=body, labels=["remediation"])
-    label = {"issue": {"labels": [{"name": "remediation", "color": "d73a4a"}]}, **MAIN}
-    opened = payload(
-        "issues", "opened", repo=REPO, issue_number=ISSUE, issue_body=body, merge=label
+    assert bot.deliver("issues", issue_payload("opened", body)).status_code == 202
+
+
+def run_payload(run_id: int, **extra: Any) -> bytes:
+    """A `workflow_run.completed` delivery of the default branch unless told otherwise."""
+    branch = extra.pop("head_branch", "main")
+    return payload(
+        "workflow_run",
+        "completed",
+        repo=REPO,
+        run_id=run_id,
+        head_branch=branch,
+        merge=MAIN,
+        **extra,
     )
-    assert bot.deliver("issues", opened).status_code == 202
+
+
+def issue_payload(action: str, body: str) -> bytes:
+    """An `issues` delivery for the seed issue, labelled."""
+    label = {"issue": {"labels": [{"name": "remediation", "color": "d73a4a"}]}, **MAIN}
+    return payload("issues", action, repo=REPO, issue_number=ISSUE, issue_body=body, merge=label)
 
 
 def complete_run(
     bot: RunningBot, github: FakeGitHub, run_id: int, data: bytes, **extra: Any
 ) -> Any:
     github.add_artifact(REPO, run_id, name="junit-results", zip_bytes=data)
-    body = payload(
-        "workflow_run",
-        "completed",
-        repo=REPO,
-        run_id=run_id,
-        head_branch=extra.pop("head_branch", "main"),
-        merge=MAIN,
-        **extra,
-    )
-    return bot.deliver("workflow_run", body)
+    return bot.deliver("workflow_run", run_payload(run_id, **extra))
 
 
 def boxes(github: FakeGitHub) -> list[int]:
@@ -110,11 +117,7 @@ def test_one_run_costs_at_most_six_calls_and_nothing_when_unchanged(
     assert len(calls) <= 6, [f"{r.method} {r.path}" for r in calls]
     github.requests.clear()
     body = github.repos[REPO].issues[ISSUE].body
-    label = {"issue": {"labels": [{"name": "remediation", "color": "d73a4a"}]}, **MAIN}
-    edited = payload(
-        "issues", "edited", repo=REPO, issue_number=ISSUE, issue_body=body, merge=label
-    )
-    bot.deliver("issues", edited)  # a sync with nothing new to say
+    bot.deliver("issues", issue_payload("edited", body))  # a sync with nothing new to say
     bot.work()
     assert [r for r in github.writes() if "access_tokens" not in r.path] == []
 
@@ -125,9 +128,7 @@ def test_redelivery_creates_no_second_job(
     open_seed_issue(bot, github, seed_body)
     bot.work()
     github.add_artifact(REPO, 101, name="junit-results", zip_bytes=story_zip(1))
-    body = payload(
-        "workflow_run", "completed", repo=REPO, run_id=101, head_branch="main", merge=MAIN
-    )
+    body = run_payload(101)
     first = bot.deliver("workflow_run", body, delivery_id="d-1")
     again = bot.deliver("workflow_run", body, delivery_id="d-1")
     assert (first.status_code, again.status_code) == (202, 200)
@@ -154,10 +155,7 @@ def test_expired_artifact_is_reported_not_retried(
     open_seed_issue(bot, github, seed_body)
     bot.work()
     github.add_artifact(REPO, 301, name="junit-results", zip_bytes=story_zip(1), expired=True)
-    body = payload(
-        "workflow_run", "completed", repo=REPO, run_id=301, head_branch="main", merge=MAIN
-    )
-    bot.deliver("workflow_run", body)
+    bot.deliver("workflow_run", run_payload(301))
     assert bot.work() == 1
     assert "has expired" in caplog.text
     assert summary_comments(github) == []
