@@ -1,0 +1,97 @@
+"""The webhook edge: signatures, sizes, every real payload, and what gets recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import WEBHOOK_SECRET, RunningBot
+from sqlmodel import Session
+
+from bot import jobs, tracking
+from bot.webhooks import JobKind, route
+
+from fakes import FakeGitHub
+from fakes.webhook_sender import delivery_headers, payload, sign
+
+PAYLOADS = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "webhooks").glob("*.json"))
+
+
+def _post(bot: RunningBot, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(f"{bot.url}/webhooks/github", content=body, headers=headers, timeout=10)
+
+
+@pytest.mark.parametrize("path", PAYLOADS, ids=[p.stem for p in PAYLOADS])
+def test_every_real_payload_is_answered_without_a_server_error(
+    bot: RunningBot, github: FakeGitHub, path: Path
+) -> None:
+    event = path.name.split(".")[0]
+    response = bot.deliver(event, path.read_bytes())
+    assert response.status_code in (200, 202), response.text
+    bot.work()
+    with Session(bot.engine) as session:
+        assert tracking.count_deliveries(session=session) == 1
+        errors = [j.last_error for j in jobs.recent(session=session) if j.last_error]
+    # The fake knows none of these repositories: GitHub's 404 is an expected failure, a crash
+    # of our own (KeyError, TypeError...) is not.
+    assert all(e.startswith(("GitHubNotFound", "GitHubError")) for e in errors), errors
+
+
+def _counts(bot: RunningBot) -> tuple[int, int]:
+    with Session(bot.engine) as session:
+        return tracking.count_deliveries(session=session), sum(
+            jobs.counts(session=session).values()
+        )
+
+
+def test_forged_and_missing_signatures_are_refused_with_no_side_effect(bot: RunningBot) -> None:
+    body = payload("issues", "opened", repo="acme/agents")
+    forged = delivery_headers(event="issues", body=body, secret="not-the-secret", delivery_id="f1")
+    assert _post(bot, body, forged).status_code == 401
+    missing = delivery_headers(event="issues", body=body, secret=None, delivery_id="f2")
+    assert _post(bot, body, missing).status_code == 401
+    tampered = delivery_headers(event="issues", body=body, secret=WEBHOOK_SECRET, delivery_id="f3")
+    assert _post(bot, body + b" ", tampered).status_code == 401
+    assert _counts(bot) == (0, 0)
+
+
+def test_oversized_body_gets_413(bot: RunningBot) -> None:
+    body = b'{"pad": "' + b"x" * (bot.settings.webhook_max_bytes + 10) + b'"}'
+    headers = delivery_headers(event="issues", body=body, secret=WEBHOOK_SECRET, delivery_id="big")
+    assert _post(bot, body, headers).status_code == 413
+    assert _counts(bot) == (0, 0)
+
+
+def test_unknown_events_and_actions_are_recorded_as_ignored(bot: RunningBot) -> None:
+    unknown_event = bot.deliver("deployment_status", b'{"action": "created"}')
+    unknown_action = bot.deliver("issues", payload("issues", "transferred", repo="acme/agents"))
+    assert (unknown_event.status_code, unknown_action.status_code) == (202, 202)
+    assert unknown_event.json()["status"] == "ignored"
+    with Session(bot.engine) as session:
+        outcomes = {d.event: d.outcome for d in tracking.recent_deliveries(session=session)}
+    assert outcomes == {"deployment_status": "ignored", "issues": "ignored"}
+    assert _counts(bot)[1] == 0
+
+
+def test_bad_json_and_missing_headers_are_400(bot: RunningBot) -> None:
+    body = b"not json"
+    headers = {"X-Hub-Signature-256": sign(WEBHOOK_SECRET, body), "X-GitHub-Event": "issues"}
+    assert _post(bot, body, headers).status_code == 400
+    good = payload("issues", "opened", repo="acme/agents")
+    headers = delivery_headers(event="issues", body=good, secret=WEBHOOK_SECRET, delivery_id="x")
+    del headers["X-GitHub-Delivery"]
+    assert _post(bot, good, headers).status_code == 400
+
+
+def test_route_reads_only_what_it_needs() -> None:
+    data = json.loads(payload("workflow_run", "completed", repo="acme/agents", run_id=42))
+    chosen = route("workflow_run", data)
+    assert chosen.kind is JobKind.WORKFLOW_RUN
+    assert chosen.lock_key == "acme/agents:run:42"
+    assert chosen.payload is not None
+    assert chosen.payload["run_id"] == 42
+    requested = route("workflow_run", {**data, "action": "requested"})
+    assert requested.kind is None
+    assert requested.reason is not None
