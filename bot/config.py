@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(default=0.5, description="Idle worker's poll interval.")
     job_max_attempts: int = Field(default=6, description="Attempts before a job is dead.")
+    job_lease_seconds: float = Field(
+        default=300.0, description="A claimed job is reclaimed when its worker is silent this long."
+    )
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:

@@ -70,7 +70,8 @@ class Worker:
     def run_once(self) -> bool:
         """Claim and run one job; False when the queue had nothing runnable."""
         with Session(self.context.engine) as session:
-            job = jobs.claim(session=session, worker=self.name)
+            lease = timedelta(seconds=self.context.settings.job_lease_seconds)
+            job = jobs.claim(session=session, worker=self.name, lease=lease)
         if job is None:
             return False
         self._run(job)
