@@ -7,12 +7,12 @@ through the same pipeline as GitHub runs: a job syncs the repository's tracked i
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import jobs, tracking
 from bot.config import Settings
@@ -58,30 +58,38 @@ class IssueSummary(BaseModel):
     desired_body: str | None
 
 
-def router(settings: Settings, engine: Engine) -> APIRouter:
-    """The `/api/v1` routes, bound to the app's settings and engine."""
+def get_session(request: Request) -> Iterator[Session]:
+    """A session on the app's engine for one request."""
+    with Session(request.app.state.context.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def uploader(request: Request, db: SessionDep) -> Repository:
+    """The repository whose upload token the request carries (401 otherwise)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() not in ("bearer", "token") or not token.strip():
+        raise HTTPException(401, "send `Authorization: Bearer <upload token>`")
+    repository = tracking.repository_for_token(session=db, token=token.strip())
+    if repository is None:
+        raise HTTPException(401, "unknown or revoked upload token")
+    return repository
+
+
+UploaderDep = Annotated[Repository, Depends(uploader)]
+
+
+def router(settings: Settings) -> APIRouter:
+    """The `/api/v1` routes, bound to the app's settings."""
     api = APIRouter(prefix="/api/v1", tags=["api"])
-
-    def session() -> Any:
-        with Session(engine) as db:
-            yield db
-
-    SessionDep = Annotated[Session, Depends(session)]
-
-    def uploader(request: Request, db: SessionDep) -> Repository:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() not in ("bearer", "token") or not token:
-            raise HTTPException(401, "send `Authorization: Bearer <upload token>`")
-        repository = tracking.repository_for_token(session=db, token=token.strip())
-        if repository is None:
-            raise HTTPException(401, "unknown or revoked upload token")
-        return repository
 
     @api.post("/runs", status_code=202, response_model=UploadResult)
     def upload_run(
         db: SessionDep,
-        repository: Annotated[Repository, Depends(uploader)],
+        repository: UploaderDep,
         files: Annotated[list[UploadFile], File(description="JUnit XML files.")],
         run_id: Annotated[str, Form(min_length=1, max_length=200)],
         attempt: Annotated[int, Form(ge=1, le=1000)] = 1,
@@ -139,7 +147,7 @@ def router(settings: Settings, engine: Engine) -> APIRouter:
     @api.get("/issues", response_model=list[IssueSummary])
     def list_issues(db: SessionDep) -> list[IssueSummary]:
         """Every issue the bot knows, with the comment and body it wrote or would write."""
-        names = {r.id: r.full_name for r in db.exec(_repositories())}
+        names = {r.id: r.full_name for r in db.exec(select(Repository))}
         return [
             IssueSummary(
                 repository=names.get(issue.repository_id, "?"),
@@ -155,9 +163,3 @@ def router(settings: Settings, engine: Engine) -> APIRouter:
         ]
 
     return api
-
-
-def _repositories() -> Any:
-    from sqlmodel import select
-
-    return select(Repository)

@@ -50,7 +50,7 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     app = FastAPI(title="remediation-bot", version=__version__, lifespan=lifespan)
     app.state.context = context
     app.include_router(webhooks.router(settings, engine))
-    app.include_router(api.router(settings, engine))
+    app.include_router(api.router(settings))
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:
