@@ -41,7 +41,7 @@ def _upload(bot: RunningBot, token: str, run: int, **form: str) -> httpx.Respons
         f"{bot.url}/api/v1/runs",
         headers={"Authorization": f"Bearer {token}"},
         data=data,
-        files=_files(run) + [("files", ("broken.xml", b"<testsuite><testcase", "text/xml"))],
+        files=[*_files(run), ("files", ("broken.xml", b"<testsuite><testcase", "text/xml"))],
         timeout=30,
     )
 
