@@ -24,6 +24,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from enum import StrEnum
+from string import ascii_letters, digits
 
 from bot.checklist import guarded_parser
 
@@ -157,17 +158,19 @@ def _bare(verb: Verb, line: str, args: list[str]) -> Command | Malformed:
 def _history(verb: Verb, line: str, args: list[str]) -> Command | Malformed:
     if not args:
         return Command(verb, line, count=10)
-    if len(args) == 1 and args[0].isdigit() and 1 <= int(args[0]) <= 100:
-        return Command(verb, line, count=int(args[0]))
+    count = _number(args[0]) if len(args) == 1 else None
+    if count is not None and 1 <= count <= 100:
+        return Command(verb, line, count=count)
     return Malformed(line, "history takes one number from 1 to 100", verb)
 
 
 def _map(verb: Verb, line: str, args: list[str]) -> Command | Malformed:
     if len(args) == 4 and args[1].lower() == "to" and args[2].lower() == "phase":
         phase = args[3].lstrip("#")
-        if phase.isdigit() and int(phase) >= 1:
-            return Command(verb, line, pattern=args[0], phase=int(phase))
-        if len(phase) == 1 and phase.isalpha():  # "Stage B" is phase 2
+        number = _number(phase)
+        if number is not None and number >= 1:
+            return Command(verb, line, pattern=args[0], phase=number)
+        if len(phase) == 1 and phase in ascii_letters:  # "Stage B" is phase 2
             return Command(verb, line, pattern=args[0], phase=ord(phase.lower()) - 96)
     return Malformed(line, "expected a pattern, then `to phase` and its number", verb)
 
@@ -209,10 +212,20 @@ _READERS = {
 def find_item(texts: list[str], reference: str) -> int | None:
     """The index an ITEM reference names: `#2`/`2` (as numbered from 0) or a unique text start."""
     reference = reference.strip()
-    number = reference.lstrip("#")
-    if number.isdigit():
-        index = int(number)
+    index = _number(reference.lstrip("#"))
+    if index is not None:
         return index if index < len(texts) else None
-    wanted = reference.strip("\"'`").casefold()
-    matches = [i for i, text in enumerate(texts) if text.casefold().startswith(wanted)]
+    wanted = _plain(reference.strip("\"'"))
+    matches = [i for i, text in enumerate(texts) if _plain(text).startswith(wanted)]
     return matches[0] if len(matches) == 1 and wanted else None
+
+
+def _number(word: str) -> int | None:
+    # ASCII digits only: str.isdigit() accepts "²", which int() refuses.
+    return int(word) if 0 < len(word) <= 9 and all(c in digits for c in word) else None
+
+
+def _plain(text: str) -> str:
+    # People name an item by what they read: the code marks (backticks) of its text are not
+    # shown, and case or spacing should not matter.
+    return " ".join(text.replace("`", "").split()).casefold()
