@@ -35,6 +35,7 @@ format: install
 bench: install
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.evaluate
+	$(BIN)/python -m benchmarks.webhooks
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

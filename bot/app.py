@@ -71,3 +71,8 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
         return JSONResponse({"status": "ready"})
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for settings read from the environment (uvicorn's factory for `serve`)."""
+    return create_app(Settings())

@@ -46,17 +46,33 @@ STATUS_MARKS = {"met": "[green]met[/]", "unmet": "[red]unmet[/]", "unknown": "[y
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Web processes, each with its worker thread unless disabled. One is fastest "
+            "on SQLite (writers queue on one file); use more on PostgreSQL."
+        ),
+    ] = 1,
 ) -> None:
-    """Migrate the store, then serve the API."""
+    """Migrate the store, then serve webhooks, the API and (in-process) the job worker."""
     import uvicorn
 
-    from bot.app import create_app
     from bot.migrate import upgrade
 
     settings = Settings()
-    upgrade(settings.database_url)
-    err.print(f"remediation-bot serving on http://{host}:{port} (store: {_where(settings)})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    upgrade(settings.database_url)  # once, before any web process starts
+    err.print(
+        f"remediation-bot serving on http://{host}:{port} with {workers} process(es) "
+        f"(store: {_where(settings)}, GitHub: {settings.github_mode.value})"
+    )
+    uvicorn.run(
+        "bot.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 @app.command()

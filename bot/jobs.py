@@ -9,13 +9,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
-from bot.models import Job, utc_now
+from bot.models import Job, UTCDateTime, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -389,3 +402,37 @@ def recent(*, session: Session, status: str | None = None, limit: int = 50) -> l
     if status is not None:
         query = query.where(Job.status == status)
     return list(session.exec(query).all())
+
+
+_JOB_INSERT = text(
+    "INSERT INTO jobs (kind, payload, lock_key, dedupe_key, status, attempts, max_attempts, "
+    "run_after, delivery_id, created_at) VALUES (:kind, :payload, :lock_key, :dedupe_key, "
+    "'queued', 0, :max_attempts, :now, :delivery_id, :now) "
+    "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+).bindparams(bindparam("payload", type_=JSON), bindparam("now", type_=UTCDateTime))
+
+
+def enqueue_on(
+    connection: Connection,
+    *,
+    kind: str,
+    payload: Mapping[str, Any],
+    lock_key: str,
+    dedupe_key: str,
+    delivery_id: str | None = None,
+    max_attempts: int = 6,
+) -> int | None:
+    """`enqueue_in` for the webhook hot path: one prepared statement in the caller's transaction."""
+    row = connection.execute(
+        _JOB_INSERT,
+        {
+            "kind": kind,
+            "payload": dict(payload),
+            "lock_key": lock_key,
+            "dedupe_key": dedupe_key,
+            "max_attempts": max_attempts,
+            "now": utc_now(),
+            "delivery_id": delivery_id,
+        },
+    ).first()
+    return None if row is None else int(row[0])

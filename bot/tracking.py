@@ -10,10 +10,9 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, bindparam, func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -23,42 +22,12 @@ from bot.models import (
     Run,
     TrackedIssue,
     UploadToken,
+    UTCDateTime,
     utc_now,
 )
 
 TOKEN_PREFIX = "rbt_"
 CONFIG_TTL = timedelta(minutes=10)
-
-
-def record_delivery(
-    *,
-    session: Session,
-    delivery_id: str,
-    event: str,
-    action: str | None,
-    repository: str | None,
-    installation_id: int | None,
-    outcome: str,
-    reason: str | None = None,
-) -> bool:
-    """Record a delivery (not committed); False when this delivery id was seen before."""
-    values = {
-        "delivery_id": delivery_id,
-        "event": event,
-        "action": action,
-        "repository": repository,
-        "installation_id": installation_id,
-        "outcome": outcome,
-        "reason": reason,
-        "received_at": utc_now(),
-    }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["delivery_id"])
-    )
-    result = session.exec(statement.returning(col(Delivery.id)))
-    return result.first() is not None
 
 
 def recent_deliveries(*, session: Session, limit: int = 50) -> list[Delivery]:
@@ -244,3 +213,20 @@ def repository_for_token(*, session: Session, token: str) -> Repository | None:
 def count_deliveries(*, session: Session) -> int:
     """How many deliveries were recorded."""
     return int(session.exec(select(func.count()).select_from(Delivery)).one())
+
+
+_DELIVERY_INSERT = text(
+    "INSERT INTO deliveries (delivery_id, event, action, repository, installation_id, outcome, "
+    "reason, received_at) VALUES (:delivery_id, :event, :action, :repository, "
+    ":installation_id, :outcome, :reason, :received_at) "
+    "ON CONFLICT (delivery_id) DO NOTHING RETURNING id"
+).bindparams(bindparam("received_at", type_=UTCDateTime))
+
+
+def record_delivery_on(connection: Connection, **values: Any) -> bool:
+    """`record_delivery` for the webhook hot path: one prepared statement, no ORM session.
+
+    Returns False when this delivery id was seen before (a redelivery).
+    """
+    row = connection.execute(_DELIVERY_INSERT, {**values, "received_at": utc_now()}).first()
+    return row is not None

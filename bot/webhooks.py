@@ -17,7 +17,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from githubkit.webhooks import verify
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot import jobs, tracking
 from bot.config import Settings
@@ -171,9 +170,9 @@ def router(settings: Settings, engine: Engine) -> APIRouter:
         if not isinstance(data, dict):
             return _answer(400, "the body is not a JSON object")
         chosen = Route(None, reason="ping") if event == Event.PING else route(event, data)
-        with Session(engine) as session:
-            fresh = tracking.record_delivery(
-                session=session,
+        with engine.begin() as connection:  # the delivery and its job: one transaction
+            fresh = tracking.record_delivery_on(
+                connection,
                 delivery_id=delivery,
                 event=event,
                 action=data.get("action") if isinstance(data.get("action"), str) else None,
@@ -183,8 +182,8 @@ def router(settings: Settings, engine: Engine) -> APIRouter:
                 reason=chosen.reason,
             )
             if fresh and chosen.kind is not None:
-                jobs.enqueue_in(
-                    session=session,
+                jobs.enqueue_on(
+                    connection,
                     kind=chosen.kind.value,
                     payload=chosen.payload or {},
                     lock_key=chosen.lock_key,
@@ -192,7 +191,6 @@ def router(settings: Settings, engine: Engine) -> APIRouter:
                     delivery_id=delivery,
                     max_attempts=settings.job_max_attempts,
                 )
-            session.commit()
         if not fresh:
             return _answer(200, "duplicate delivery: already received", delivery=delivery)
         log.info(
