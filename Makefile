@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.evaluate
 	$(BIN)/python -m benchmarks.webhooks
+	$(BIN)/python -m benchmarks.sync_latency
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
