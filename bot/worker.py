@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from bot import artifacts, commanding, jobs, store, sync, tracking
 from bot.config import Settings
-from bot.errors import ArtifactError, ConfigurationError, RetryLater
+from bot.errors import ArtifactError, ConfigurationError, GitHubNotFound, RetryLater
 from bot.github import GitHubAPI, GitHubFactory
 from bot.ingest import RunMeta, ingest
 from bot.junit import Report
@@ -216,6 +216,8 @@ def on_workflow_run(context: Context, session: Session, payload: dict[str, Any])
                 )
             except ArtifactError as exc:  # expired meanwhile, too large, not a zip: reported
                 problems.append(str(exc))
+            except GitHubNotFound:  # deleted since the listing: retrying cannot bring it back
+                problems.append(f"artifact {artifact.name} is gone (404 on download)")
     for problem in problems:
         log.warning("artifact problem: %s", problem, extra={"repository": repo})
     if not reports:
@@ -310,6 +312,8 @@ def sync_issue(context: Context, session: Session, payload: dict[str, Any]) -> s
         desired = _desire(session, repository, issue, info.body, config)
         if desired is None:
             return None
+        owned = list(issue.bot_ticked)
+        _claim_ticks(session, issue, info.body, desired)
         applied = sync.apply(
             gh,
             repo=repository.full_name,
@@ -317,7 +321,7 @@ def sync_issue(context: Context, session: Session, payload: dict[str, Any]) -> s
             body=info.body,
             desired=desired,
             comment_id=issue.comment_id,
-            bot_ticked=issue.bot_ticked,
+            bot_ticked=owned,
         )
     if problem:
         log.warning(
@@ -338,6 +342,21 @@ def sync_issue(context: Context, session: Session, payload: dict[str, Any]) -> s
         extra={"repository": repository.full_name, "issue": number},
     )
     return applied
+
+
+def _claim_ticks(session: Session, issue: TrackedIssue, body: str, desired: sync.Desired) -> None:
+    """Record the boxes the bot is about to tick as its own, before writing them.
+
+    If the job fails after GitHub took the body (a 5xx or rate limit on the comment, a timeout
+    on a PATCH GitHub still applied), the retry finds those boxes already ticked; without this
+    it would take them for a person's ticks and never untick them on a regression.
+    """
+    owned = list(issue.bot_ticked)
+    _, intended = sync.ticked_body(body, desired, owned)
+    if set(intended) - set(owned):
+        issue.bot_ticked = list(dict.fromkeys([*owned, *intended]))
+        session.add(issue)
+        session.commit()
 
 
 def _sync_offline(session: Session, repository: Repository, issue: TrackedIssue) -> None:
