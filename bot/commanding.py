@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 WRITE_ROLES = frozenset({"admin", "maintain", "write"})
 PERMISSION_TTL = 60.0  # seconds a collaborator's role is trusted before asking again
+PERMISSION_CACHE_SIZE = 1000
 REPLY_MARKER = "<!-- remediation-bot:reply -->"
 
 
@@ -61,8 +62,15 @@ class _PermissionCache:
             return cached[1]
         role = gh.permission(repo, user)
         with self._lock:
+            if len(self._roles) >= PERMISSION_CACHE_SIZE:  # every commenter ever: drop stale ones
+                self._roles = {k: v for k, v in self._roles.items() if now - v[0] < PERMISSION_TTL}
             self._roles[key] = (now, role)
         return role
+
+    def clear(self) -> None:
+        """Forget every cached role."""
+        with self._lock:
+            self._roles.clear()
 
 
 PERMISSIONS = _PermissionCache()
@@ -144,7 +152,8 @@ def _refusal(item: Command | Malformed, role: str) -> str:
         )
     return (
         f"{markdown_safe.code(item.line)}: needs write, maintain or admin access to this "
-        f"repository (yours: {markdown_safe.inline(role)})."
+        f"repository (yours: {markdown_safe.inline(role)}).\n"
+        f"Usage:\n```\n{commands.USAGE[item.verb]}\n```"
     )
 
 
@@ -254,11 +263,15 @@ def _reply_text(user: str, replies: list[str]) -> str:
     return f"{REPLY_MARKER}\n{markdown_safe.code('@' + user)}:\n\n" + "\n\n".join(replies)
 
 
-def reply_up_to_date(gh: GitHubAPI, repo: str, number: int, user: str) -> None:
-    """Answer `status` when the summary needed no change."""
-    gh.create_comment(
-        repo, number, _reply_text(user, ["The summary comment is up to date with the newest run."])
+def reply_status(gh: GitHubAPI, repo: str, number: int, user: str, *, synced: bool) -> None:
+    """Answer `status` when no summary was written: it was current, or there is none to give."""
+    text = (
+        "The summary comment is up to date with the newest run."
+        if synced
+        else "There is no summary to give: this issue is not tracked (add the label or use "
+        "`/remediation track`), is closed, or no run of a configured branch has arrived yet."
     )
+    gh.create_comment(repo, number, _reply_text(user, [text]))
 
 
 def _id(issue: TrackedIssue) -> int:

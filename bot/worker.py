@@ -409,10 +409,14 @@ def on_comment(context: Context, session: Session, payload: dict[str, Any]) -> N
     if not outcome.sync:
         return
     applied = sync_issue(context, session, payload)
-    if outcome.status and applied is not None and not applied.comment_written:
+    if outcome.status and (applied is None or not applied.comment_written):
         with context.github.client(payload.get("installation_id")) as gh:
-            commanding.reply_up_to_date(
-                gh, payload["repo"], int(payload["number"]), str(payload.get("user") or "")
+            commanding.reply_status(
+                gh,
+                payload["repo"],
+                int(payload["number"]),
+                str(payload.get("user") or ""),
+                synced=applied is not None,
             )
 
 
