@@ -58,8 +58,10 @@ def serve(
     import uvicorn
 
     from bot.migrate import upgrade
+    from bot.observability import configure_logging
 
     settings = Settings()
+    configure_logging(settings)
     upgrade(settings.database_url)  # once, before any web process starts
     err.print(
         f"remediation-bot serving on http://{host}:{port} with {workers} process(es) "
@@ -71,12 +73,18 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_config=None,  # each process logs as LOG_FORMAT says (app_from_environment)
     )
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    metrics_port: Annotated[
+        int,
+        typer.Option(help="Serve /healthz and /metrics on this port (0: not at all)."),
+    ] = 0,
+    metrics_host: Annotated[str, typer.Option(help="Interface for --metrics-port.")] = "0.0.0.0",  # noqa: S104 (probes and scrapes come from outside the pod)
+) -> None:
     """Run a standalone worker (scale out: any number of them on PostgreSQL)."""
     import signal
     import threading
@@ -84,10 +92,14 @@ def worker() -> None:
     from bot.db import make_engine
     from bot.github import GitHubFactory
     from bot.migrate import is_current
+    from bot.observability import configure_logging, serve_worker_endpoints
     from bot.worker import Context, Worker
 
     settings = Settings()
+    configure_logging(settings)
     engine = make_engine(settings.database_url)
+    if metrics_port:
+        serve_worker_endpoints(metrics_port, engine, host=metrics_host)
     if not is_current(engine):
         err.print("[red]The database is not migrated.[/] Run `remediation-bot migrate` first.")
         raise typer.Exit(code=1)
@@ -128,6 +140,33 @@ def token_create(
         engine.dispose()
     err.print(f"Upload token for {escape(repo)} (store it now; it is not shown again):")
     typer.echo(token)
+
+
+@app.command()
+def demo() -> None:
+    """Replay the reference issue and three CI runs offline, into the store, and show it."""
+    from bot.demo import REPO, DemoStep, run_demo
+
+    settings = Settings()
+
+    def show(step: DemoStep) -> None:
+        out.rule(f"run {step.run}: {step.passed}/{step.tests} passing")
+        ticked = "; ".join(escape(text) for text in step.ticked) or "nothing yet"
+        out.print(f"ticked by the bot so far: {ticked}")
+
+    steps = run_demo(settings, on_step=show)
+    if not steps:
+        raise typer.Exit(code=1)
+    out.rule("the summary comment the bot would post")
+    typer.echo(steps[-1].comment)
+    out.rule("the issue body with the boxes ticked (only checkbox characters changed)")
+    typer.echo(steps[-1].body)
+    out.rule("next")
+    out.print(
+        f"The story of {REPO}#870 is in {escape(_where(settings))}. Run `make run` (or "
+        "`remediation-bot serve`) and open http://127.0.0.1:8000/ to see it in the dashboard; "
+        "`GET /api/v1/issues` has the same comment and body as JSON."
+    )
 
 
 @app.command()
