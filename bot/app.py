@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from bot import __version__, api, webhooks
+from bot import __version__, api, observability, webhooks
 from bot.config import Settings
 from bot.db import make_engine
 from bot.github import GitHubFactory
@@ -51,6 +51,7 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     app.state.context = context
     app.include_router(webhooks.router(settings, engine))
     app.include_router(api.router(settings))
+    app.include_router(observability.metrics_router(engine))
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:
@@ -75,4 +76,6 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
 
 def app_from_environment() -> FastAPI:
     """The app for settings read from the environment (uvicorn's factory for `serve`)."""
-    return create_app(Settings())
+    settings = Settings()
+    observability.configure_logging(settings)
+    return create_app(settings)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./remediation.db"
@@ -19,6 +20,13 @@ class GitHubMode(StrEnum):
     APP = "app"  # GitHub App: app id + private key -> installation tokens
     TOKEN = "token"  # a personal access token, for a single repository
     OFFLINE = "offline"  # no credentials: evaluate and keep what would be written
+
+
+class LogFormat(StrEnum):
+    """How log lines are written."""
+
+    TEXT = "text"
+    JSON = "json"
 
 
 class Settings(BaseSettings):
@@ -71,6 +79,19 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(
         default=300.0, description="A claimed job is reclaimed when its worker is silent this long."
     )
+
+    log_format: LogFormat = Field(
+        default=LogFormat.TEXT,
+        description="Log lines as `json` (one object per line, for collectors) or `text`.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Lowest level logged: DEBUG, INFO, WARNING or ERROR."
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from githubkit.webhooks import verify
 from sqlalchemy import Engine
 
-from bot import jobs, tracking
+from bot import jobs, observability, tracking
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,7 @@ def router(settings: Settings, engine: Engine) -> APIRouter:
             return _answer(401, "GITHUB_WEBHOOK_SECRET is not set: unsigned deliveries refused")
         signature = request.headers.get("x-hub-signature-256")
         if not signature or not verify(secret.get_secret_value(), body, signature):
+            observability.count_delivery("unverified", "rejected")  # a wrong secret shows here
             return _answer(401, "missing or wrong X-Hub-Signature-256")
         event = request.headers.get("x-github-event", "")
         delivery = request.headers.get("x-github-delivery", "")
@@ -170,6 +171,7 @@ def router(settings: Settings, engine: Engine) -> APIRouter:
         if not isinstance(data, dict):
             return _answer(400, "the body is not a JSON object")
         chosen = Route(None, reason="ping") if event == Event.PING else route(event, data)
+        status = "queued" if chosen.kind else "ignored"
         with engine.begin() as connection:  # the delivery and its job: one transaction
             fresh = tracking.record_delivery_on(
                 connection,
@@ -178,7 +180,7 @@ def router(settings: Settings, engine: Engine) -> APIRouter:
                 action=data.get("action") if isinstance(data.get("action"), str) else None,
                 repository=_repo_name(data),
                 installation_id=_int((data.get("installation") or {}).get("id")),
-                outcome="queued" if chosen.kind else "ignored",
+                outcome=status,
                 reason=chosen.reason,
             )
             if fresh and chosen.kind is not None:
@@ -191,13 +193,13 @@ def router(settings: Settings, engine: Engine) -> APIRouter:
                     delivery_id=delivery,
                     max_attempts=settings.job_max_attempts,
                 )
+        observability.count_delivery(event, status if fresh else "duplicate")
         if not fresh:
             return _answer(200, "duplicate delivery: already received", delivery=delivery)
         log.info(
             "delivery recorded",
             extra={"delivery_id": delivery, "event": event, "queued": bool(chosen.kind)},
         )
-        status = "queued" if chosen.kind else "ignored"
         return _answer(202, chosen.reason or status, status=status, delivery=delivery)
 
     return api

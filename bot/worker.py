@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import artifacts, commanding, jobs, store, sync, tracking
+from bot import artifacts, commanding, jobs, observability, store, sync, tracking
 from bot.config import Settings
 from bot.errors import ArtifactError, ConfigurationError, GitHubNotFound, RetryLater
 from bot.github import GitHubAPI, GitHubFactory
@@ -105,6 +106,17 @@ class Worker:
             "kind": job.kind,
         }
         handler = HANDLERS.get(job.kind)
+        started, outcome = time.perf_counter(), "error"
+        try:
+            outcome = self._dispatch(job, handler, fields)
+        finally:
+            seconds = time.perf_counter() - started
+            observability.record_job(job.kind, outcome, seconds, job.attempts)
+
+    def _dispatch(
+        self, job: jobs.ClaimedJob, handler: Handler | None, fields: dict[str, Any]
+    ) -> str:
+        """Run the handler; record the job done, deferred, retried or dead; say which."""
         with Session(self.context.engine) as session:
             try:
                 if handler is None:
@@ -115,6 +127,7 @@ class Worker:
                 until = utc_now() + timedelta(seconds=max(exc.retry_after, 1.0))
                 log.warning("rate limited; job deferred", extra={**fields, "until": str(until)})
                 jobs.defer(session=session, job=job, worker=self.name, until=until, reason=str(exc))
+                return "deferred"
             except Exception as exc:  # one catch-all: record, retry with backoff, dead-letter
                 session.rollback()
                 log.exception("job failed", extra=fields)
@@ -122,9 +135,10 @@ class Worker:
                     session=session, job=job, worker=self.name, error=f"{type(exc).__name__}: {exc}"
                 )
                 log.warning("job %s", state, extra=fields)
-            else:
-                jobs.complete(session=session, job=job, worker=self.name)
-                log.info("job done", extra=fields)
+                return {"dead": "dead", "queued": "retry"}.get(state, "lost")
+            jobs.complete(session=session, job=job, worker=self.name)
+            log.info("job done", extra=fields)
+            return "done"
 
 
 # -- handlers -----------------------------------------------------------------------------
