@@ -36,6 +36,7 @@ class StoredRules:
     map_rules: list[MapRule] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     forced: dict[str, bool] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # each rule in words, for people
 
 
 @dataclass(slots=True)
@@ -81,12 +82,18 @@ def stored_rules(*, session: Session, issue: TrackedIssue) -> StoredRules:
     rules = StoredRules()
     query = select(IssueRule).where(IssueRule.issue_id == issue.id).order_by(col(IssueRule.id))
     for rule in session.exec(query):
+        by = f" (by {rule.author})" if rule.author else ""
         if rule.kind == "map" and rule.pattern and rule.phase:
             rules.map_rules.append(MapRule(pattern=rule.pattern, phase=rule.phase))
+            rules.notes.append(f"failures of `{rule.pattern}` belong to phase {rule.phase}{by}")
         elif rule.kind == "ignore" and rule.pattern:
             rules.ignore.append(rule.pattern)
+            reason = f": {rule.reason}" if rule.reason else ""
+            rules.notes.append(f"`{rule.pattern}` ignored in metrics{reason}{by}")
         elif rule.kind in ("tick", "untick") and rule.item_text is not None:
             rules.forced[rule.item_text] = rule.kind == "tick"
+            state = "ticked" if rule.kind == "tick" else "unticked"
+            rules.notes.append(f"kept {state} by hand: {rule.item_text}{by}")
     return rules
 
 

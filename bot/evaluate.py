@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bot import measure
@@ -94,7 +94,8 @@ class Evaluation:
     run_label: str = "this run"
     run_url: str | None = None
     runs_seen: int = 1
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Rules maintainers set by command, in words (shown in the summary and the dashboard).
+    rules: tuple[str, ...] = ()
 
     @property
     def metrics(self) -> tuple[ItemResult, ...]:

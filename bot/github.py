@@ -47,6 +47,7 @@ MAX_INLINE_WAIT = timedelta(seconds=10)
 # GitHub's guidance for a secondary limit that names no retry-after: wait at least a minute.
 SECONDARY_DEFAULT_WAIT = 60.0
 API_VERSION = "2022-11-28"  # understood by github.com and every supported Enterprise Server
+STANDARD_ROLES = frozenset({"admin", "maintain", "write", "triage", "read"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +266,11 @@ class GitHubClient:
             if exc.status == 403:  # "Must have push access to view collaborator permission"
                 return "none"
             raise
-        return str(data.get("role_name") or data.get("permission") or "none")
+        role = str(data.get("role_name") or "")
+        if role in STANDARD_ROLES:
+            return role
+        # A custom role: its legacy `permission` (admin|write|read|none) is what it inherits.
+        return str(data.get("permission") or "none")
 
     def get_file(self, repo: str, path: str) -> str | None:
         """A file of the default branch as text, or None when absent."""

@@ -78,9 +78,18 @@ def _compose(evaluation: Evaluation, plan: Plan, title: str | None, d: _Detail) 
         _unplanned(evaluation.unplanned, d),
         _changes(evaluation, d),
         _discrepancies(evaluation.discrepancies, d),
+        _rules(evaluation.rules, d),
         [FOOTER],
     ]
     return "\n\n".join("\n".join(lines).strip("\n") for lines in sections if lines) + "\n"
+
+
+def _rules(rules: Sequence[str], d: _Detail) -> list[str]:
+    if not rules:
+        return []
+    lines = ["#### Rules set by command", ""]
+    lines += [f"- {prose(rule, limit=d.text)}" for rule in rules[: d.rows]]
+    return lines + _more(len(rules) - d.rows, "rule")
 
 
 def _headline(evaluation: Evaluation, title: str | None) -> list[str]:
@@ -157,7 +166,7 @@ def _items(items: Sequence[ItemResult], d: _Detail) -> list[str]:
         return []
     lines = ["#### Success metrics", ""]
     for item in items[: d.rows]:
-        line = f"- {_ITEM[item.status]} · {prose(item.text, limit=d.text)}"
+        line = f"- `#{item.index}` {_ITEM[item.status]} · {prose(item.text, limit=d.text)}"
         line += f" — {prose(item.evidence, limit=d.text)}"
         if item.checked and item.status is Status.UNMET:
             line += " · ⚠️ ticked in the issue, but this run does not confirm it"

@@ -54,6 +54,7 @@ def desire(
     map_rules: Sequence[MapRule] = (),
     ignore: Sequence[str] = (),
     forced: Mapping[str, bool] | None = None,
+    rule_notes: Sequence[str] = (),
 ) -> Desired:
     """The comment and tick decisions for runs (oldest first, the newest decides).
 
@@ -91,6 +92,7 @@ def desire(
     evaluation = replace(
         history[-1],
         items=tuple(replace(i, checked=decided.get(i.text, i.checked)) for i in history[-1].items),
+        rules=tuple(rule_notes),
     )
     return Desired(
         comment=report.render(evaluation, plan, title=title),

@@ -414,6 +414,7 @@ def _desire(
         map_rules=rules.map_rules,
         ignore=rules.ignore,
         forced=rules.forced,
+        rule_notes=rules.notes,
     )
 
 

@@ -112,7 +112,7 @@ def failing_by_phase(comment: str) -> dict[int, int]:
 
 
 def item_line(comment: str, start: str) -> str:
-    (line,) = [ln for ln in comment.splitlines() if ln.startswith("- ") and start in ln]
+    (line,) = [ln for ln in comment.splitlines() if ln.startswith("- `#") and start in ln]
     return line
 
 
