@@ -174,6 +174,9 @@ class GitHubClient:
             raise GitHubUnavailable(f"GitHub timed out on {method} {url}") from None
         except RequestError as exc:
             inner = exc.exc if hasattr(exc, "exc") else exc
+            if isinstance(inner, RateLimitExceeded):  # raised while minting the token
+                observability.record_github_call(method, inner.response.raw_response)
+                raise RetryLater(inner.retry_after.total_seconds(), "GitHub rate limit") from None
             if isinstance(inner, RequestFailed):
                 observability.record_github_call(method, inner.response.raw_response)
                 raise _translate(inner.response.raw_response) from None
