@@ -59,6 +59,7 @@ ISSUE_PATCH = ISSUE_GET
 COMMENTS = rf"/repos/{REPO}/issues/{ISSUE}/comments$"
 COMMENT_PATCH = rf"/repos/{REPO}/issues/comments/\d+$"
 ARTIFACT_LIST = rf"/repos/{REPO}/actions/runs/\d+/artifacts$"
+TOKEN_MINT = r"/app/installations/\d+/access_tokens$"
 ARTIFACT_ZIP = rf"/repos/{REPO}/actions/artifacts/\d+/zip$"
 
 
@@ -317,6 +318,25 @@ def test_primary_limit_resetting_soon_is_retried_in_place(
     sync = last_job(bot, JobKind.SYNC_ISSUE)
     assert (sync.status, sync.attempts, sync.last_error) == ("done", 1, None)
     assert len(github.requests_to("GET", ISSUE_GET)) == 2
+    assert_story_at(github, 1)
+
+
+def test_primary_limit_while_minting_the_token_defers_the_job(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    """githubkit raises it inside the auth flow, wrapped in RequestError: still a deferral."""
+    github.primary_rate_limit(times=1, reset_in=3600, method="POST", path=TOKEN_MINT)
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+
+    (job,) = jobs_of(bot, JobKind.ISSUE)
+    assert (job.status, job.attempts) == ("queued", 0)
+    assert job.last_error is not None
+    assert job.last_error.startswith("deferred: GitHub rate limit")
+    fast_forward(bot)
+    bot.work()
+    run(bot, github, 1)
+    bot.work()
     assert_story_at(github, 1)
 
 
