@@ -13,9 +13,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
-from bot import __version__, api, observability, webhooks
+from bot import __version__, api, dashboard, dashboard_api, observability, webhooks
+from bot.access import Gate
 from bot.config import Settings
 from bot.db import make_engine
 from bot.github import GitHubFactory
@@ -51,6 +53,10 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     app.state.context = context
     app.include_router(webhooks.router(settings, engine))
     app.include_router(api.router(settings))
+    gate = Gate(settings)
+    app.include_router(dashboard_api.router(settings, gate))
+    app.include_router(dashboard.router(settings, gate))
+    app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
     app.include_router(observability.metrics_router(engine))
 
     @app.get("/healthz", tags=["operations"])

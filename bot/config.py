@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(
         default=300.0, description="A claimed job is reclaimed when its worker is silent this long."
     )
+    dashboard_token: SecretStr | None = Field(
+        default=None,
+        description="Token that opens the dashboard and its API (Bearer header or login form).",
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key signing dashboard login cookies (random per process when unset).",
+    )
 
     log_format: LogFormat = Field(
         default=LogFormat.TEXT,
@@ -95,7 +103,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Settings:
-        for name in ("github_webhook_secret", "github_token", "github_private_key"):
+        for name in (
+            "github_webhook_secret",
+            "github_token",
+            "github_private_key",
+            "dashboard_token",
+            "session_secret",
+        ):
             value = getattr(self, name)
             if (
                 value is not None

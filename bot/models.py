@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -112,6 +113,14 @@ class CaseResultRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_case_results_run_pk_outcome", "run_pk", "outcome"),
         Index("ix_case_results_test_id_run_pk", "test_id", "run_pk"),
+        # Partial: flips are a few percent of the rows, and flake ranking reads only those.
+        Index(
+            "ix_case_results_flipped",
+            "run_pk",
+            "test_id",
+            sqlite_where=text("flipped = 1"),
+            postgresql_where=text("flipped"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

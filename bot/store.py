@@ -6,11 +6,11 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain, islice
+from itertools import islice
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import Connection, Table, insert, update
+from sqlalchemy import Connection, Table, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, SQLModel, col, select
@@ -115,7 +115,7 @@ _CASE_COLUMNS = (
 # fmt: on
 
 
-def _case_row(run_pk: int, case: CaseResult) -> tuple[Any, ...]:
+def _case_row(run_pk: int, case: CaseResult, flipped: bool) -> tuple[Any, ...]:
     # Values already in driver form (JSON text, plain str), since SQLAlchemy's per-row bind
     # processing is skipped; most cases have no properties, so skip json.dumps for those.
     properties = case.properties
@@ -136,8 +136,63 @@ def _case_row(run_pk: int, case: CaseResult) -> tuple[Any, ...]:
         json.dumps(properties) if properties else "{}",
         case.reruns,
         case.flaky,
-        False,
+        flipped,
     )
+
+
+_FAILING = frozenset((Outcome.FAILED.value, Outcome.ERROR.value))
+
+
+def _failing(outcome: str) -> bool | None:
+    """Pass/fail state of an outcome; None for skipped (a skip neither passes nor fails)."""
+    if outcome in _FAILING:
+        return True
+    return False if outcome == Outcome.PASSED.value else None
+
+
+def _previous_run_pk(
+    session: Session, repository_id: int, run_pk: int, started: datetime
+) -> int | None:
+    """The repository's newest run that started before this one (ties: the lower id)."""
+    statement = (
+        select(Run.id)
+        .where(
+            Run.repository_id == repository_id,
+            or_(
+                col(Run.created_at) < started,
+                (col(Run.created_at) == started) & (col(Run.id) < run_pk),
+            ),
+        )
+        .order_by(col(Run.created_at).desc(), col(Run.id).desc())
+        .limit(1)
+    )
+    return session.exec(statement).first()
+
+
+def _flips(session: Session, previous: int | None, batch: Sequence[CaseResult]) -> list[bool]:
+    """For each case: did its pass/fail state change since the previous run? One query.
+
+    A test absent from the previous run, or skipped in either, has not flipped.
+    """
+    if previous is None:
+        return [False] * len(batch)
+    ids = list({case.test_id for case in batch})
+    rows = session.connection().execute(
+        select(CaseResultRow.test_id, CaseResultRow.outcome).where(
+            CaseResultRow.run_pk == previous, col(CaseResultRow.test_id).in_(ids)
+        )
+    )
+    before: dict[str, bool | None] = {}
+    for test_id, outcome in rows:
+        # A test that ran twice counts as failing if either failed (as the evaluation does).
+        state = _failing(outcome)
+        if before.get(test_id) is not True:
+            before[test_id] = state if state is not None else before.get(test_id)
+    flips = []
+    for case in batch:
+        then, now = before.get(case.test_id), _failing(case.outcome.value)
+        flips.append(then is not None and now is not None and then != now)
+    return flips
 
 
 def _compiled_insert(connection: Connection, table: Table, columns: Sequence[str]) -> SQLCompiler:
@@ -152,6 +207,7 @@ def _compiled_insert(connection: Connection, table: Table, columns: Sequence[str
 def _insert_cases(
     session: Session,
     run_pk: int,
+    previous: int | None,
     cases: Iterable[CaseResult],
     progress: Callable[[int], None] | None,
 ) -> Totals:
@@ -163,15 +219,16 @@ def _insert_cases(
     totals = Totals()
     iterator = iter(cases)
     if session.get_bind().dialect.name == "postgresql":
-        _copy_cases(session, run_pk, iterator, totals, progress)
+        _copy_cases(session, run_pk, previous, iterator, totals, progress)
     else:
-        _executemany_cases(session, run_pk, iterator, totals, progress)
+        _executemany_cases(session, run_pk, previous, iterator, totals, progress)
     return totals
 
 
 def _executemany_cases(
     session: Session,
     run_pk: int,
+    previous: int | None,
     iterator: Iterator[CaseResult],
     totals: Totals,
     progress: Callable[[int], None] | None,
@@ -187,9 +244,9 @@ def _executemany_cases(
     count = totals.count
     while batch := list(islice(iterator, BATCH_SIZE)):
         rows = []
-        for case in batch:
+        for case, flipped in zip(batch, _flips(session, previous, batch), strict=True):
             count(case.outcome)
-            rows.append(_case_row(run_pk, case))
+            rows.append(_case_row(run_pk, case, flipped))
         if positional:
             connection.exec_driver_sql(sql, rows)
         else:  # named paramstyle (psycopg's pyformat)
@@ -206,15 +263,16 @@ _COPY_CASES = f"COPY case_results ({', '.join(_CASE_COLUMNS)}) FROM STDIN"
 def _copy_cases(
     session: Session,
     run_pk: int,
+    previous: int | None,
     iterator: Iterator[CaseResult],
     totals: Totals,
     progress: Callable[[int], None] | None,
 ) -> None:
-    """Stream each batch through COPY on the session's own psycopg connection.
+    """Send each batch through COPY on the session's own psycopg connection.
 
-    COPY ran 100k rows at ~4x the rate of executemany. The cases are pulled while the COPY
-    is open, so an error raised by `cases` aborts it (psycopg sends CopyFail) and the
-    caller's rollback discards the earlier batches. Text format: psycopg escapes tabs,
+    COPY ran 100k rows at ~4x the rate of executemany. A batch is read before its COPY
+    opens (its flip query cannot run inside a COPY); an error raised by `cases` leaves the
+    caller's rollback to discard the earlier batches. Text format: psycopg escapes tabs,
     newlines and backslashes, and the JSON column parses the properties text.
     """
     driver = session.connection().connection.driver_connection
@@ -222,12 +280,13 @@ def _copy_cases(
         raise NotImplementedError(f"COPY needs psycopg 3, not {type(driver).__name__}")
     count = totals.count
     with driver.cursor() as cursor:
-        while (first := next(iterator, None)) is not None:
+        while batch := list(islice(iterator, BATCH_SIZE)):
+            flips = _flips(session, previous, batch)
             with cursor.copy(_COPY_CASES) as copy:
                 write_row = copy.write_row
-                for case in chain((first,), islice(iterator, BATCH_SIZE - 1)):
+                for case, flipped in zip(batch, flips, strict=True):
                     count(case.outcome)
-                    write_row(_case_row(run_pk, case))
+                    write_row(_case_row(run_pk, case, flipped))
             if progress is not None:
                 progress(totals.tests)
 
@@ -275,6 +334,8 @@ def save_run(
         return SaveOutcome(run=existing, created=False)
     try:
         repository_id = _repository_id(session, repo_full_name)
+        # When the run started, so a late-arriving old run sorts before newer ones.
+        started = started_at or utc_now()
         run_values = {
             "repository_id": repository_id,
             "provider": provider,
@@ -288,8 +349,7 @@ def save_run(
             "conclusion": conclusion,
             **Totals().as_dict(),
             "head_repository": head_repository,
-            # When the run started, so a late-arriving old run sorts before newer ones.
-            "created_at": started_at or utc_now(),
+            "created_at": started,
         }
         run_pk = _insert_or_ignore(
             session, Run, run_values, ["repository_id", "provider", "run_id", "attempt"]
@@ -300,7 +360,8 @@ def save_run(
             raced = _find_run(session, repo_full_name, provider, run_id, attempt)
             assert raced is not None
             return SaveOutcome(run=raced, created=False)
-        totals = _insert_cases(session, run_pk, cases, progress)
+        previous = _previous_run_pk(session, repository_id, run_pk, started)
+        totals = _insert_cases(session, run_pk, previous, cases, progress)
         _insert_suites(session, run_pk, suites)
         session.exec(update(Run).where(col(Run.id) == run_pk).values(**totals.as_dict()))
         session.commit()
