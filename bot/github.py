@@ -129,6 +129,16 @@ class GitHubAPI(Protocol):
         """Every artifact of a workflow run, across all pages."""
         ...
 
+    def create_check_run(
+        self, repo: str, head_sha: str, output: dict[str, Any], **fields: Any
+    ) -> int:
+        """Create a completed check run on a commit; returns its id."""
+        ...
+
+    def add_check_annotations(self, repo: str, check_run_id: int, output: dict[str, Any]) -> None:
+        """Append annotations to a check run (GitHub takes 50 per request)."""
+        ...
+
     def download_artifact(self, repo: str, artifact_id: int, *, max_bytes: int) -> bytes:
         """The artifact's zip, following GitHub's short-lived redirect, within a size limit."""
         ...
@@ -291,6 +301,18 @@ class GitHubClient:
             data = response.json()
             return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
         return response.text
+
+    def create_check_run(
+        self, repo: str, head_sha: str, output: dict[str, Any], **fields: Any
+    ) -> int:
+        """Create a completed check run on a commit; returns its id."""
+        body = {"head_sha": head_sha, "status": "completed", "output": output, **fields}
+        response = self._write("POST", f"/repos/{repo}/check-runs", json=body)
+        return int(response.json()["id"])
+
+    def add_check_annotations(self, repo: str, check_run_id: int, output: dict[str, Any]) -> None:
+        """Append annotations to a check run (GitHub takes 50 per request)."""
+        self._write("PATCH", f"/repos/{repo}/check-runs/{check_run_id}", json={"output": output})
 
     def list_artifacts(self, repo: str, run_id: int) -> list[ArtifactInfo]:
         """Every artifact of a workflow run, across all pages."""

@@ -64,6 +64,12 @@ class RepoConfig(BaseModel):
     artifacts: list[str] = Field(default_factory=lambda: ["*"])
     tick_after: int = Field(default=1, ge=1, le=20)
     untick_regressions: bool = False
+    gate: bool = True  # publish the regression-gate check run (GitHub App mode)
+    gate_name: str = Field(default="remediation / regression gate", min_length=1, max_length=100)
+    gate_issues: list[int] | None = None  # issues whose plans count as known (default: all)
+    untick_after: int = Field(default=1, ge=1, le=20)  # unmet runs in a row before unticking
+    flaky_window: int = Field(default=10, ge=2, le=100)  # runs a flip rate is measured over
+    flaky_min_runs: int = Field(default=5, ge=2, le=100)  # runs before a test can be called flaky
     rules: list[RuleEntry] = Field(default_factory=list)
     map: list[MapEntry] = Field(default_factory=list)
     ignore: list[str] = Field(default_factory=list)

@@ -20,13 +20,24 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import artifacts, commanding, jobs, observability, store, sync, tracking
-from bot.config import Settings
+from bot import (
+    artifacts,
+    checklist,
+    commanding,
+    gate,
+    jobs,
+    observability,
+    store,
+    sync,
+    tracking,
+)
+from bot import plan as plan_module
+from bot.config import GitHubMode, Settings
 from bot.errors import ArtifactError, ConfigurationError, GitHubNotFound, RetryLater
 from bot.github import GitHubAPI, GitHubFactory
 from bot.ingest import RunMeta, ingest
 from bot.junit import Report
-from bot.models import Repository, TrackedIssue, utc_now
+from bot.models import Repository, Run, TrackedIssue, utc_now
 from bot.repoconfig import RepoConfig, parse_config
 from bot.webhooks import JobKind
 
@@ -259,8 +270,74 @@ def on_workflow_run(context: Context, session: Session, payload: dict[str, Any])
     for summary in outcome.files:
         if summary.error:
             log.warning("unreadable report: %s", summary.error, extra={"repository": repo})
+    if outcome.created and config.gate and payload.get("head_sha"):
+        publish_gate(context, session, repository, config, payload, outcome.run)
     if outcome.created and _qualifies(repository, config, payload):
         queue_syncs(session, repository, installation_id, run_pk=outcome.run.id)
+
+
+def publish_gate(
+    context: Context,
+    session: Session,
+    repository: Repository,
+    config: RepoConfig,
+    payload: dict[str, Any],
+    run: Run,
+) -> None:
+    """The regression-gate check run on the run's head commit (GitHub Apps only)."""
+    if context.settings.github_mode is not GitHubMode.APP:
+        return  # only Apps may create check runs; a personal token gets 403
+    plans = []
+    for issue in tracking.tracked_issues(session=session, repository=repository):
+        if issue.body is None or (config.gate_issues and issue.number not in config.gate_issues):
+            continue
+        stored = commanding.stored_rules(session=session, issue=issue)
+        texts = [box.text for box in checklist.find_checkboxes(issue.body)]
+        plans.append(
+            gate.TrackedPlan(
+                number=issue.number,
+                title=issue.title,
+                plan=plan_module.parse(issue.body, rule_overrides=config.rule_overrides(texts)),
+                map_rules=[*config.map_rules(), *stored.map_rules],
+                ignore=[*config.ignore, *stored.ignore],
+                url=html_url(context.settings, f"{repository.full_name}/issues/{issue.number}"),
+            )
+        )
+    result = gate.assess(store.run_input(session=session, run=run).cases, plans)
+    batches = result.annotation_batches() or [[]]
+    output = {"title": result.title, "summary": result.summary}
+    with context.github.client(payload.get("installation_id")) as gh:
+        check_id = gh.create_check_run(
+            repository.full_name,
+            str(payload["head_sha"]),
+            {**output, "annotations": [a.as_dict() for a in batches[0]]},
+            name=config.gate_name,
+            conclusion=result.conclusion,
+            external_id=str(run.id),
+            details_url=payload.get("url") or None,
+        )
+        for batch in batches[1:]:
+            gh.add_check_annotations(
+                repository.full_name,
+                check_id,
+                {**output, "annotations": [a.as_dict() for a in batch]},
+            )
+    log.info(
+        "regression gate: %s (%s)",
+        result.conclusion,
+        result.title,
+        extra={"repository": repository.full_name},
+    )
+
+
+def html_url(settings: Settings, path: str) -> str:
+    """A github.com (or Enterprise Server) web address for an API-side path."""
+    api = settings.github_api_url.rstrip("/")
+    if api.endswith("/api/v3"):
+        return f"{api[: -len('/api/v3')]}/{path}"
+    if "api.github.com" in api:
+        return f"https://github.com/{path}"
+    return f"{api}/{path}"
 
 
 def on_uploaded_run(context: Context, session: Session, payload: dict[str, Any]) -> None:
