@@ -7,7 +7,7 @@ ones before it give the trend (newly failing, newly fixed, flaky).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,8 +158,14 @@ def evaluate(
     *,
     map_rules: Iterable[MapRule] = (),
     ignore: Iterable[str] = (),
+    history: Sequence[Mapping[str, Outcome]] | None = None,
+    flaky_policy: FlakyPolicy | None = None,
 ) -> Evaluation:
-    """Evaluate the newest run against the plan; earlier runs give the trend."""
+    """Evaluate the newest run against the plan; earlier runs give the trend.
+
+    `history` is each earlier run's worst outcome per test (oldest first), for flakiness over
+    more runs than are passed in full; without it, `runs` themselves are the history.
+    """
     if not runs:
         raise ValueError("evaluate needs at least one run")
     newest = runs[-1]
@@ -167,7 +173,9 @@ def evaluate(
     ignored = tuple(c.test_id for c in newest.cases if ignore and is_ignored(c, ignore))
     ignored_set = set(ignored)
     counted = [c for c in newest.cases if c.test_id not in ignored_set]
-    view = RunView(cases=counted, suites=newest.suites)
+    past = list(history) if history is not None else [_outcomes(run) for run in runs[:-1]]
+    flaky = _flaky(newest, past, flaky_policy or FlakyPolicy())
+    view = RunView(cases=counted, suites=newest.suites, flaky=frozenset(flaky))
     items = tuple(
         ItemResult(
             index=item.index,
@@ -199,7 +207,7 @@ def evaluate(
         tracked=tuple(_tracked(name, view) for name in plan.tests),
         newly_failing=_newly(newest, previous, now=FAILING) if previous else (),
         newly_fixed=_newly(newest, previous, now=(Outcome.PASSED,)) if previous else (),
-        flaky=_flaky(runs),
+        flaky=flaky,
         ignored=ignored,
         discrepancies=_discrepancies(plan, totals, view),
         run_label=newest.label,
@@ -288,9 +296,26 @@ def _newly(newest: RunInput, previous: RunInput, *, now: tuple[Outcome, ...]) ->
     )
 
 
-def _flaky(runs: Sequence[RunInput]) -> tuple[str, ...]:
+@dataclass(frozen=True, slots=True)
+class FlakyPolicy:
+    """When a test is flaky across runs: its pass/fail flip rate over a window of runs."""
+
+    window: int = 10  # the last runs considered
+    min_runs: int = 5  # fewer runs than this: no verdict from history
+    min_flip_rate: float = 0.3  # flips / transitions; a fix (one flip) stays far below
+
+
+def flip_rate(states: Sequence[bool]) -> float:
+    """Share of consecutive runs whose outcome differs; a long failure streak counts once."""
+    if len(states) < 2:
+        return 0.0
+    return sum(a != b for a, b in itertools.pairwise(states)) / (len(states) - 1)
+
+
+def _flaky(
+    newest: RunInput, past: Sequence[Mapping[str, Outcome]], policy: FlakyPolicy
+) -> tuple[str, ...]:
     """Flaky in the newest run (reruns, pass and fail of one test) or flipping across runs."""
-    newest = runs[-1]
     flaky: dict[str, None] = {}
     outcomes_in_run: dict[str, set[Outcome]] = {}
     for case in newest.cases:
@@ -300,11 +325,14 @@ def _flaky(runs: Sequence[RunInput]) -> tuple[str, ...]:
     for test_id, outcomes in outcomes_in_run.items():
         if Outcome.PASSED in outcomes and outcomes & set(FAILING):
             flaky[test_id] = None
-    history = [_outcomes(run) for run in runs[-10:]]
+    window = [*past[-(policy.window - 1) :], _outcomes(newest)] if policy.window > 1 else []
     for test_id in outcomes_in_run:
-        states = [h[test_id] in FAILING for h in history if test_id in h]
-        flips = sum(a != b for a, b in itertools.pairwise(states))
-        if flips >= 2:  # failed, passed, failed again (or the reverse): not a fix
+        states = [
+            h[test_id] in FAILING
+            for h in window
+            if test_id in h and h[test_id] is not Outcome.SKIPPED
+        ]
+        if len(states) >= policy.min_runs and flip_rate(states) >= policy.min_flip_rate:
             flaky[test_id] = None
     return tuple(flaky)
 

@@ -45,6 +45,7 @@ class RunView:
 
     cases: Sequence[CaseResult]
     suites: Sequence[SuiteResult] = ()
+    flaky: frozenset[str] = frozenset()  # test ids known to be flaky: their passes prove nothing
 
     @cached_property
     def index(self) -> testnames.CaseIndex:
@@ -87,6 +88,10 @@ def _tests_passing(metric: Metric, run: RunView) -> Verdict:
     if metric.expected and len(chosen) < metric.expected:
         evidence += f" ({metric.expected} expected)"
     met = passed == len(chosen) and passed >= wanted
+    shaky = [c.name for c in chosen if c.test_id in run.flaky and c.outcome is Outcome.PASSED]
+    if met and shaky:
+        # A flaky pass alone never ticks a box.
+        return Verdict(Status.UNKNOWN, f"{evidence}, but {_names(shaky)} flaky")
     return Verdict(Status.MET if met else Status.UNMET, evidence)
 
 
@@ -101,7 +106,19 @@ def _pass_rate(metric: Metric, run: RunView) -> Verdict:
         f"pass rate {_percent(rate)} ({passed}/{len(executed)}) "
         f"{metric.comparison} {_percent(metric.threshold)}"
     )
-    return _verdict(metrics.compare(rate, metric), evidence)
+    met = metrics.compare(rate, metric)
+    if met and run.flaky:
+        steady = sum(c.outcome is Outcome.PASSED and c.test_id not in run.flaky for c in executed)
+        if not metrics.compare(steady / len(executed), metric):
+            return Verdict(Status.UNKNOWN, f"{evidence}, but only with flaky passes")
+    return _verdict(met, evidence)
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:3])
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    verb = "is" if len(names) == 1 else "are"
+    return f"{shown}{more} {verb}"
 
 
 def _peak_memory(metric: Metric, run: RunView) -> Verdict:

@@ -445,3 +445,18 @@ def run_input(*, session: Session, run: Run) -> RunInput:
     ]
     label = f"run {run.run_id}" + (f" (attempt {run.attempt})" if run.attempt > 1 else "")
     return RunInput(cases=cases, suites=suites, label=label, url=run.url)
+
+
+def outcome_maps(*, session: Session, run_pks: Sequence[int]) -> list[dict[str, Outcome]]:
+    """Each run's worst outcome per test id, in the order given (for flakiness over runs)."""
+    rank = {Outcome.FAILED: 3, Outcome.ERROR: 2, Outcome.PASSED: 1, Outcome.SKIPPED: 0}
+    maps: dict[int, dict[str, Outcome]] = {pk: {} for pk in run_pks}
+    query = select(
+        col(CaseResultRow.run_pk), col(CaseResultRow.test_id), col(CaseResultRow.outcome)
+    ).where(col(CaseResultRow.run_pk).in_(list(run_pks)))
+    for run_pk, test_id, raw in session.execute(query):
+        outcome = Outcome(raw)
+        seen = maps[run_pk].get(test_id)
+        if seen is None or rank[outcome] > rank[seen]:
+            maps[run_pk][test_id] = outcome
+    return [maps[pk] for pk in run_pks]

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field, replace
 from bot import checklist, report, ticking
 from bot import plan as plan_module
 from bot.checklist import Decision
-from bot.evaluate import Evaluation, RunInput, evaluate
+from bot.evaluate import Evaluation, FlakyPolicy, RunInput, evaluate
 from bot.github import GitHubAPI
 from bot.mapping import MapRule
 from bot.repoconfig import RepoConfig
+from bot.results import Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ def desire(
     ignore: Sequence[str] = (),
     forced: Mapping[str, bool] | None = None,
     rule_notes: Sequence[str] = (),
+    outcome_history: Sequence[Mapping[str, Outcome]] | None = None,
 ) -> Desired:
     """The comment and tick decisions for runs (oldest first, the newest decides).
 
@@ -65,9 +67,19 @@ def desire(
     plan = plan_module.parse(body, rule_overrides=config.rule_overrides(texts))
     rules = [*config.map_rules(), *map_rules]
     ignored = [*config.ignore, *ignore]
-    first = max(1, len(runs) - config.tick_after + 1)
+    depth = max(config.tick_after, config.untick_after)
+    first = max(1, len(runs) - depth + 1)
+    policy = FlakyPolicy(window=config.flaky_window, min_runs=config.flaky_min_runs)
+    past = list(outcome_history or [])
     history = [
-        evaluate(plan, runs[:end], map_rules=rules, ignore=ignored)
+        evaluate(
+            plan,
+            runs[:end],
+            map_rules=rules,
+            ignore=ignored,
+            history=past[: len(past) - (len(runs) - end) - 1] if outcome_history else None,
+            flaky_policy=policy,
+        )
         for end in range(first, len(runs) + 1)
     ]
     forced = dict(forced or {})
@@ -78,6 +90,7 @@ def desire(
             history,
             streak=config.tick_after,
             untick_regressions=config.untick_regressions,
+            untick_after=config.untick_after,
             bot_ticked=bot_ticked,
         )
         if d.text not in forced

@@ -21,23 +21,27 @@ def decide(
     *,
     streak: int = 1,
     untick_regressions: bool = False,
+    untick_after: int = 1,
     bot_ticked: Collection[str] = (),
 ) -> list[Decision]:
-    """Decisions for the plan's items from evaluations of qualifying runs, oldest first."""
+    """Decisions for the plan's items from evaluations of qualifying runs, oldest first.
+
+    Hysteresis: a bot tick is taken back only after `untick_after` unmet runs in a row, so
+    one flaky run does not flip an issue back and forth.
+    """
     if not history or streak < 1:
         return []
     recent = history[-streak:]
+    lately = history[-untick_after:]
     decisions: list[Decision] = []
     for item in plan.items:
         statuses = [_status(evaluation, item.index, item.text) for evaluation in recent]
+        regressed = len(lately) == untick_after and all(
+            _status(evaluation, item.index, item.text) is Status.UNMET for evaluation in lately
+        )
         if not item.checked and len(recent) == streak and all(s is Status.MET for s in statuses):
             decisions.append(Decision(index=item.index, text=item.text, checked=True))
-        elif (
-            item.checked
-            and untick_regressions
-            and item.text in bot_ticked
-            and statuses[-1] is Status.UNMET
-        ):
+        elif item.checked and untick_regressions and item.text in bot_ticked and regressed:
             decisions.append(Decision(index=item.index, text=item.text, checked=False))
     return decisions
 

@@ -475,16 +475,22 @@ def _desire(
     session: Session, repository: Repository, issue: TrackedIssue, body: str, config: RepoConfig
 ) -> sync.Desired | None:
     branches = config.branches or [repository.default_branch or "main"]
-    runs = tracking.qualifying_runs(
-        session=session, repository=repository, branches=branches, limit=config.tick_after + 1
+    window = tracking.qualifying_runs(
+        session=session,
+        repository=repository,
+        branches=branches,
+        limit=max(config.flaky_window, config.tick_after + 1, config.untick_after + 1),
     )
-    if not runs:
+    if not window:
         return None
+    runs = window[-(max(config.tick_after, config.untick_after) + 1) :]  # read in full
     issue.last_run_pk = runs[-1].id
     rules = commanding.stored_rules(session=session, issue=issue)
+    history = store.outcome_maps(session=session, run_pks=[r.id for r in window if r.id])
     return sync.desire(
         body=body,
         runs=[store.run_input(session=session, run=run) for run in runs],
+        outcome_history=history,
         config=config,
         bot_ticked=issue.bot_ticked,
         title=SUMMARY_TITLE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import plan as plan_module
-from bot.evaluate import RunInput, evaluate
+from bot.evaluate import FlakyPolicy, RunInput, evaluate
 from bot.junit import read_report
 from bot.mapping import MapRule
 from bot.measure import Status
@@ -153,9 +153,25 @@ def _run(*outcomes: tuple[str, Outcome]) -> RunInput:
 def test_flaky_across_history_and_within_a_run() -> None:
     plan = plan_module.parse("- [ ] all good")
     passed, failed = Outcome.PASSED, Outcome.FAILED
-    history = [_run(("a", failed)), _run(("a", passed)), _run(("a", failed), ("b", passed))]
-    assert evaluate(plan, history).flaky == ("test_f.py::a",)
-    streak = [_run(("a", failed)), _run(("a", failed)), _run(("a", passed))]
-    assert evaluate(plan, streak).flaky == ()  # a fix, not a flake
+    alternating = [_run(("a", failed if n % 2 else passed), ("b", passed)) for n in range(6)]
+    assert evaluate(plan, alternating).flaky == ("test_f.py::a",)
+    assert evaluate(plan, alternating[:3]).flaky == ()  # too few runs for a verdict
+    streak = [_run(("a", failed)) for _ in range(8)] + [_run(("a", passed))]
+    assert evaluate(plan, streak).flaky == ()  # a long failure streak, then a fix: not a flake
     same_run = [_run(("a", passed), ("a", failed))]
     assert evaluate(plan, same_run).flaky == ("test_f.py::a",)
+    policy = FlakyPolicy(window=4, min_runs=3, min_flip_rate=0.5)
+    assert evaluate(plan, alternating[:3], flaky_policy=policy).flaky == ("test_f.py::a",)
+
+
+def test_a_flaky_pass_alone_never_meets_a_metric() -> None:
+    plan = plan_module.parse("- [ ] `test_f.py`: 1/1 tests passing\n- [ ] pass rate >= 100%")
+    passed, failed = Outcome.PASSED, Outcome.FAILED
+    history = [_run(("a", failed if n % 2 else passed)) for n in range(6)]
+    history.append(_run(("a", passed)))
+    evaluation = evaluate(plan, history)
+    assert evaluation.flaky == ("test_f.py::a",)
+    assert [(i.status, i.evidence) for i in evaluation.items] == [
+        (Status.UNKNOWN, "1/1 passing, but a is flaky"),
+        (Status.UNKNOWN, "pass rate 100% (1/1) >= 100%, but only with flaky passes"),
+    ]

@@ -66,3 +66,18 @@ def test_bot_tick_that_regresses_is_unticked_only_when_configured(
 
 def _text(body: str, index: int) -> str:
     return checklist.find_checkboxes(body)[index].text
+
+
+def test_hysteresis_unticks_only_after_m_unmet_runs(
+    seed_body: str, seed_runs: list[RunInput]
+) -> None:
+    after_run2 = _replay(seed_body, seed_runs[:2])[-1]
+    plan = plan_module.parse(after_run2)
+    bot_ticked = {_text(after_run2, 0), _text(after_run2, 3)}
+    good, bad = seed_runs[1], seed_runs[0]  # run 1's failures come back in "bad"
+    once = [evaluate(plan, [good]), evaluate(plan, [good, bad])]
+    policy = {"untick_regressions": True, "untick_after": 2, "bot_ticked": bot_ticked}
+    assert [d for d in ticking.decide(plan, once, **policy) if not d.checked] == []  # type: ignore[arg-type]
+    twice = [*once, evaluate(plan, [good, bad, bad])]
+    unticked = sorted(d.index for d in ticking.decide(plan, twice, **policy) if not d.checked)  # type: ignore[arg-type]
+    assert unticked == [0, 3]
