@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.db import make_engine
 from bot.github import GitHubFactory
 from bot.migrate import is_current
+from bot.views import EvaluationCache
 from bot.worker import Context, Worker
 
 
@@ -53,9 +54,9 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     app.state.context = context
     app.include_router(webhooks.router(settings, engine))
     app.include_router(api.router(settings))
-    gate = Gate(settings)
-    app.include_router(dashboard_api.router(settings, gate))
-    app.include_router(dashboard.router(settings, gate))
+    gate, evaluations = Gate(settings), EvaluationCache()
+    app.include_router(dashboard_api.router(settings, gate, evaluations))
+    app.include_router(dashboard.router(settings, gate, evaluations))
     app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
     app.include_router(observability.metrics_router(engine))
 

@@ -85,7 +85,7 @@ def test_chart(detail: views.CaseHistory) -> dict[str, Any]:
     }
 
 
-def router(settings: Settings, gate: Gate) -> APIRouter:
+def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIRouter:
     """The HTML routes: pages behind the gate, and the login form."""
     pages = APIRouter(include_in_schema=False)
     ViewerDep = Annotated[Viewer, Depends(gate.page_viewer)]
@@ -133,7 +133,9 @@ def router(settings: Settings, gate: Gate) -> APIRouter:
         number: NumberPath,
     ) -> HTMLResponse:
         repository, issue = readable_issue(db, viewer, f"{owner}/{name}", number)
-        detail = views.issue_detail(session=db, web=web, repository=repository, issue=issue)
+        detail = views.issue_detail(
+            session=db, web=web, repository=repository, issue=issue, cache=cache
+        )
         return page(
             request,
             "issue.html",

@@ -43,7 +43,7 @@ def readable_issue(
     return found, issue
 
 
-def router(settings: Settings, gate: Gate) -> APIRouter:
+def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIRouter:
     """The dashboard's JSON routes, behind the gate."""
     api = APIRouter(prefix="/api/v1", tags=["dashboard"])
     ViewerDep = Annotated[Viewer, Depends(gate.api_viewer)]
@@ -60,7 +60,9 @@ def router(settings: Settings, gate: Gate) -> APIRouter:
     ) -> views.IssueDetail:
         """One issue: metric statuses, phases and failures, flaky tests, run history."""
         repository, issue = readable_issue(db, viewer, f"{owner}/{name}", number)
-        return views.issue_detail(session=db, web=web, repository=repository, issue=issue)
+        return views.issue_detail(
+            session=db, web=web, repository=repository, issue=issue, cache=cache
+        )
 
     @api.get("/repos/{owner}/{name}/tests", response_model=views.CaseHistory)
     def get_test(

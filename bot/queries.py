@@ -47,6 +47,10 @@ class HistoryPoint:
     message: str | None
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def repositories(*, session: Session, names: Collection[str] | None = None) -> list[Repository]:
     """Repositories by name (all of them when `names` is None)."""
     query = select(Repository).order_by(col(Repository.full_name))
@@ -171,17 +175,19 @@ def flakiest(*, session: Session, run_pks: Sequence[int], limit: int = 20) -> li
     """The tests that flipped most often within these runs, most flips first."""
     if not run_pks:
         return []
-    flips = func.count().label("flips")
-    # `flipped == True` (not `is_`) so SQLite's planner can match the partial index's WHERE.
-    query = (
-        select(CaseResultRow.test_id, flips)
-        .where(col(CaseResultRow.flipped) == True)  # noqa: E712
-        .where(col(CaseResultRow.run_pk).in_(list(run_pks)))
-        .group_by(col(CaseResultRow.test_id))
-        .order_by(flips.desc(), col(CaseResultRow.test_id))
-        .limit(limit)
-    )
-    top = [(test_id, int(count)) for test_id, count in session.exec(query)]
+    # SQLite's planner (no statistics) reads the window through (run_pk, outcome), every row
+    # of 200 runs, 10x slower than the partial index of flips it is told to use here.
+    # The literal condition of the partial index (a bound parameter would not match it).
+    if _dialect(session) == "sqlite":
+        source = "case_results INDEXED BY ix_case_results_flipped WHERE flipped = 1"
+    else:
+        source = "case_results WHERE flipped"
+    query = sa.text(
+        f"SELECT test_id, count(*) AS flips FROM {source} AND run_pk IN :runs "  # noqa: S608
+        "GROUP BY test_id ORDER BY flips DESC, test_id LIMIT :limit"
+    ).bindparams(sa.bindparam("runs", expanding=True))
+    rows = session.execute(query, {"runs": list(run_pks), "limit": limit})
+    top = [(str(test_id), int(count)) for test_id, count in rows]
     if not top:
         return []
     seen = dict(

@@ -6,6 +6,9 @@ so what a maintainer reads on a page is exactly what a script reads from the API
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Collection
 from datetime import datetime
 from urllib.parse import quote, urlsplit
@@ -323,28 +326,78 @@ def _run_input(session: Session, run: Run) -> RunInput:
     )
 
 
+class EvaluationCache:
+    """Evaluations by everything they depend on; one per app, shared by its threads.
+
+    An evaluation is a pure function of the body, the runs, the configuration and the
+    stored rules, so a key made of those can never serve a stale one. A new run or an edit
+    makes a new key; the least recently used entries go.
+    """
+
+    def __init__(self, size: int = 128) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[object, ...], Evaluation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> Evaluation | None:
+        """The cached evaluation, if any."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], evaluation: Evaluation) -> None:
+        """Remember an evaluation."""
+        with self._lock:
+            self._entries[key] = evaluation
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
 def _evaluate(
-    session: Session, issue: TrackedIssue, config: RepoConfig, runs: list[Run]
+    session: Session,
+    issue: TrackedIssue,
+    repository: Repository,
+    config: RepoConfig,
+    runs: list[Run],
+    cache: EvaluationCache | None,
 ) -> tuple[Evaluation | None, str | None]:
     body = issue.desired_body or issue.body
     if body is None:
         return None, "the issue's body is not stored yet"
     if not runs:
         return None, "no qualifying run yet"
-    texts = [box.text for box in checklist.find_checkboxes(body)]
-    plan = plan_module.parse(body, rule_overrides=config.rule_overrides(texts))
     rules = commanding.stored_rules(session=session, issue=issue)
-    evaluation = evaluate(
-        plan,
-        [_run_input(session, run) for run in runs[-2:]],
-        map_rules=[*config.map_rules(), *rules.map_rules],
-        ignore=[*config.ignore, *rules.ignore],
+    map_rules = [*config.map_rules(), *rules.map_rules]
+    ignore = [*config.ignore, *rules.ignore]
+    key = (
+        issue.id,
+        hashlib.sha256(body.encode()).hexdigest(),
+        tuple(run.id for run in runs[-2:]),
+        repository.config_text,
+        tuple(map_rules),
+        tuple(ignore),
     )
+    evaluation = cache.get(key) if cache is not None else None
+    if evaluation is None:
+        texts = [box.text for box in checklist.find_checkboxes(body)]
+        plan = plan_module.parse(body, rule_overrides=config.rule_overrides(texts))
+        inputs = [_run_input(session, run) for run in runs[-2:]]
+        evaluation = evaluate(plan, inputs, map_rules=map_rules, ignore=ignore)
+        if cache is not None:
+            cache.put(key, evaluation)
     return evaluation, None
 
 
 def issue_detail(
-    *, session: Session, web: str, repository: Repository, issue: TrackedIssue
+    *,
+    session: Session,
+    web: str,
+    repository: Repository,
+    issue: TrackedIssue,
+    cache: EvaluationCache | None = None,
 ) -> IssueDetail:
     """The issue page's data: the evaluation of the newest qualifying run, and history."""
     config, config_problem = config_of(repository)
@@ -354,7 +407,7 @@ def issue_detail(
         branches=branches_of(repository, config),
         limit=CHART_RUNS,
     )
-    evaluation, problem = _evaluate(session, issue, config, runs)
+    evaluation, problem = _evaluate(session, issue, repository, config, runs, cache)
     window = [r.id for r in runs[-FLAKE_WINDOW:] if r.id is not None]
     flakes = queries.flakiest(session=session, run_pks=window)
     done, total = _progress(issue)
