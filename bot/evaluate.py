@@ -174,7 +174,7 @@ def evaluate(
     ignored_set = set(ignored)
     counted = [c for c in newest.cases if c.test_id not in ignored_set]
     past = list(history) if history is not None else [_outcomes(run) for run in runs[:-1]]
-    flaky = _flaky(newest, past, flaky_policy or FlakyPolicy())
+    flaky = flaky_tests(newest, past, flaky_policy or FlakyPolicy())
     view = RunView(cases=counted, suites=newest.suites, flaky=frozenset(flaky))
     items = tuple(
         ItemResult(
@@ -312,7 +312,7 @@ def flip_rate(states: Sequence[bool]) -> float:
     return sum(a != b for a, b in itertools.pairwise(states)) / (len(states) - 1)
 
 
-def _flaky(
+def flaky_tests(
     newest: RunInput, past: Sequence[Mapping[str, Outcome]], policy: FlakyPolicy
 ) -> tuple[str, ...]:
     """Flaky in the newest run (reruns, pass and fail of one test) or flipping across runs."""

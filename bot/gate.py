@@ -83,8 +83,17 @@ class GateResult:
         return [self.annotations[i : i + step] for i in range(0, len(self.annotations), step)]
 
 
-def assess(cases: Sequence[CaseResult], issues: Sequence[TrackedPlan]) -> GateResult:
-    """Classify the run's failures as known (an issue owns them) or new."""
+def assess(
+    cases: Sequence[CaseResult],
+    issues: Sequence[TrackedPlan],
+    *,
+    flaky: frozenset[str] = frozenset(),
+) -> GateResult:
+    """Classify the run's failures as known (an issue owns them, or the test is flaky) or new.
+
+    `flaky` holds test ids known to flip across runs; a failure of one in this run is shown
+    as flaky instead of failing the gate.
+    """
     indexes = [(issue, PhaseIndex.build(issue.plan.phases)) for issue in issues]
     new: list[CaseResult] = []
     known: list[KnownFailure] = []
@@ -94,6 +103,8 @@ def assess(cases: Sequence[CaseResult], issues: Sequence[TrackedPlan]) -> GateRe
             continue
         seen.add(case.test_id)
         owner = _owner(case, indexes)
+        if owner is None and case.test_id in flaky:
+            owner = KnownFailure(case.test_id, 0, None, "flaky: it flips between runs")
         if owner is None:
             new.append(case)
         else:
@@ -149,6 +160,9 @@ def _summary(result: GateResult, issues: dict[int, TrackedPlan]) -> str:
     if result.known:
         lines += ["### Known failures", ""]
         for failure in result.known[:300]:
+            if failure.issue == 0:
+                lines.append(f"- {code(failure.test_id)}: {inline(failure.reason)}")
+                continue
             issue = issues.get(failure.issue)
             where = f"#{failure.issue}"
             if issue is not None and issue.url:

@@ -24,6 +24,7 @@ from bot import (
     artifacts,
     checklist,
     commanding,
+    evaluate,
     gate,
     jobs,
     observability,
@@ -303,7 +304,21 @@ def publish_gate(
                 url=html_url(context.settings, f"{repository.full_name}/issues/{issue.number}"),
             )
         )
-    result = gate.assess(store.run_input(session=session, run=run).cases, plans)
+    recent = tracking.qualifying_runs(
+        session=session,
+        repository=repository,
+        branches=config.branches or [repository.default_branch or "main"],
+        limit=config.flaky_window,
+    )
+    newest = store.run_input(session=session, run=run)
+    flaky = evaluate.flaky_tests(
+        newest,
+        store.outcome_maps(
+            session=session, run_pks=[r.id for r in recent if r.id and r.id != run.id]
+        ),
+        evaluate.FlakyPolicy(window=config.flaky_window, min_runs=config.flaky_min_runs),
+    )
+    result = gate.assess(newest.cases, plans, flaky=frozenset(flaky))
     batches = result.annotation_batches() or [[]]
     output = {"title": result.title, "summary": result.summary}
     with context.github.client(payload.get("installation_id")) as gh:

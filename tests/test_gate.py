@@ -106,3 +106,10 @@ def test_check_runs_through_the_fake_github(
     ]
     assert check_calls[0].json["conclusion"] == "failure"
     assert "120 new failures" in check_calls[0].json["output"]["title"]
+
+
+def test_a_flaky_test_failing_is_shown_as_flaky_not_new() -> None:
+    failing = _new_failure(7)
+    result = gate.assess([failing], [], flaky=frozenset({failing.test_id}))
+    assert result.conclusion == "success"
+    assert "flaky" in result.summary
