@@ -135,6 +135,10 @@ class GitHubAPI(Protocol):
         """Create a completed check run on a commit; returns its id."""
         ...
 
+    def pulls_for_commit(self, repo: str, sha: str) -> list[int]:
+        """Open pull requests whose head is this commit (a fork's run names none itself)."""
+        ...
+
     def add_check_annotations(self, repo: str, check_run_id: int, output: dict[str, Any]) -> None:
         """Append annotations to a check run (GitHub takes 50 per request)."""
         ...
@@ -309,6 +313,15 @@ class GitHubClient:
         body = {"head_sha": head_sha, "status": "completed", "output": output, **fields}
         response = self._write("POST", f"/repos/{repo}/check-runs", json=body)
         return int(response.json()["id"])
+
+    def pulls_for_commit(self, repo: str, sha: str) -> list[int]:
+        """Open pull requests whose head is this commit (a fork's run names none itself)."""
+        pulls = self._call("GET", f"/repos/{repo}/commits/{sha}/pulls").json()
+        return [
+            int(p["number"])
+            for p in pulls
+            if p.get("state") == "open" and (p.get("head") or {}).get("sha") == sha
+        ]
 
     def add_check_annotations(self, repo: str, check_run_id: int, output: dict[str, Any]) -> None:
         """Append annotations to a check run (GitHub takes 50 per request)."""

@@ -28,6 +28,7 @@ from bot import (
     gate,
     jobs,
     observability,
+    prfeedback,
     store,
     sync,
     tracking,
@@ -273,6 +274,8 @@ def on_workflow_run(context: Context, session: Session, payload: dict[str, Any])
             log.warning("unreadable report: %s", summary.error, extra={"repository": repo})
     if outcome.created and config.gate and payload.get("head_sha"):
         publish_gate(context, session, repository, config, payload, outcome.run)
+    if outcome.created and _from_pull_request(payload):
+        publish_pr_feedback(context, session, repository, config, payload, outcome.run)
     if outcome.created and _qualifies(repository, config, payload):
         queue_syncs(session, repository, installation_id, run_pk=outcome.run.id)
 
@@ -343,6 +346,72 @@ def publish_gate(
         result.title,
         extra={"repository": repository.full_name},
     )
+
+
+def _from_pull_request(payload: dict[str, Any]) -> bool:
+    return bool(payload.get("pull_requests")) or str(payload.get("event") or "").startswith(
+        "pull_request"
+    )
+
+
+def _issue_plans(
+    context: Context, session: Session, repository: Repository, config: RepoConfig
+) -> list[prfeedback.IssuePlan]:
+    plans = []
+    for issue in tracking.tracked_issues(session=session, repository=repository):
+        if issue.body is None:
+            continue
+        texts = [box.text for box in checklist.find_checkboxes(issue.body)]
+        plans.append(
+            prfeedback.IssuePlan(
+                number=issue.number,
+                title=issue.title,
+                plan=plan_module.parse(issue.body, rule_overrides=config.rule_overrides(texts)),
+                url=html_url(context.settings, f"{repository.full_name}/issues/{issue.number}"),
+            )
+        )
+    return plans
+
+
+def publish_pr_feedback(
+    context: Context,
+    session: Session,
+    repository: Repository,
+    config: RepoConfig,
+    payload: dict[str, Any],
+    run: Run,
+) -> None:
+    """One sticky comment per pull request: how its run moves each tracked remediation."""
+    plans = _issue_plans(context, session, repository, config)
+    if not plans:
+        return
+    base_runs = [
+        r
+        for r in tracking.qualifying_runs(
+            session=session,
+            repository=repository,
+            branches=config.branches or [repository.default_branch or "main"],
+            limit=2,
+        )
+        if r.id != run.id
+    ]
+    base = store.run_input(session=session, run=base_runs[-1]) if base_runs else None
+    pr_run = store.run_input(session=session, run=run)
+    text = prfeedback.render(
+        prfeedback.impacts(plans, base, pr_run),
+        run_label=pr_run.label,
+        base_label=base.label if base else None,
+    )
+    with context.github.client(payload.get("installation_id")) as gh:
+        numbers = [int(n) for n in payload.get("pull_requests") or []]
+        if not numbers and payload.get("head_sha"):
+            numbers = gh.pulls_for_commit(repository.full_name, str(payload["head_sha"]))
+        for number in numbers:
+            current = gh.find_comment(repository.full_name, number, prfeedback.MARKER)
+            if current is None:
+                gh.create_comment(repository.full_name, number, text)
+            elif current.body != text:
+                gh.update_comment(repository.full_name, current.id, text)
 
 
 def html_url(settings: Settings, path: str) -> str:

@@ -177,6 +177,25 @@ class FakeGitHub:
             self.repos[full_name].workflow_runs[run_id] = stored
             return stored
 
+    def add_pull(
+        self,
+        full_name: str,
+        number: int,
+        *,
+        head_sha: str,
+        head_branch: str,
+        head_repo: str | None = None,
+        title: str = "A pull request",
+    ) -> None:
+        """An open pull request (also an issue, for comments); `head_repo` a fork's name."""
+        self.add_issue(full_name, number, title=title, body="")
+        with self.lock:
+            self.repos[full_name].pulls[number] = {
+                "sha": head_sha,
+                "ref": head_branch,
+                "repo": head_repo or full_name,
+            }
+
     def set_file(self, full_name: str, path: str, content: str | None) -> None:
         """A file on the default branch (None removes it)."""
         with self.lock:

@@ -173,6 +173,23 @@ def get_workflow_run(ctx: Ctx) -> Reply:
     return Reply(200, _workflow_run(ctx.repo.full_name, base=ctx.base, fields=fields))
 
 
+def commit_pulls(ctx: Ctx) -> Reply:
+    """GET /repos/{o}/{r}/commits/{sha}/pulls: open pull requests whose head is the commit."""
+    assert ctx.repo is not None
+    sha = ctx.params["sha"]
+    found = [
+        {
+            "number": number,
+            "state": "open",
+            "html_url": f"https://github.com/{ctx.repo.full_name}/pull/{number}",
+            "head": {"sha": head["sha"], "ref": head["ref"], "repo": {"full_name": head["repo"]}},
+        }
+        for number, head in sorted(ctx.repo.pulls.items())
+        if head["sha"] == sha
+    ]
+    return Reply(200, found)
+
+
 def _check_fields(ctx: Ctx, fields: dict[str, Any]) -> Reply | None:
     missing = [k for k in ("name", "head_sha") if not fields.get(k)]
     if missing:
@@ -278,6 +295,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler, bool]] = [
         ("GET", r"/rate_limit", rate_limit, False),
         ("GET", rf"/repos/{_R}", get_repo, False),
         ("GET", rf"/repos/{_R}/actions/runs/(?P<run_id>\d+)", get_workflow_run, False),
+        ("GET", rf"/repos/{_R}/commits/(?P<sha>[0-9a-f]+)/pulls", commit_pulls, False),
         ("GET", rf"/repos/{_R}/actions/runs/(?P<run_id>\d+)/artifacts", list_artifacts, False),
         ("GET", rf"/repos/{_R}/actions/artifacts/(?P<artifact_id>\d+)", get_artifact, False),
         (

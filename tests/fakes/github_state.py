@@ -120,6 +120,7 @@ class FakeRepo:
     issues: dict[int, FakeIssue] = field(default_factory=dict)
     artifacts: dict[int, FakeArtifact] = field(default_factory=dict)
     workflow_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)  # number -> head sha/ref/repo
     files: dict[str, str] = field(default_factory=dict)
     permissions: dict[str, str] = field(default_factory=dict)
     check_runs: dict[int, FakeCheckRun] = field(default_factory=dict)
