@@ -59,12 +59,12 @@ def test_fork_pull_request_gets_one_sticky_comment_and_ticks_nothing(
     fork = {"head_branch": "fix", "head_repository": "contributor/agents", "head_sha": SHA}
     complete_run(bot, github, 602, story_zip(2), run_event="pull_request", **fork)
     bot.work()
-    (comment,) = [c for c in github.repos[REPO].issues[42].comments]
+    (comment,) = list(github.repos[REPO].issues[42].comments)
     assert comment.body.startswith(prfeedback.MARKER)
     assert "Fixes** (5)" in comment.body
     complete_run(bot, github, 603, story_zip(3), run_event="pull_request", **fork)
     bot.work()
-    (updated,) = [c for c in github.repos[REPO].issues[42].comments]
+    (updated,) = list(github.repos[REPO].issues[42].comments)
     assert "Fixes** (8)" in updated.body
     issue_body = github.repos[REPO].issues[870].body
     ticked = [b.index for b in checklist.find_checkboxes(issue_body) if b.checked]
