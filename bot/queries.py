@@ -171,8 +171,13 @@ def run_suites(*, session: Session, run_pk: int) -> list[SuiteResult]:
     ]
 
 
-def flakiest(*, session: Session, run_pks: Sequence[int], limit: int = 20) -> list[Flake]:
-    """The tests that flipped most often within these runs, most flips first."""
+def flakiest(
+    *, session: Session, run_pks: Sequence[int], limit: int = 20, min_flips: int = 2
+) -> list[Flake]:
+    """The tests that flipped most often within these runs, most flips first.
+
+    One flip is a fix or a regression; flaky takes at least `min_flips` (there and back).
+    """
     if not run_pks:
         return []
     # SQLite's planner (no statistics) reads the window through (run_pk, outcome), every row
@@ -184,9 +189,9 @@ def flakiest(*, session: Session, run_pks: Sequence[int], limit: int = 20) -> li
         source = "case_results WHERE flipped"
     query = sa.text(
         f"SELECT test_id, count(*) AS flips FROM {source} AND run_pk IN :runs "  # noqa: S608
-        "GROUP BY test_id ORDER BY flips DESC, test_id LIMIT :limit"
+        "GROUP BY test_id HAVING count(*) >= :min_flips ORDER BY flips DESC, test_id LIMIT :limit"
     ).bindparams(sa.bindparam("runs", expanding=True))
-    rows = session.execute(query, {"runs": list(run_pks), "limit": limit})
+    rows = session.execute(query, {"runs": list(run_pks), "limit": limit, "min_flips": min_flips})
     top = [(str(test_id), int(count)) for test_id, count in rows]
     if not top:
         return []
