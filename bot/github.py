@@ -157,7 +157,14 @@ def _retry_decision(exc: GitHubException, count: int) -> RetryOption:
         if count < 2 and exc.retry_after <= MAX_INLINE_WAIT:
             return RetryOption(True, exc.retry_after)
         return RetryOption(False)
-    if isinstance(exc, RequestFailed) and exc.response.status_code >= 500 and count < 2:
+    # Only reads are retried in place: a POST that failed with 5xx may still have created its
+    # comment; the job's own retry then finds it by its marker instead of posting twice.
+    if (
+        isinstance(exc, RequestFailed)
+        and exc.response.status_code >= 500
+        and count < 2
+        and exc.response.raw_request.method in ("GET", "HEAD")
+    ):
         return RetryOption(True, timedelta(seconds=0.2 * 2**count))
     return RetryOption(False)
 

@@ -35,7 +35,13 @@ from bot import (
 )
 from bot import plan as plan_module
 from bot.config import GitHubMode, Settings
-from bot.errors import ArtifactError, ConfigurationError, GitHubNotFound, RetryLater
+from bot.errors import (
+    ArtifactError,
+    ConfigurationError,
+    GitHubError,
+    GitHubNotFound,
+    RetryLater,
+)
 from bot.github import GitHubAPI, GitHubFactory
 from bot.ingest import RunMeta, ingest
 from bot.junit import Report
@@ -472,7 +478,17 @@ def sync_issue(context: Context, session: Session, payload: dict[str, Any]) -> s
         return None
     with context.github.client(installation_id) as gh:
         config, problem = load_config(session, gh, repository)
-        info = gh.get_issue(repository.full_name, number)
+        try:
+            info = gh.get_issue(repository.full_name, number)
+        except GitHubError as exc:
+            if isinstance(exc, GitHubNotFound) or exc.status in (404, 410):
+                # Deleted, transferred or out of reach: nothing to retry, stop following it.
+                tracking.upsert_issue(
+                    session=session, repository=repository, number=number, state="gone"
+                )
+                log.warning("issue is gone: %s", exc, extra={"issue": number})
+                return None
+            raise
         issue = tracking.upsert_issue(
             session=session,
             repository=repository,
