@@ -30,7 +30,7 @@
     var maxFail = Math.max(1, Math.max.apply(null, data.failures.concat([0])));
     axes(svg, "100%", String(maxFail));
     text(svg, L - 4, H - B, "0%", "end");
-    var bw = Math.max(1, (W - L - R) / Math.max(n, 1) * 0.6);
+    var bw = Math.min(24, Math.max(1, (W - L - R) / Math.max(n, 1) * 0.6));
     data.failures.forEach(function (f, i) {
       var h = (H - T - B) * f / maxFail;
       var bar = el("rect", { x: xAt(i, n) - bw / 2, y: H - B - h, width: bw, height: h, "class": "bar" }, svg);
