@@ -20,7 +20,14 @@ install: $(BIN)/remediation-bot
 run: install
 	$(BIN)/remediation-bot serve
 
-test: install
+# The browser tests drive Debian's Chromium through the playwright package (its own browser
+# downloads cannot be fetched here); install it when missing (CI runs as root).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: install $(CHROMIUM)
 	$(BIN)/pytest
 
 lint: install
@@ -37,6 +44,7 @@ bench: install
 	$(BIN)/python -m benchmarks.evaluate
 	$(BIN)/python -m benchmarks.webhooks
 	$(BIN)/python -m benchmarks.sync_latency
+	$(BIN)/python -m benchmarks.dashboard
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
