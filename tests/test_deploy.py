@@ -228,9 +228,11 @@ ENDPOINT_PERMISSIONS = {
     "/repos/{repo}/issues/comments/{comment_id}/reactions": ("issues", "write"),
     "/repos/{repo}/check-runs": ("checks", "write"),
     "/repos/{repo}/check-runs/{check_run_id}": ("checks", "write"),
+    # Finding a fork's pull request by commit, then its sticky feedback comment: PR comments
+    # go through the issue-comment endpoints but need Pull requests: write.
+    "/repos/{repo}/commits/{sha}/pulls": ("pull_requests", "write"),
 }
-# Asked for ahead of the code: the regression-gate check run (Checks: write) is planned.
-PLANNED = {"checks": "write"}
+PLANNED: dict[str, str] = {}
 
 
 def _sample(event: str) -> dict[str, Any]:
@@ -246,8 +248,8 @@ def test_app_subscribes_to_exactly_the_events_the_code_acts_on() -> None:
 
 @pytest.mark.parametrize("event", ["check_run", "check_suite", "workflow_job"])
 def test_events_the_code_does_not_handle_are_not_subscribed(event: str) -> None:
-    # check_suite/check_run: nothing in the code acts on them today, so the App does not
-    # ask for them; Checks: write is for the planned gate. If GitHub sends them anyway,
+    # check_suite/check_run: nothing in the code acts on them, so the App does not ask for
+    # them; Checks: write is for creating the gate's check runs. If GitHub sends them anyway,
     # the webhook answers 202 and records them as ignored.
     assert event not in APP["default_events"]
     assert event not in {e.value for e in Event}
