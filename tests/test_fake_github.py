@@ -16,9 +16,6 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fakes import FakeGitHub, ServedFake, async_transport, serve, transport
-from fakes.github_routes import blob_signature
-from fakes.webhook_sender import DeliveryLog, deliver, load_payload, payload, redeliver, sign
 from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub, TokenAuthStrategy
 from githubkit.cache import MemCacheStrategy
 from githubkit.exception import (
@@ -29,6 +26,10 @@ from githubkit.exception import (
     SecondaryRateLimitExceeded,
 )
 from githubkit.webhooks import verify
+
+from fakes import FakeGitHub, ServedFake, async_transport, serve, transport
+from fakes.github_routes import blob_signature
+from fakes.webhook_sender import DeliveryLog, deliver, load_payload, payload, redeliver, sign
 
 REPO = "octo-org/octo-repo"
 OWNER, NAME = REPO.split("/")
