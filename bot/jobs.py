@@ -23,7 +23,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
@@ -74,31 +73,16 @@ def enqueue_in(
     max_attempts: int = 6,
 ) -> int | None:
     """Add a job inside the caller's transaction (not committed); None if dedupe_key exists."""
-    now = utc_now()
-    values: dict[str, Any] = {
-        "kind": kind,
-        "payload": dict(payload),
-        "lock_key": lock_key,
-        "dedupe_key": dedupe_key,
-        "status": "queued",
-        "attempts": 0,
-        "max_attempts": max_attempts,
-        "run_after": run_after or now,
-        "delivery_id": delivery_id,
-        "created_at": now,
-    }
-    dialect = session.get_bind().dialect.name
-    # ON CONFLICT DO NOTHING, not catch-IntegrityError: race-free, and no savepoint needed.
-    if dialect == "postgresql":
-        pg = postgresql.insert(_jobs).values(values)
-        stmt = pg.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_c.id)
-    elif dialect == "sqlite":
-        lite = sqlite.insert(_jobs).values(values)
-        stmt = lite.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_c.id)
-    else:
-        raise NotImplementedError(f"unsupported database backend: {dialect}")
-    job_id = session.execute(stmt).scalar_one_or_none()
-    return None if job_id is None else int(job_id)
+    return enqueue_on(
+        session.connection(),
+        kind=kind,
+        payload=payload,
+        lock_key=lock_key,
+        dedupe_key=dedupe_key,
+        delivery_id=delivery_id,
+        run_after=run_after,
+        max_attempts=max_attempts,
+    )
 
 
 def enqueue(
@@ -404,12 +388,17 @@ def recent(*, session: Session, status: str | None = None, limit: int = 50) -> l
     return list(session.exec(query).all())
 
 
+# ON CONFLICT DO NOTHING, not catch-IntegrityError: race-free, and no savepoint needed.
 _JOB_INSERT = text(
     "INSERT INTO jobs (kind, payload, lock_key, dedupe_key, status, attempts, max_attempts, "
     "run_after, delivery_id, created_at) VALUES (:kind, :payload, :lock_key, :dedupe_key, "
-    "'queued', 0, :max_attempts, :now, :delivery_id, :now) "
+    "'queued', 0, :max_attempts, :run_after, :delivery_id, :now) "
     "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
-).bindparams(bindparam("payload", type_=JSON), bindparam("now", type_=UTCDateTime))
+).bindparams(
+    bindparam("payload", type_=JSON),
+    bindparam("now", type_=UTCDateTime),
+    bindparam("run_after", type_=UTCDateTime),
+)
 
 
 def enqueue_on(
@@ -418,11 +407,16 @@ def enqueue_on(
     kind: str,
     payload: Mapping[str, Any],
     lock_key: str,
-    dedupe_key: str,
+    dedupe_key: str | None = None,
     delivery_id: str | None = None,
+    run_after: datetime | None = None,
     max_attempts: int = 6,
 ) -> int | None:
-    """`enqueue_in` for the webhook hot path: one prepared statement in the caller's transaction."""
+    """Add a job in the caller's transaction with one prepared statement (the webhook hot path).
+
+    Returns the job's id, or None when a job with this dedupe_key exists.
+    """
+    now = utc_now()
     row = connection.execute(
         _JOB_INSERT,
         {
@@ -431,7 +425,8 @@ def enqueue_on(
             "lock_key": lock_key,
             "dedupe_key": dedupe_key,
             "max_attempts": max_attempts,
-            "now": utc_now(),
+            "run_after": run_after or now,
+            "now": now,
             "delivery_id": delivery_id,
         },
     ).first()
