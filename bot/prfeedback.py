@@ -12,25 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.evaluate import RunInput, evaluate
+from bot.gate import TrackedPlan
 from bot.markdown_safe import code, inline, prose
 from bot.measure import Status
-from bot.plan import Plan
 from bot.results import Outcome
 
 MARKER = "<!-- remediation-bot:pull-request -->"
 LIMIT = 65_000
 LIST_LIMIT = 25
 FAILING = (Outcome.FAILED, Outcome.ERROR)
-
-
-@dataclass(frozen=True, slots=True)
-class IssuePlan:
-    """A tracked issue whose plan the PR is measured against."""
-
-    number: int
-    title: str
-    plan: Plan
-    url: str | None = None
 
 
 @dataclass(slots=True)
@@ -52,14 +42,18 @@ def _failing(run: RunInput | None) -> set[str]:
     return {c.test_id for c in run.cases if c.outcome in FAILING}
 
 
-def impacts(issues: Sequence[IssuePlan], base: RunInput | None, pr: RunInput) -> list[Impact]:
+def impacts(issues: Sequence[TrackedPlan], base: RunInput | None, pr: RunInput) -> list[Impact]:
     """Each issue's changes from the base branch's newest run to the PR's run."""
     base_failing, pr_failing = _failing(base), _failing(pr)
     ran = {c.test_id for c in pr.cases}
     results = []
     for issue in issues:
-        pr_eval = evaluate(issue.plan, [pr])
-        base_eval = evaluate(issue.plan, [base]) if base is not None else None
+        pr_eval = evaluate(issue.plan, [pr], map_rules=issue.map_rules, ignore=issue.ignore)
+        base_eval = (
+            evaluate(issue.plan, [base], map_rules=issue.map_rules, ignore=issue.ignore)
+            if base is not None
+            else None
+        )
         impact = Impact(number=issue.number, title=issue.title, url=issue.url)
         owned = {t for phase in pr_eval.phases for t in phase.failing}
         if base_eval is not None:

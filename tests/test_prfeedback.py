@@ -8,6 +8,7 @@ from test_service import REPO, complete_run, open_seed_issue, story_zip
 from bot import checklist, prfeedback
 from bot import plan as plan_module
 from bot.evaluate import RunInput
+from bot.gate import TrackedPlan
 from bot.results import CaseResult, Outcome
 
 from fakes import FakeGitHub
@@ -15,8 +16,8 @@ from fakes import FakeGitHub
 SHA = "f0e1d2c3b4a5968778695a4b3c2d1e0f12345678"
 
 
-def _issue(seed_body: str) -> prfeedback.IssuePlan:
-    return prfeedback.IssuePlan(number=870, title="Issue 870", plan=plan_module.parse(seed_body))
+def _issue(seed_body: str) -> TrackedPlan:
+    return TrackedPlan(number=870, title="Issue 870", plan=plan_module.parse(seed_body))
 
 
 def test_a_pr_that_fixes_phase_1(seed_body: str, seed_runs: list[RunInput]) -> None:
