@@ -278,12 +278,14 @@ def on_workflow_run(context: Context, session: Session, payload: dict[str, Any])
     for summary in outcome.files:
         if summary.error:
             log.warning("unreadable report: %s", summary.error, extra={"repository": repo})
+    if _qualifies(repository, config, payload):
+        # First, and on a retry too: an attempt killed (or failed) after storing the run
+        # would otherwise leave its issues unsynced. The syncs' dedupe keys make it idempotent.
+        queue_syncs(session, repository, installation_id, run_pk=outcome.run.id)
     if outcome.created and config.gate and payload.get("head_sha"):
         publish_gate(context, session, repository, config, payload, outcome.run)
     if outcome.created and _from_pull_request(payload):
         publish_pr_feedback(context, session, repository, config, payload, outcome.run)
-    if outcome.created and _qualifies(repository, config, payload):
-        queue_syncs(session, repository, installation_id, run_pk=outcome.run.id)
 
 
 def publish_gate(

@@ -298,3 +298,36 @@ def test_app_manifest_has_the_keys_the_manifest_flow_needs() -> None:
     page = (DEPLOY / "register-app.html").read_text(encoding="utf-8")
     assert 'name="manifest"' in page
     assert "/settings/apps/new" in page
+
+
+# -- scale-out: many workers, one may die anywhere ----------------------------------------
+
+
+def test_a_run_job_that_dies_after_storing_its_run_still_syncs_on_retry(
+    bot: Any, github: Any, seed_body: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import text as sql
+    from test_service import complete_run, open_seed_issue, story_zip, summary_comments
+
+    from bot import worker
+
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+    real = worker.queue_syncs
+    calls = []
+
+    def dies_once(*args: Any, **kwargs: Any) -> None:
+        calls.append(args)
+        if len(calls) == 1:  # as if SIGKILLed right after the run was committed
+            raise RuntimeError("worker lost")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(worker, "queue_syncs", dies_once)
+    complete_run(bot, github, 101, story_zip(1))
+    bot.work()
+    assert summary_comments(github) == []
+    with bot.engine.begin() as connection:  # skip the retry's backoff
+        connection.execute(sql("UPDATE jobs SET run_after = created_at WHERE status = 'queued'"))
+    bot.work()
+    assert len(calls) == 2
+    assert len(summary_comments(github)) == 1
