@@ -299,22 +299,11 @@ def publish_gate(
     """The regression-gate check run on the run's head commit (GitHub Apps only)."""
     if context.settings.github_mode is not GitHubMode.APP:
         return  # only Apps may create check runs; a personal token gets 403
-    plans = []
-    for issue in tracking.tracked_issues(session=session, repository=repository):
-        if issue.body is None or (config.gate_issues and issue.number not in config.gate_issues):
-            continue
-        stored = commanding.stored_rules(session=session, issue=issue)
-        texts = [box.text for box in checklist.find_checkboxes(issue.body)]
-        plans.append(
-            gate.TrackedPlan(
-                number=issue.number,
-                title=issue.title,
-                plan=plan_module.parse(issue.body, rule_overrides=config.rule_overrides(texts)),
-                map_rules=[*config.map_rules(), *stored.map_rules],
-                ignore=[*config.ignore, *stored.ignore],
-                url=html_url(context.settings, f"{repository.full_name}/issues/{issue.number}"),
-            )
-        )
+    plans = [
+        p
+        for p in tracked_plans(context, session, repository, config)
+        if not config.gate_issues or p.number in config.gate_issues
+    ]
     recent = tracking.qualifying_runs(
         session=session,
         repository=repository,
@@ -362,19 +351,23 @@ def _from_pull_request(payload: dict[str, Any]) -> bool:
     )
 
 
-def _issue_plans(
+def tracked_plans(
     context: Context, session: Session, repository: Repository, config: RepoConfig
-) -> list[prfeedback.IssuePlan]:
+) -> list[gate.TrackedPlan]:
+    """The plans of the repository's open tracked issues, with their rules."""
     plans = []
     for issue in tracking.tracked_issues(session=session, repository=repository):
         if issue.body is None:
             continue
+        stored = commanding.stored_rules(session=session, issue=issue)
         texts = [box.text for box in checklist.find_checkboxes(issue.body)]
         plans.append(
-            prfeedback.IssuePlan(
+            gate.TrackedPlan(
                 number=issue.number,
                 title=issue.title,
                 plan=plan_module.parse(issue.body, rule_overrides=config.rule_overrides(texts)),
+                map_rules=[*config.map_rules(), *stored.map_rules],
+                ignore=[*config.ignore, *stored.ignore],
                 url=html_url(context.settings, f"{repository.full_name}/issues/{issue.number}"),
             )
         )
@@ -390,7 +383,7 @@ def publish_pr_feedback(
     run: Run,
 ) -> None:
     """One sticky comment per pull request: how its run moves each tracked remediation."""
-    plans = _issue_plans(context, session, repository, config)
+    plans = tracked_plans(context, session, repository, config)
     if not plans:
         return
     base_runs = [
