@@ -111,6 +111,9 @@ class Settings(BaseSettings):
             "session_secret",
         ):
             value = getattr(self, name)
+            if value is not None and not value.get_secret_value().strip():
+                # An empty webhook secret would make an empty-key signature valid.
+                raise ValueError(f"{name.upper()} is empty; unset it or set the real secret")
             if (
                 value is not None
                 and value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
