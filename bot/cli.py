@@ -74,6 +74,9 @@ def serve(
         port=port,
         workers=workers,
         log_config=None,  # each process logs as LOG_FORMAT says (app_from_environment)
+        # The bot logs each delivery itself, with its ids; a second, bare line per request
+        # cost a fifth of the webhook throughput.
+        access_log=False,
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from bot import jobs, observability, tracking
 from bot.config import Settings
+from bot.db import WriteActivity
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def _repo_name(data: dict[str, Any]) -> str | None:
     return name if isinstance(name, str) and name.count("/") == 1 else None
 
 
-def router(settings: Settings, engine: Engine) -> APIRouter:
+def router(settings: Settings, engine: Engine, activity: WriteActivity | None = None) -> APIRouter:
     """The webhook endpoint, bound to the app's settings and engine."""
     api = APIRouter()
     secret = settings.github_webhook_secret
@@ -172,6 +173,8 @@ def router(settings: Settings, engine: Engine) -> APIRouter:
             return _answer(400, "the body is not a JSON object")
         chosen = Route(None, reason="ping") if event == Event.PING else route(event, data)
         status = "queued" if chosen.kind else "ignored"
+        if activity is not None:
+            activity.touch()
         with engine.begin() as connection:  # the delivery and its job: one transaction
             fresh = tracking.record_delivery_on(
                 connection,
@@ -196,7 +199,7 @@ def router(settings: Settings, engine: Engine) -> APIRouter:
         observability.count_delivery(event, status if fresh else "duplicate")
         if not fresh:
             return _answer(200, "duplicate delivery: already received", delivery=delivery)
-        log.info(
+        log.debug(  # every delivery is in the deliveries table (and the operations page)
             "delivery recorded",
             extra={"delivery_id": delivery, "event": event, "queued": bool(chosen.kind)},
         )
