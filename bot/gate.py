@@ -17,6 +17,8 @@ from bot.plan import Plan
 from bot.results import CaseResult, Outcome
 
 ANNOTATIONS_PER_REQUEST = 50  # GitHub takes at most 50 annotations per check-run request
+# Past this many, more annotations help nobody and each batch is one more spaced write.
+MAX_ANNOTATIONS = 200
 MAX_SUMMARY = 65_000  # check-run summaries are capped at 65,535 characters
 FAILING = (Outcome.FAILED, Outcome.ERROR)
 
@@ -121,7 +123,12 @@ def assess(
         title = "No failures"
     result = GateResult(conclusion=conclusion, title=title, summary="", new=new, known=known)
     result.summary = _summary(result, {i.number: i for i in issues})
-    result.annotations = [_annotation(case) for case in new]
+    result.annotations = [_annotation(case) for case in new[:MAX_ANNOTATIONS]]
+    if len(new) > MAX_ANNOTATIONS:
+        result.summary = (
+            f"The first {MAX_ANNOTATIONS} of {len(new)} new failures are annotated.\n\n"
+            + result.summary
+        )[:MAX_SUMMARY]
     return result
 
 

@@ -45,6 +45,8 @@ class JobKind(StrEnum):
     WORKFLOW_RUN = "workflow_run"
     SYNC_ISSUE = "sync_issue"
     UPLOADED_RUN = "uploaded_run"
+    GATE = "gate"
+    PR_FEEDBACK = "pr_feedback"
 
 
 ISSUE_ACTIONS = frozenset({"opened", "edited", "labeled", "unlabeled", "reopened", "closed"})

@@ -282,10 +282,48 @@ def on_workflow_run(context: Context, session: Session, payload: dict[str, Any])
         # First, and on a retry too: an attempt killed (or failed) after storing the run
         # would otherwise leave its issues unsynced. The syncs' dedupe keys make it idempotent.
         queue_syncs(session, repository, installation_id, run_pk=outcome.run.id)
-    if outcome.created and config.gate and payload.get("head_sha"):
-        publish_gate(context, session, repository, config, payload, outcome.run)
-    if outcome.created and _from_pull_request(payload):
-        publish_pr_feedback(context, session, repository, config, payload, outcome.run)
+    # The gate and the PR comment are jobs of their own, queued after the syncs: the summary
+    # comment does not wait for them, and each is retried on its own.
+    follow_up = {**payload, "run_pk": outcome.run.id}
+    key = f"{repo}:run:{outcome.run.id}"
+    if config.gate and payload.get("head_sha"):
+        jobs.enqueue(
+            session=session,
+            kind=JobKind.GATE.value,
+            payload=follow_up,
+            lock_key=key,
+            dedupe_key=f"gate:{outcome.run.id}",
+        )
+    if _from_pull_request(payload):
+        jobs.enqueue(
+            session=session,
+            kind=JobKind.PR_FEEDBACK.value,
+            payload=follow_up,
+            lock_key=key,
+            dedupe_key=f"pr:{outcome.run.id}",
+        )
+
+
+def on_gate(context: Context, session: Session, payload: dict[str, Any]) -> None:
+    """Publish the regression gate of a stored run."""
+    repository, config, run = _stored_run(context, session, payload)
+    if run is not None:
+        publish_gate(context, session, repository, config, payload, run)
+
+
+def on_pr_feedback(context: Context, session: Session, payload: dict[str, Any]) -> None:
+    """Publish the pull-request feedback of a stored run."""
+    repository, config, run = _stored_run(context, session, payload)
+    if run is not None:
+        publish_pr_feedback(context, session, repository, config, payload, run)
+
+
+def _stored_run(
+    context: Context, session: Session, payload: dict[str, Any]
+) -> tuple[Repository, RepoConfig, Run | None]:
+    repository = tracking.upsert_repository(session=session, full_name=payload["repo"])
+    config, _ = _config(context, session, repository, payload.get("installation_id"))
+    return repository, config, store.get_run(session=session, run_pk=int(payload["run_pk"]))
 
 
 def publish_gate(
@@ -629,4 +667,6 @@ HANDLERS: dict[str, Handler] = {
     JobKind.WORKFLOW_RUN.value: on_workflow_run,
     JobKind.SYNC_ISSUE.value: sync_issue,
     JobKind.UPLOADED_RUN.value: on_uploaded_run,
+    JobKind.GATE.value: on_gate,
+    JobKind.PR_FEEDBACK.value: on_pr_feedback,
 }

@@ -113,3 +113,9 @@ def test_a_flaky_test_failing_is_shown_as_flaky_not_new() -> None:
     result = gate.assess([failing], [], flaky=frozenset({failing.test_id}))
     assert result.conclusion == "success"
     assert "flaky" in result.summary
+
+
+def test_annotations_stop_at_a_useful_number() -> None:
+    result = gate.assess([_new_failure(n) for n in range(500)], [])
+    assert len(result.annotations) == gate.MAX_ANNOTATIONS
+    assert result.summary.startswith(f"The first {gate.MAX_ANNOTATIONS} of 500")

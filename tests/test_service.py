@@ -136,7 +136,7 @@ def test_redelivery_creates_no_second_job(
     again = bot.deliver("workflow_run", body, delivery_id="d-1")
     assert (first.status_code, again.status_code) == (202, 200)
     assert "duplicate" in again.json()["message"]
-    assert bot.work() == 2  # the run's ingest and one sync, once
+    assert bot.work() == 3  # the run's ingest, one sync and the gate, once each
     assert len(summary_comments(github)) == 1
 
 
