@@ -143,7 +143,8 @@ def test_seed_story_logs_are_json_with_ids_and_no_secret(
     assert {line["kind"] for line in done} >= {"issue", "workflow_run", "sync_issue"}
     for line in done:
         assert line["job_id"] > 0
-        assert line["delivery_id"] or line["kind"] == "sync_issue"  # syncs come from runs
+        # Follow-up jobs (syncs, the gate, PR feedback) come from runs, not from deliveries.
+        assert line["delivery_id"] or line["kind"] in {"sync_issue", "gate", "pr_feedback"}
         assert line["repository"] == REPO
     assert any(line.get("issue") == 870 for line in done)
     assert any(line["message"] == "delivery recorded" and line["delivery_id"] for line in lines)
