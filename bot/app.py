@@ -17,13 +17,15 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
+from sqlmodel import Session
 
-from bot import __version__, api, dashboard, dashboard_api, observability, webhooks
+from bot import __version__, api, dashboard, dashboard_api, observability, views, webhooks
 from bot.access import Gate
 from bot.config import Settings
 from bot.db import WriteActivity, checkpoint_sqlite, is_sqlite, make_engine
 from bot.github import GitHubFactory
 from bot.migrate import is_current
+from bot.models import Repository, TrackedIssue
 from bot.views import EvaluationCache
 from bot.worker import Context, Worker
 
@@ -35,7 +37,22 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     sqlite = is_sqlite(settings.database_url)
     engine = make_engine(settings.database_url, checkpoint_on_commit=not sqlite)
     activity = WriteActivity()
-    context = Context(engine=engine, settings=settings, github=github or GitHubFactory(settings))
+    evaluations = EvaluationCache()
+    web = views.web_root(settings.github_api_url)
+
+    def warm(session: Session, repository: Repository, issue: TrackedIssue) -> None:
+        # The in-process worker evaluates the dashboard's view right after a sync, so the
+        # first page view after a run is served from the cache too.
+        views.issue_detail(
+            session=session, web=web, repository=repository, issue=issue, cache=evaluations
+        )
+
+    context = Context(
+        engine=engine,
+        settings=settings,
+        github=github or GitHubFactory(settings),
+        after_sync=warm,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,7 +90,7 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     app.state.context = context
     app.include_router(webhooks.router(settings, engine, activity))
     app.include_router(api.router(settings))
-    gate, evaluations = Gate(settings), EvaluationCache()
+    gate = Gate(settings)
     app.include_router(dashboard_api.router(settings, gate, evaluations))
     app.include_router(dashboard.router(settings, gate, evaluations))
     app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")

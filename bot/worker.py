@@ -61,6 +61,17 @@ class Context:
     engine: Engine
     settings: Settings
     github: GitHubFactory
+    # Called after an issue is synced (the app uses it to warm the dashboard's cache).
+    after_sync: Callable[[Session, Repository, TrackedIssue], None] | None = None
+
+    def synced(self, session: Session, repository: Repository, issue: TrackedIssue) -> None:
+        """Tell the app an issue changed; a failure here never fails the job."""
+        if self.after_sync is None:
+            return
+        try:
+            self.after_sync(session, repository, issue)
+        except Exception:  # the warm-up is an optimisation: log and go on
+            log.warning("after-sync hook failed", exc_info=True, extra={"issue": issue.number})
 
     @property
     def limits(self) -> artifacts.Limits:
@@ -508,6 +519,7 @@ def sync_issue(context: Context, session: Session, payload: dict[str, Any]) -> s
     issue = tracking.upsert_issue(session=session, repository=repository, number=number)
     if not context.github.online:
         _sync_offline(session, repository, issue)
+        context.synced(session, repository, issue)
         return None
     with context.github.client(installation_id) as gh:
         config, problem = load_config(session, gh, repository)
@@ -565,6 +577,7 @@ def sync_issue(context: Context, session: Session, payload: dict[str, Any]) -> s
         ", ".join(applied.writes) or "nothing to write",
         extra={"repository": repository.full_name, "issue": number},
     )
+    context.synced(session, repository, issue)
     return applied
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,19 @@ def test_label_removed_stops_tracking(bot: RunningBot, github: FakeGitHub, seed_
     complete_run(bot, github, 401, story_zip(1))
     bot.work()
     assert summary_comments(github) == []
+
+
+def test_after_a_sync_the_app_is_told_so_it_can_warm_its_caches(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    synced: list[int] = []
+    context = bot.worker.context
+    bot.worker.context = replace(
+        context, after_sync=lambda s, r, issue: synced.append(issue.number)
+    )
+    assert context.after_sync is not None  # the app wires its dashboard warm-up in
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+    complete_run(bot, github, 701, story_zip(1))
+    bot.work()
+    assert synced == [ISSUE]
