@@ -87,6 +87,7 @@ def _read(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int, artifa
     try:
         with archive.open(member) as handle:
             content = handle.read(budget + 1)
+    # zipfile raises NotImplementedError for compression methods it lacks (e.g. deflate64).
     except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
         raise ArtifactError(f"artifact {artifact}: cannot read {member.filename}: {exc}") from None
     if len(content) > budget:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, SQLModel, col, select
 
+from bot.errors import ConfigurationError
 from bot.evaluate import RunInput
 from bot.models import CaseResultRow, Repository, Run, SuiteRow, utc_now
 from bot.results import CaseResult, Outcome, SuiteResult, Totals
@@ -59,7 +60,9 @@ def _insert_or_ignore(
         lite_insert = sqlite.insert(table).values(values)
         stmt = lite_insert.on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
     else:
-        raise NotImplementedError(f"unsupported database backend: {dialect}")
+        raise ConfigurationError(
+            f"DATABASE_URL names a {dialect} database; the store supports SQLite and PostgreSQL"
+        )
     return cast(int | None, session.connection().execute(stmt).scalar_one_or_none())
 
 
@@ -277,7 +280,10 @@ def _copy_cases(
     """
     driver = session.connection().connection.driver_connection
     if not isinstance(driver, psycopg.Connection):
-        raise NotImplementedError(f"COPY needs psycopg 3, not {type(driver).__name__}")
+        raise ConfigurationError(
+            f"PostgreSQL URLs need the psycopg 3 driver, not {type(driver).__name__}: "
+            "write postgresql://... (or postgresql+psycopg://...)"
+        )
     count = totals.count
     with driver.cursor() as cursor:
         while batch := list(islice(iterator, BATCH_SIZE)):
