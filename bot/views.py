@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from pydantic import BaseModel, Field
@@ -46,8 +47,8 @@ class RunPoint(BaseModel):
     pass_rate: float | None = Field(description="Passed over executed (skips excluded).")
 
 
-class IssueRow(BaseModel):
-    """An issue on the overview: how far along it is."""
+class IssueHeader(BaseModel):
+    """What every view of an issue starts with."""
 
     repository: str
     number: int
@@ -57,6 +58,11 @@ class IssueRow(BaseModel):
     url: str
     items_done: int = Field(description="Checklist items ticked (by the bot or a person).")
     items_total: int
+
+
+class IssueRow(IssueHeader):
+    """An issue on the overview: how far along it is."""
+
     last_run: RunPoint | None
     trend: str | None = Field(description="up, down or flat: pass rate against the run before.")
 
@@ -115,17 +121,9 @@ class FlakeView(BaseModel):
     rate: float = Field(description="Flips per pair of consecutive runs the test ran in.")
 
 
-class IssueDetail(BaseModel):
+class IssueDetail(IssueHeader):
     """Everything the issue page shows."""
 
-    repository: str
-    number: int
-    title: str
-    state: str
-    tracked: bool
-    url: str
-    items_done: int
-    items_total: int
     evaluated_run: RunPoint | None
     items: list[ItemView]
     phases: list[PhaseView]
@@ -251,6 +249,21 @@ def branches_of(repository: Repository, config: RepoConfig) -> list[str]:
     return config.branches or [repository.default_branch or "main"]
 
 
+def _header(web: str, repository: Repository, issue: TrackedIssue) -> dict[str, Any]:
+    """The IssueHeader fields of an issue."""
+    done, total = _progress(issue)
+    return {
+        "repository": repository.full_name,
+        "number": issue.number,
+        "title": issue.title,
+        "state": issue.state,
+        "tracked": issue.tracked,
+        "url": issue_url(web, repository.full_name, issue.number),
+        "items_done": done,
+        "items_total": total,
+    }
+
+
 def _progress(issue: TrackedIssue) -> tuple[int, int]:
     boxes = checklist.find_checkboxes(issue.desired_body or issue.body or "")
     return sum(b.checked for b in boxes), len(boxes)
@@ -278,17 +291,9 @@ def overview(*, session: Session, web: str, readable: Collection[str] | None) ->
                 limit=2,
             )
         last = recent[issue.repository_id]
-        done, total = _progress(issue)
         rows[issue.repository_id].append(
             IssueRow(
-                repository=repository.full_name,
-                number=issue.number,
-                title=issue.title,
-                state=issue.state,
-                tracked=issue.tracked,
-                url=issue_url(web, repository.full_name, issue.number),
-                items_done=done,
-                items_total=total,
+                **_header(web, repository, issue),
                 last_run=run_point(last[-1]) if last else None,
                 trend=trend(last),
             )
@@ -410,16 +415,8 @@ def issue_detail(
     evaluation, problem = _evaluate(session, issue, repository, config, runs, cache)
     window = [r.id for r in runs[-FLAKE_WINDOW:] if r.id is not None]
     flakes = queries.flakiest(session=session, run_pks=window)
-    done, total = _progress(issue)
     return IssueDetail(
-        repository=repository.full_name,
-        number=issue.number,
-        title=issue.title,
-        state=issue.state,
-        tracked=issue.tracked,
-        url=issue_url(web, repository.full_name, issue.number),
-        items_done=done,
-        items_total=total,
+        **_header(web, repository, issue),
         evaluated_run=run_point(runs[-1]) if runs and evaluation else None,
         items=[
             ItemView(
