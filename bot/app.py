@@ -24,6 +24,7 @@ from bot.access import Gate
 from bot.config import Settings
 from bot.db import WriteActivity, checkpoint_sqlite, is_sqlite, make_engine
 from bot.github import GitHubFactory
+from bot.inbox import Inbox
 from bot.migrate import is_current
 from bot.models import Repository, TrackedIssue
 from bot.views import EvaluationCache
@@ -88,7 +89,7 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
 
     app = FastAPI(title="remediation-bot", version=__version__, lifespan=lifespan)
     app.state.context = context
-    app.include_router(webhooks.router(settings, engine, activity))
+    app.include_router(webhooks.router(settings, Inbox(engine, activity)))
     app.include_router(api.router(settings))
     gate = Gate(settings)
     app.include_router(dashboard_api.router(settings, gate, evaluations))

@@ -77,6 +77,10 @@ def serve(
         # The bot logs each delivery itself, with its ids; a second, bare line per request
         # cost a fifth of the webhook throughput.
         access_log=False,
+        # uvloop's libuv accepts one connection per loop iteration: under load, a burst of
+        # new connections waited 40 ms per connection ahead of it (p99 0.3-1.1 s in
+        # benchmarks/webhooks.py). asyncio accepts them all at once, at the same throughput.
+        loop="asyncio",
     )
 
 

@@ -10,9 +10,8 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, text
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -22,7 +21,6 @@ from bot.models import (
     Run,
     TrackedIssue,
     UploadToken,
-    UTCDateTime,
     utc_now,
 )
 
@@ -213,20 +211,3 @@ def repository_for_token(*, session: Session, token: str) -> Repository | None:
 def count_deliveries(*, session: Session) -> int:
     """How many deliveries were recorded."""
     return int(session.exec(select(func.count()).select_from(Delivery)).one())
-
-
-_DELIVERY_INSERT = text(
-    "INSERT INTO deliveries (delivery_id, event, action, repository, installation_id, outcome, "
-    "reason, received_at) VALUES (:delivery_id, :event, :action, :repository, "
-    ":installation_id, :outcome, :reason, :received_at) "
-    "ON CONFLICT (delivery_id) DO NOTHING RETURNING id"
-).bindparams(bindparam("received_at", type_=UTCDateTime))
-
-
-def record_delivery_on(connection: Connection, **values: Any) -> bool:
-    """`record_delivery` for the webhook hot path: one prepared statement, no ORM session.
-
-    Returns False when this delivery id was seen before (a redelivery).
-    """
-    row = connection.execute(_DELIVERY_INSERT, {**values, "received_at": utc_now()}).first()
-    return row is not None

@@ -16,11 +16,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from githubkit.webhooks import verify
-from sqlalchemy import Engine
 
-from bot import jobs, observability, tracking
+from bot import observability
 from bot.config import Settings
-from bot.db import WriteActivity
+from bot.inbox import Arrival, Inbox, QueuedJob
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +142,8 @@ def _repo_name(data: dict[str, Any]) -> str | None:
     return name if isinstance(name, str) and name.count("/") == 1 else None
 
 
-def router(settings: Settings, engine: Engine, activity: WriteActivity | None = None) -> APIRouter:
-    """The webhook endpoint, bound to the app's settings and engine."""
+def router(settings: Settings, inbox: Inbox) -> APIRouter:
+    """The webhook endpoint, bound to the app's settings and the inbox that records deliveries."""
     api = APIRouter()
     secret = settings.github_webhook_secret
 
@@ -175,29 +174,33 @@ def router(settings: Settings, engine: Engine, activity: WriteActivity | None = 
             return _answer(400, "the body is not a JSON object")
         chosen = Route(None, reason="ping") if event == Event.PING else route(event, data)
         status = "queued" if chosen.kind else "ignored"
-        if activity is not None:
-            activity.touch()
-        with engine.begin() as connection:  # the delivery and its job: one transaction
-            fresh = tracking.record_delivery_on(
-                connection,
-                delivery_id=delivery,
-                event=event,
-                action=data.get("action") if isinstance(data.get("action"), str) else None,
-                repository=_repo_name(data),
-                installation_id=_int((data.get("installation") or {}).get("id")),
-                outcome=status,
-                reason=chosen.reason,
+        job = None
+        if chosen.kind is not None:
+            job = QueuedJob(
+                kind=chosen.kind.value,
+                payload=chosen.payload or {},
+                lock_key=chosen.lock_key,
+                max_attempts=settings.job_max_attempts,
             )
-            if fresh and chosen.kind is not None:
-                jobs.enqueue_on(
-                    connection,
-                    kind=chosen.kind.value,
-                    payload=chosen.payload or {},
-                    lock_key=chosen.lock_key,
-                    dedupe_key=f"delivery:{delivery}",
-                    delivery_id=delivery,
-                    max_attempts=settings.job_max_attempts,
-                )
+        arrival = Arrival(
+            delivery_id=delivery,
+            event=event,
+            action=data.get("action") if isinstance(data.get("action"), str) else None,
+            repository=_repo_name(data),
+            installation_id=_int((data.get("installation") or {}).get("id")),
+            outcome=status,
+            reason=chosen.reason,
+            job=job,
+        )
+        try:
+            fresh = await inbox.record(arrival)
+        except Exception:  # the store failed: say so, and let GitHub's redelivery retry it
+            log.exception("delivery not recorded", extra={"delivery_id": delivery})
+            return _answer(
+                503,
+                "the delivery could not be stored; redeliver it once the bot's "
+                "store is back (the bot's log says why)",
+            )
         observability.count_delivery(event, status if fresh else "duplicate")
         if not fresh:
             return _answer(200, "duplicate delivery: already received", delivery=delivery)
@@ -210,8 +213,16 @@ def router(settings: Settings, engine: Engine, activity: WriteActivity | None = 
     return api
 
 
+BIGINT = range(-(2**63), 2**63)
+
+
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """An id from the payload, if it is one the store can keep (a BIGINT)."""
+    return (
+        value
+        if isinstance(value, int) and not isinstance(value, bool) and value in BIGINT
+        else None
+    )
 
 
 def _answer(code: int, message: str, **extra: Any) -> JSONResponse:

@@ -75,6 +75,37 @@ def test_unknown_events_and_actions_are_recorded_as_ignored(bot: RunningBot) -> 
     assert _counts(bot)[1] == 0
 
 
+def test_a_delivery_the_store_cannot_take_gets_503_and_its_redelivery_is_recorded(
+    bot: RunningBot,
+) -> None:
+    body = payload("issues", "opened", repo="acme/agents")
+    with bot.engine.begin() as connection:  # the jobs table is gone: every job insert fails
+        connection.exec_driver_sql("ALTER TABLE jobs RENAME TO jobs_away")
+    refused = bot.deliver("issues", body, delivery_id="during-outage")
+    assert refused.status_code == 503
+    assert "redeliver" in refused.json()["message"]
+    assert _counts_deliveries(bot) == 0  # the delivery row went with its job: nothing half-kept
+    with bot.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE jobs_away RENAME TO jobs")
+    redelivered = bot.deliver("issues", body, delivery_id="during-outage")
+    assert redelivered.status_code == 202
+    assert _counts(bot) == (1, 1)
+
+
+def _counts_deliveries(bot: RunningBot) -> int:
+    with Session(bot.engine) as session:
+        return tracking.count_deliveries(session=session)
+
+
+def test_an_installation_id_beyond_bigint_is_recorded_as_unknown(bot: RunningBot) -> None:
+    data = json.loads(payload("issues", "opened", repo="acme/agents"))
+    data["installation"] = {"id": 2**70}
+    assert bot.deliver("issues", json.dumps(data).encode()).status_code == 202
+    with Session(bot.engine) as session:
+        (delivery,) = tracking.recent_deliveries(session=session)
+    assert delivery.installation_id is None
+
+
 def test_bad_json_and_missing_headers_are_400(bot: RunningBot) -> None:
     body = b"not json"
     headers = {"X-Hub-Signature-256": sign(WEBHOOK_SECRET, body), "X-GitHub-Event": "issues"}
