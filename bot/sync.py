@@ -63,22 +63,18 @@ def desire(
     `forced` maps item texts to the state a person decided by command (`tick`/`untick`):
     it overrides the bot's decision for those items.
     """
-    texts = [box.text for box in checklist.find_checkboxes(body)]
-    plan = plan_module.parse(body, rule_overrides=config.rule_overrides(texts))
-    rules = [*config.map_rules(), *map_rules]
-    ignored = [*config.ignore, *ignore]
+    plan = read_plan(body, config)
     depth = max(config.tick_after, config.untick_after)
     first = max(1, len(runs) - depth + 1)
-    policy = FlakyPolicy(window=config.flaky_window, min_runs=config.flaky_min_runs)
     past = list(outcome_history or [])
     history = [
-        evaluate(
+        evaluate_newest(
             plan,
             runs[:end],
-            map_rules=rules,
-            ignore=ignored,
+            config=config,
+            map_rules=map_rules,
+            ignore=ignore,
             history=past[: len(past) - (len(runs) - end) - 1] if outcome_history else None,
-            flaky_policy=policy,
         )
         for end in range(first, len(runs) + 1)
     ]
@@ -113,6 +109,41 @@ def desire(
         evaluation=evaluation,
         plan=plan,
         unlocked=frozenset(text for text, checked in forced.items() if not checked),
+    )
+
+
+def read_plan(body: str, config: RepoConfig) -> plan_module.Plan:
+    """The issue's plan, with the repository's explicit rules applied to its items."""
+    texts = [box.text for box in checklist.find_checkboxes(body)]
+    return plan_module.parse(body, rule_overrides=config.rule_overrides(texts))
+
+
+def history_window(config: RepoConfig) -> int:
+    """How many of the newest qualifying runs a sync reads: the flaky window, or the streaks."""
+    return max(config.flaky_window, config.tick_after + 1, config.untick_after + 1)
+
+
+def evaluate_newest(
+    plan: plan_module.Plan,
+    runs: Sequence[RunInput],
+    *,
+    config: RepoConfig,
+    map_rules: Sequence[MapRule] = (),
+    ignore: Sequence[str] = (),
+    history: Sequence[Mapping[str, Outcome]] | None = None,
+) -> Evaluation:
+    """The newest of `runs` as the summary comment and the dashboard both read it.
+
+    The repository's rules come before the commands' (`map_rules`, `ignore`); `history` is
+    each earlier run's outcomes, oldest first, for the repository's flaky policy.
+    """
+    return evaluate(
+        plan,
+        runs,
+        map_rules=[*config.map_rules(), *map_rules],
+        ignore=[*config.ignore, *ignore],
+        history=history,
+        flaky_policy=FlakyPolicy(window=config.flaky_window, min_runs=config.flaky_min_runs),
     )
 
 

@@ -17,10 +17,9 @@ from urllib.parse import quote, urlsplit
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from bot import checklist, commanding, queries
-from bot import plan as plan_module
+from bot import checklist, commanding, queries, store, sync
 from bot.errors import ConfigurationError
-from bot.evaluate import Evaluation, FailureGroup, RunInput, evaluate
+from bot.evaluate import Evaluation, FailureGroup, RunInput
 from bot.models import Delivery, Job, Repository, Run, TrackedIssue
 from bot.repoconfig import RepoConfig, parse_config
 
@@ -369,28 +368,33 @@ def _evaluate(
     runs: list[Run],
     cache: EvaluationCache | None,
 ) -> tuple[Evaluation | None, str | None]:
+    """The newest run's evaluation as the summary comment reads it (`sync.evaluate_newest`)."""
     body = issue.desired_body or issue.body
     if body is None:
         return None, "the issue's body is not stored yet"
     if not runs:
         return None, "no qualifying run yet"
     rules = commanding.stored_rules(session=session, issue=issue)
-    map_rules = [*config.map_rules(), *rules.map_rules]
-    ignore = [*config.ignore, *rules.ignore]
+    window = [run.id for run in runs[-sync.history_window(config) :] if run.id is not None]
     key = (
         issue.id,
         hashlib.sha256(body.encode()).hexdigest(),
-        tuple(run.id for run in runs[-2:]),
+        tuple(window),
         repository.config_text,
-        tuple(map_rules),
-        tuple(ignore),
+        tuple(rules.map_rules),
+        tuple(rules.ignore),
     )
     evaluation = cache.get(key) if cache is not None else None
     if evaluation is None:
-        texts = [box.text for box in checklist.find_checkboxes(body)]
-        plan = plan_module.parse(body, rule_overrides=config.rule_overrides(texts))
-        inputs = [_run_input(session, run) for run in runs[-2:]]
-        evaluation = evaluate(plan, inputs, map_rules=map_rules, ignore=ignore)
+        outcomes = store.outcome_maps(session=session, run_pks=window)
+        evaluation = sync.evaluate_newest(
+            sync.read_plan(body, config),
+            [_run_input(session, run) for run in runs[-2:]],
+            config=config,
+            map_rules=rules.map_rules,
+            ignore=rules.ignore,
+            history=outcomes[:-1],
+        )
         if cache is not None:
             cache.put(key, evaluation)
     return evaluation, None

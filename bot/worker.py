@@ -625,7 +625,7 @@ def _desire(
         session=session,
         repository=repository,
         branches=branches,
-        limit=max(config.flaky_window, config.tick_after + 1, config.untick_after + 1),
+        limit=sync.history_window(config),
     )
     if not window:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -228,3 +229,27 @@ def test_web_root_for_github_enterprise_and_fakes() -> None:
     assert web_root("https://api.github.com/") == "https://github.com/"
     assert web_root("https://ghe.example/api/v3/") == "https://ghe.example/"
     assert web_root("http://127.0.0.1:9/") == "http://127.0.0.1:9/"
+
+
+def _comment_statuses(comment: str) -> dict[int, str]:
+    """Each success metric's status as the summary comment states it."""
+    found = re.findall(r"^- `#(\d+)` \S+ \*\*(\w+)\*\*", comment, flags=re.MULTILINE)
+    return {int(index): status for index, status in found}
+
+
+def test_the_dashboard_reads_the_newest_run_as_the_summary_comment_does(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    """Tests that keep flipping are flaky by their history: their passes prove nothing, in both."""
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+    for number, story in enumerate([1, 2, 1, 2, 1, 2], start=1):
+        assert complete_run(bot, github, 200 + number, story_zip(story)).status_code == 202
+        bot.work()
+    detail = httpx.get(bot.url + ISSUE_API).json()
+    stated = _comment_statuses(detail["summary_comment"])
+    assert "🎲 Flaky" in detail["summary_comment"]
+    assert "unknown" in stated.values()  # a metric proven only by flaky passes
+    assert {item["index"]: item["status"] for item in detail["items"]} == stated
+    flaky_evidence = [i["evidence"] for i in detail["items"] if i["status"] == "unknown"]
+    assert all("flaky" in evidence for evidence in flaky_evidence)
