@@ -41,10 +41,15 @@ class StoredRules:
 
 @dataclass(slots=True)
 class CommentOutcome:
-    """What the worker still has to do after the commands ran."""
+    """What the worker still has to do after the commands ran.
+
+    `replies` are posted by the worker once the sync is done: a sync that fails and is
+    retried then finds no reply of the first attempt to post a second time.
+    """
 
     sync: bool = False
     status: bool = False
+    replies: list[str] = field(default_factory=list)
 
 
 class _PermissionCache:
@@ -123,7 +128,7 @@ def handle_comment(
         session=session, full_name=repo, installation_id=payload.get("installation_id")
     )
     issue = tracking.upsert_issue(session=session, repository=repository, number=number)
-    replies: list[str] = []
+    replies = outcome.replies
     with github.client(payload.get("installation_id") or repository.installation_id) as gh:
         role = PERMISSIONS.role(gh, repo, user)
         accepted = [c for c in parsed if isinstance(c, Command) and _allowed(c, role)]
@@ -138,8 +143,6 @@ def handle_comment(
             reply = _carry_out(session, repository, issue, command, user, body, outcome)
             if reply:
                 replies.append(reply)
-        if replies:
-            gh.create_comment(repo, number, _reply_text(user, replies))
     return outcome
 
 
@@ -270,15 +273,19 @@ def _reply_text(user: str, replies: list[str]) -> str:
     return f"{REPLY_MARKER}\n{markdown_safe.code('@' + user)}:\n\n" + "\n\n".join(replies)
 
 
-def reply_status(gh: GitHubAPI, repo: str, number: int, user: str, *, synced: bool) -> None:
-    """Answer `status` when no summary was written: it was current, or there is none to give."""
-    text = (
-        "The summary comment is up to date with the newest run."
-        if synced
-        else "There is no summary to give: this issue is not tracked (add the label or use "
+def status_text(*, synced: bool) -> str:
+    """Answer to `status` when no summary was written: it was current, or there is none."""
+    if synced:
+        return "The summary comment is up to date with the newest run."
+    return (
+        "There is no summary to give: this issue is not tracked (add the label or use "
         "`/remediation track`), is closed, or no run of a configured branch has arrived yet."
     )
-    gh.create_comment(repo, number, _reply_text(user, [text]))
+
+
+def post_reply(gh: GitHubAPI, repo: str, number: int, user: str, replies: list[str]) -> None:
+    """One reply comment to the command's author, carrying every answer."""
+    gh.create_comment(repo, number, _reply_text(user, replies))
 
 
 def _id(issue: TrackedIssue) -> int:

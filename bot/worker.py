@@ -648,19 +648,20 @@ def _desire(
 
 
 def on_comment(context: Context, session: Session, payload: dict[str, Any]) -> None:
-    """A new issue comment: run the `/remediation` commands it carries, then re-sync."""
+    """A new issue comment: run the `/remediation` commands it carries, re-sync, then reply.
+
+    The reply comes last, so a sync that fails and is retried has posted nothing yet.
+    """
     outcome = commanding.handle_comment(context.github, session, payload)
-    if not outcome.sync:
-        return
-    applied = sync_issue(context, session, payload)
-    if outcome.status and (applied is None or not applied.comment_written):
+    replies = list(outcome.replies)
+    if outcome.sync:
+        applied = sync_issue(context, session, payload)
+        if outcome.status and (applied is None or not applied.comment_written):
+            replies.append(commanding.status_text(synced=applied is not None))
+    if replies:
         with context.github.client(payload.get("installation_id")) as gh:
-            commanding.reply_status(
-                gh,
-                payload["repo"],
-                int(payload["number"]),
-                str(payload.get("user") or ""),
-                synced=applied is not None,
+            commanding.post_reply(
+                gh, payload["repo"], int(payload["number"]), str(payload.get("user") or ""), replies
             )
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from conftest import RunningBot
 from sqlmodel import Session, select
+from test_faults import fast_forward
 from test_service import (
     ISSUE,
     MAIN,
@@ -19,7 +21,7 @@ from test_service import (
     summary_comments,
 )
 
-from bot import commanding, commands
+from bot import commanding, commands, jobs
 from bot.commanding import REPLY_MARKER
 from bot.markdown_safe import ZWSP
 from bot.models import IssueRule
@@ -287,6 +289,23 @@ def test_a_persons_tick_and_untick_outlast_later_runs(
     say(bot, github, '/remediation untick "test_base_agent_factory_user_isolation.py: 4/4"')
     assert boxes(github) == [0, 3]
     assert [kind for kind, *_ in stored_rules(bot)] == ["untick", "untick"]
+
+
+def test_a_sync_that_fails_and_is_retried_replies_once(
+    bot: RunningBot, github: FakeGitHub, seed_body: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reply waits for the sync: the failed attempt posted none, the retry posts one."""
+    monkeypatch.setattr(jobs, "backoff", lambda attempts: timedelta(minutes=1))
+    seed_with_run(bot, github, seed_body, 1)
+    github.server_error(502, method="PATCH", path=rf"/repos/{REPO}/issues/{ISSUE}$")
+    say(bot, github, "/remediation tick #1\n/remediation frobnicate")
+    assert replies(github) == []  # the body write failed: the job waits for its retry
+    assert boxes(github) == [2]
+    while fast_forward(bot):
+        bot.work()
+    (reply,) = replies(github)
+    assert "frobnicate" in reply
+    assert boxes(github) == [1, 2]
 
 
 def test_tick_of_an_unknown_item_says_so(
