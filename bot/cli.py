@@ -186,6 +186,33 @@ def migrate() -> None:
     out.print(f"Database at {_where(settings)} is at the newest migration.")
 
 
+@app.command()
+def requeue(
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="Only dead jobs of this kind (repeatable), e.g. sync_issue."),
+    ] = None,
+    job: Annotated[
+        list[int] | None, typer.Option("--job", help="Only this dead job's id (repeatable).")
+    ] = None,
+) -> None:
+    """Queue dead jobs again with fresh attempts, e.g. after a GitHub outage outlasted them."""
+    from bot import jobs
+    from bot.db import make_engine
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            count = jobs.requeue_dead(session=session, kinds=kind or (), ids=job or ())
+    finally:
+        engine.dispose()
+    out.print(
+        f"Queued {count} dead job(s) again; a worker runs them now "
+        "(`/dashboard/operations` shows how they do)."
+    )
+
+
 @app.command("junit")
 def junit_command(
     files: FilesArg,

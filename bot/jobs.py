@@ -380,6 +380,35 @@ def counts(*, session: Session) -> dict[str, int]:
     return {status: int(found.get(status, 0)) for status in STATUSES}
 
 
+def requeue_dead(
+    *, session: Session, kinds: Collection[str] = (), ids: Collection[int] = ()
+) -> int:
+    """Give dead jobs (all, or of these kinds or ids) their attempts back, due now; commits.
+
+    For after an outage that outlasted the retries. The last error stays until the job
+    runs again; how many were queued is returned.
+    """
+    query = (
+        update(Job)
+        .where(col(Job.status) == "dead")
+        .values(
+            status="queued",
+            attempts=0,
+            run_after=utc_now(),
+            lease_until=None,
+            worker=None,
+            finished_at=None,
+        )
+    )
+    if kinds:
+        query = query.where(col(Job.kind).in_(list(kinds)))
+    if ids:
+        query = query.where(col(Job.id).in_(list(ids)))
+    result = session.execute(query)
+    session.commit()
+    return int(cast(Any, result).rowcount)
+
+
 def recent(*, session: Session, status: str | None = None, limit: int = 50) -> list[Job]:
     """The newest jobs first, optionally of one status."""
     query = sm_select(Job).order_by(col(Job.id).desc()).limit(limit)

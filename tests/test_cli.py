@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 from typer.testing import CliRunner
 
-from bot import checklist
+from bot import checklist, jobs
 from bot.cli import app
+from bot.db import make_engine
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED = FIXTURES / "issue-870.md"
@@ -108,6 +110,23 @@ def test_migrate_and_ingest_twice(sqlite_env: Path) -> None:
     second = runner.invoke(app, args)
     assert "Already stored" in second.stdout
     assert sqlite_env.exists()
+
+
+def test_requeue_queues_the_dead_jobs_of_a_kind_again(sqlite_env: Path) -> None:
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    engine = make_engine(f"sqlite:///{sqlite_env}")
+    with Session(engine) as session:
+        for kind in ("sync_issue", "gate"):
+            jobs.enqueue(session=session, kind=kind, payload={}, lock_key=kind, max_attempts=1)
+            claimed = jobs.claim(session=session, worker="w")
+            assert claimed is not None
+            jobs.fail(session=session, job=claimed, worker="w", error="GitHub down")
+    result = runner.invoke(app, ["requeue", "--kind", "sync_issue"])
+    assert result.exit_code == 0, result.output
+    assert "Queued 1 dead job(s) again" in result.stdout
+    with Session(engine) as session:
+        assert jobs.counts(session=session) == {"queued": 1, "running": 0, "done": 0, "dead": 1}
+    engine.dispose()
 
 
 def test_ingest_rejects_a_bad_repo_name(sqlite_env: Path) -> None:

@@ -465,3 +465,24 @@ def test_killed_worker_loses_nothing(engine: Engine, database_url: str) -> None:
 
     job = _job(engine, job_id)
     assert (job.status, job.worker) == ("done", "survivor")
+
+
+def test_dead_jobs_are_queued_again_with_their_attempts_back(
+    engine: Engine, session: Session
+) -> None:
+    dead = [_add(session, f"o/r#{n}", kind=kind, max_attempts=1) for n, kind in enumerate("aab")]
+    for job_id in dead:
+        claimed = jobs.claim(session=session, worker="w1", lease=MINUTE)
+        assert claimed is not None
+        assert claimed.id == job_id
+        assert jobs.fail(session=session, job=claimed, worker="w1", error="GitHub down") == "dead"
+    assert jobs.requeue_dead(session=session, kinds=["b"]) == 1
+    assert jobs.requeue_dead(session=session, ids=[dead[0]]) == 1
+    assert jobs.requeue_dead(session=session, ids=[dead[0]]) == 0  # queued, no longer dead
+    requeued = _job(engine, dead[2])
+    assert (requeued.status, requeued.attempts, requeued.finished_at) == ("queued", 0, None)
+    assert requeued.last_error == "GitHub down"  # kept until it runs again
+    assert _job(engine, dead[1]).status == "dead"
+    claimed = jobs.claim(session=session, worker="w2", lease=MINUTE)
+    assert claimed is not None
+    assert claimed.id in (dead[0], dead[2])
