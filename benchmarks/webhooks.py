@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,7 +149,7 @@ async def _httpx(url: str, seconds: int, connections: int, body: bytes) -> Figur
     )
 
 
-def _pin_to(cpus: set[int] | None):  # type: ignore[no-untyped-def]
+def _pin_to(cpus: set[int] | None) -> Callable[[], None] | None:
     """A preexec_fn that moves the child onto these CPUs (None: leave it to the scheduler)."""
     if cpus is None:
         return None
