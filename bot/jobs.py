@@ -140,6 +140,15 @@ def _hold_write_lock_sqlite(session: Session) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def advisory_key(lock_key: str) -> ColumnElement[int]:
+    """The PostgreSQL advisory lock id of a lock key, within this schema's queue.
+
+    Advisory locks are shared by the whole database: without the schema in the hash, two
+    deployments (or test runs) in one database made each other's workers skip a key.
+    """
+    return func.hashtextextended(func.concat(func.current_schema(), ":", lock_key), 0)
+
+
 def _try_lock_key_postgres(session: Session, lock_key: str, now: datetime) -> bool:
     """Take the key's advisory lock for this transaction, then re-check that the key is free.
 
@@ -148,7 +157,7 @@ def _try_lock_key_postgres(session: Session, lock_key: str, now: datetime) -> bo
     COMMITTED it sees any claim committed before the lock was granted.
     """
     locked = session.execute(
-        select(func.pg_try_advisory_xact_lock(func.hashtextextended(lock_key, 0)))
+        select(func.pg_try_advisory_xact_lock(advisory_key(lock_key)))
     ).scalar_one()
     if not locked:
         return False

@@ -486,3 +486,24 @@ def test_dead_jobs_are_queued_again_with_their_attempts_back(
     claimed = jobs.claim(session=session, worker="w2", lease=MINUTE)
     assert claimed is not None
     assert claimed.id in (dead[0], dead[2])
+
+
+def test_another_schemas_claim_of_the_same_key_does_not_block_this_queue(
+    engine: Engine, database_url: str
+) -> None:
+    """Advisory locks are database-wide; the key is hashed with the schema, so queues of two
+    deployments in one database never skip each other's keys."""
+    if is_sqlite(database_url):
+        pytest.skip("PostgreSQL only: SQLite has no advisory locks")
+    with Session(engine) as session:
+        job_id = _add(session, "acme/agents#870")
+    other = make_engine(database_url)
+    with other.connect() as neighbour:  # a worker of a queue in another schema, mid-claim
+        neighbour.exec_driver_sql("SET search_path TO public")
+        neighbour.execute(select(func.pg_advisory_lock(jobs.advisory_key("acme/agents#870"))))
+        with Session(engine) as session:
+            claimed = jobs.claim(session=session, worker="w1", lease=MINUTE)
+        neighbour.execute(select(func.pg_advisory_unlock_all()))
+    other.dispose()
+    assert claimed is not None
+    assert claimed.id == job_id
