@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +41,21 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="A .github/remediation.yml to apply.", dir_okay=False),
 ]
+
+
+@contextmanager
+def _store_session(settings: Settings) -> Iterator[Session]:
+    """A session on the configured store, for one command; the engine goes with it."""
+    from bot.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 STATUS_MARKS = {"met": "[green]met[/]", "unmet": "[red]unmet[/]", "unknown": "[yellow]unknown[/]"}
 
 
@@ -131,20 +148,15 @@ def token_create(
 ) -> None:
     """Create an upload token for a repository (shown once; only its hash is stored)."""
     from bot import tracking
-    from bot.db import make_engine
     from bot.migrate import upgrade
 
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise typer.BadParameter("expected OWNER/NAME", param_hint="REPO")
     settings = Settings()
     upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            repository = tracking.upsert_repository(session=session, full_name=repo)
-            token = tracking.create_token(session=session, repository=repository)
-    finally:
-        engine.dispose()
+    with _store_session(settings) as session:
+        repository = tracking.upsert_repository(session=session, full_name=repo)
+        token = tracking.create_token(session=session, repository=repository)
     err.print(f"Upload token for {escape(repo)} (store it now; it is not shown again):")
     typer.echo(token)
 
@@ -198,15 +210,9 @@ def requeue(
 ) -> None:
     """Queue dead jobs again with fresh attempts, e.g. after a GitHub outage outlasted them."""
     from bot import jobs
-    from bot.db import make_engine
 
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            count = jobs.requeue_dead(session=session, kinds=kind or (), ids=job or ())
-    finally:
-        engine.dispose()
+    with _store_session(Settings()) as session:
+        count = jobs.requeue_dead(session=session, kinds=kind or (), ids=job or ())
     out.print(
         f"Queued {count} dead job(s) again; a worker runs them now "
         "(`/dashboard/operations` shows how they do)."

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import JSON, Engine
 
 from bot.db import WriteActivity
+from bot.jobs import JOB_INSERT_SQL
 from bot.models import UTCDateTime, utc_now
 
 _DELIVERY_INSERT = (
@@ -28,12 +29,6 @@ _DELIVERY_INSERT = (
     "reason, received_at) VALUES (:delivery_id, :event, :action, :repository, "
     ":installation_id, :outcome, :reason, :received_at) "
     "ON CONFLICT (delivery_id) DO NOTHING RETURNING id"
-)
-_JOB_INSERT = (
-    "INSERT INTO jobs (kind, payload, lock_key, dedupe_key, status, attempts, max_attempts, "
-    "run_after, delivery_id, created_at) VALUES (:kind, :payload, :lock_key, :dedupe_key, "
-    "'queued', 0, :max_attempts, :now, :delivery_id, :now) "
-    "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
 )
 
 
@@ -69,7 +64,7 @@ class Inbox:
         self._activity = activity
         dialect = engine.dialect
         self._delivery_sql = _placeholders(_DELIVERY_INSERT, dialect.name)
-        self._job_sql = _placeholders(_JOB_INSERT, dialect.name)
+        self._job_sql = _placeholders(JOB_INSERT_SQL, dialect.name)
         self._timestamp = _bind(UTCDateTime(), dialect)
         self._json = _bind(JSON(), dialect)
         self._waiting: list[tuple[Arrival, asyncio.Future[bool]]] = []
@@ -129,6 +124,7 @@ class Inbox:
                     "lock_key": job.lock_key,
                     "dedupe_key": f"delivery:{arrival.delivery_id}",
                     "max_attempts": job.max_attempts,
+                    "run_after": now,
                     "now": now,
                     "delivery_id": arrival.delivery_id,
                 },

@@ -427,12 +427,14 @@ def recent(*, session: Session, status: str | None = None, limit: int = 50) -> l
 
 
 # ON CONFLICT DO NOTHING, not catch-IntegrityError: race-free, and no savepoint needed.
-_JOB_INSERT = text(
+# Plain SQL with `:name` parameters, so the webhook's inbox runs it on the driver's cursor too.
+JOB_INSERT_SQL = (
     "INSERT INTO jobs (kind, payload, lock_key, dedupe_key, status, attempts, max_attempts, "
     "run_after, delivery_id, created_at) VALUES (:kind, :payload, :lock_key, :dedupe_key, "
     "'queued', 0, :max_attempts, :run_after, :delivery_id, :now) "
     "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
-).bindparams(
+)
+_JOB_INSERT = text(JOB_INSERT_SQL).bindparams(
     bindparam("payload", type_=JSON),
     bindparam("now", type_=UTCDateTime),
     bindparam("run_after", type_=UTCDateTime),
