@@ -1,7 +1,7 @@
 """Dashboard benchmark: the issue page and its JSON API over 1M stored test results.
 
 Run with `python -m benchmarks.dashboard [--runs 500] [--tests 2000] [--requests 60]`.
-Seeds a fresh SQLite file through `store.save_run` (so `flipped` is computed at ingest as
+Seeds a fresh SQLite file through `save_run` (so `flipped` is computed at ingest as
 in production) with RUNS x TESTS results: the seed issue's own tests, many others, ~3% of
 them failing over a dozen root causes, and a set of flaky tests that flip. Registers the
 seed issue, serves the app with uvicorn on 127.0.0.1 and times GET requests over HTTP: p50
@@ -24,14 +24,16 @@ import httpx
 import uvicorn
 from sqlmodel import Session
 
-from bot import queries, store, tracking, views
-from bot.app import create_app
 from bot.config import Settings
-from bot.db import make_engine
-from bot.junit import read_report
-from bot.migrate import upgrade
-from bot.models import utc_now
-from bot.results import CaseResult, Outcome
+from bot.core.junit import read_report
+from bot.core.results import CaseResult, Outcome
+from bot.store import reads, repositories
+from bot.store.engine import make_engine
+from bot.store.migrate import upgrade
+from bot.store.models import utc_now
+from bot.store.runs import save_run
+from bot.web.app import create_app
+from bot.web.dashboard import views
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "fixtures" / "seed-story"
@@ -88,7 +90,7 @@ def seed(database_url: str, runs: int, tests: int) -> float:
     now = utc_now().timestamp()
     with Session(engine) as session:
         for n in range(runs):
-            store.save_run(
+            save_run(
                 session=session,
                 repo_full_name=REPO,
                 provider="github",
@@ -100,10 +102,10 @@ def seed(database_url: str, runs: int, tests: int) -> float:
                 url=f"https://github.com/{REPO}/actions/runs/{1000 + n}",
                 started_at=utc_now().fromtimestamp(now - (runs - n) * 600, tz=utc_now().tzinfo),
             )
-        repository = tracking.upsert_repository(
+        repository = repositories.upsert_repository(
             session=session, full_name=REPO, default_branch="main"
         )
-        issue = tracking.upsert_issue(
+        issue = repositories.upsert_issue(
             session=session,
             repository=repository,
             number=ISSUE,
@@ -111,7 +113,7 @@ def seed(database_url: str, runs: int, tests: int) -> float:
             body=body,
             labelled=True,
         )
-        tracking.save_sync(
+        repositories.save_sync(
             session=session,
             issue=issue,
             comment_id=None,
@@ -170,17 +172,17 @@ def main() -> None:
     settings = Settings(_env_file=None, database_url=url, worker_enabled=False)
     engine = make_engine(url)
     with Session(engine) as session:
-        repository = queries.repository(session=session, full_name=REPO)
+        repository = reads.repository(session=session, full_name=REPO)
         assert repository is not None
-        runs = queries.runs(session=session, repository=repository, branches=["main"])
+        runs = reads.runs(session=session, repository=repository, branches=["main"])
         window = [r.id for r in runs if r.id is not None]
         for label, call in (
             (
                 "runs (200, pass rate)",
-                lambda: queries.runs(session=session, repository=repository, branches=["main"]),
+                lambda: reads.runs(session=session, repository=repository, branches=["main"]),
             ),
-            ("flakiest (200 runs)", lambda: queries.flakiest(session=session, run_pks=window)),
-            ("run_cases (newest)", lambda: queries.run_cases(session=session, run_pk=window[-1])),
+            ("flakiest (200 runs)", lambda: reads.flakiest(session=session, run_pks=window)),
+            ("run_cases (newest)", lambda: reads.run_cases(session=session, run_pk=window[-1])),
         ):
             call()
             samples = []
@@ -190,7 +192,7 @@ def main() -> None:
                 samples.append((time.perf_counter() - start) * 1000)
             print(f"  query {label:<24} median {statistics.median(samples):7.1f} ms")
         # The first view after a new run (or an edit) evaluates; later ones hit the cache.
-        issue = queries.issue(session=session, repository_id=repository.id or 0, number=ISSUE)
+        issue = reads.issue(session=session, repository_id=repository.id or 0, number=ISSUE)
         assert issue is not None
         cold = []
         for _ in range(20):

@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from bot.evaluate import RunInput, evaluate
-from bot.plan import Plan, parse
-from bot.results import CaseResult, Outcome, SuiteResult
+from bot.core.evaluate import RunInput, evaluate
+from bot.core.plan import Plan, parse
+from bot.core.results import CaseResult, Outcome, SuiteResult
 
 CASES = 10_000
 FILES = 200

@@ -24,10 +24,10 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from benchmarks.reportgen import write_report
-from bot import junit
-from bot.db import make_engine
-from bot.ingest import IN_MEMORY_BYTES, Report, RunMeta, ingest
-from bot.migrate import upgrade
+from bot.core import junit
+from bot.store.engine import make_engine
+from bot.store.ingest import IN_MEMORY_BYTES, Report, RunMeta, ingest
+from bot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -45,7 +45,7 @@ POSTGRES_TARGET_S = 4.0
 RSS_CHILD = """
 import resource, sys
 from pathlib import Path
-from bot import junit
+from bot.core import junit
 
 def peak_kib():
     try:

@@ -45,9 +45,12 @@ from sqlalchemy import Engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the fake GitHub lives with the tests
 
-from bot import checklist, report  # noqa: E402
-from bot.db import make_engine  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
+from bot.core import (  # noqa: E402
+    checklist,
+    summary,
+)
+from bot.store.engine import make_engine  # noqa: E402
+from bot.store.migrate import upgrade  # noqa: E402
 
 from fakes import FakeGitHub, ServedFake, serve  # noqa: E402
 from fakes.webhook_sender import delivery_headers, payload  # noqa: E402
@@ -309,7 +312,7 @@ def check(
     comment_counts: Counter[int] = Counter()
     for repo in plan.repos:
         issue = fake.repos[repo].issues[1]
-        summaries = [c.body for c in issue.comments if report.MARKER in c.body]
+        summaries = [c.body for c in issue.comments if summary.MARKER in c.body]
         comment_counts[len(summaries)] += 1
         ticked = [box.index for box in checklist.find_checkboxes(issue.body) if box.checked]
         if not plan.ticks_right(repo, ticked):

@@ -27,11 +27,15 @@ from sqlmodel import Session  # noqa: E402
 
 from benchmarks.evaluate import synthetic_plan  # noqa: E402
 from benchmarks.reportgen import write_report  # noqa: E402
-from bot import jobs, junit, report  # noqa: E402
-from bot.app import create_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.db import make_engine  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
+from bot.core import (  # noqa: E402
+    junit,
+    summary,
+)
+from bot.store import queue  # noqa: E402
+from bot.store.engine import make_engine  # noqa: E402
+from bot.store.migrate import upgrade  # noqa: E402
+from bot.web.app import create_app  # noqa: E402
 
 from fakes import FakeGitHub, serve  # noqa: E402
 from fakes.bot_server import serve_bot  # noqa: E402
@@ -144,7 +148,7 @@ def _idle(database: str) -> bool:
     engine = make_engine(database)
     try:
         with Session(engine) as session:
-            counts = jobs.counts(session=session)
+            counts = queue.counts(session=session)
     finally:
         engine.dispose()
     return counts["queued"] == 0 and counts["running"] == 0
@@ -152,7 +156,7 @@ def _idle(database: str) -> bool:
 
 def _comment(fake: FakeGitHub) -> str | None:
     comments = fake.repos[REPO].issues[1].comments
-    bodies = [c.body for c in comments if report.MARKER in c.body]
+    bodies = [c.body for c in comments if summary.MARKER in c.body]
     return bodies[-1] if bodies else None
 
 

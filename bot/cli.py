@@ -17,15 +17,15 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlmodel import Session
 
-from bot import checklist, junit, report, ticking
-from bot import plan as plan_module
 from bot.config import Settings
+from bot.core import checklist, junit, summary, ticking
+from bot.core import plan as plan_module
+from bot.core.evaluate import Evaluation, RunInput, evaluate
+from bot.core.junit import Report
+from bot.core.repoconfig import RepoConfig, parse_config
+from bot.core.results import CaseResult, SuiteResult, Totals
 from bot.errors import ConfigurationError
-from bot.evaluate import Evaluation, RunInput, evaluate
-from bot.ingest import RunMeta, ingest
-from bot.junit import Report
-from bot.repoconfig import RepoConfig, parse_config
-from bot.results import CaseResult, SuiteResult, Totals
+from bot.store.ingest import RunMeta, ingest
 
 app = typer.Typer(
     name="remediation-bot",
@@ -46,7 +46,7 @@ ConfigOption = Annotated[
 @contextmanager
 def _store_session(settings: Settings) -> Iterator[Session]:
     """A session on the configured store, for one command; the engine goes with it."""
-    from bot.db import make_engine
+    from bot.store.engine import make_engine
 
     engine = make_engine(settings.database_url)
     try:
@@ -74,8 +74,8 @@ def serve(
     """Migrate the store, then serve webhooks, the API and (in-process) the job worker."""
     import uvicorn
 
-    from bot.migrate import upgrade
-    from bot.observability import configure_logging
+    from bot.store.migrate import upgrade
+    from bot.telemetry import configure_logging
 
     settings = Settings()
     configure_logging(settings)
@@ -85,7 +85,7 @@ def serve(
         f"(store: {_where(settings)}, GitHub: {settings.github_mode.value})"
     )
     uvicorn.run(
-        "bot.app:app_from_environment",
+        "bot.web.app:app_from_environment",
         factory=True,
         host=host,
         port=port,
@@ -113,11 +113,11 @@ def worker(
     import signal
     import threading
 
-    from bot.db import make_engine
     from bot.github import GitHubFactory
-    from bot.migrate import is_current
-    from bot.observability import configure_logging, serve_worker_endpoints
-    from bot.worker import Context, Worker
+    from bot.store.engine import make_engine
+    from bot.store.migrate import is_current
+    from bot.telemetry import configure_logging, serve_worker_endpoints
+    from bot.worker.loop import Context, Worker
 
     settings = Settings()
     configure_logging(settings)
@@ -147,16 +147,16 @@ def token_create(
     repo: Annotated[str, typer.Argument(help="Repository as OWNER/NAME.")],
 ) -> None:
     """Create an upload token for a repository (shown once; only its hash is stored)."""
-    from bot import tracking
-    from bot.migrate import upgrade
+    from bot.store import repositories
+    from bot.store.migrate import upgrade
 
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise typer.BadParameter("expected OWNER/NAME", param_hint="REPO")
     settings = Settings()
     upgrade(settings.database_url)
     with _store_session(settings) as session:
-        repository = tracking.upsert_repository(session=session, full_name=repo)
-        token = tracking.create_token(session=session, repository=repository)
+        repository = repositories.upsert_repository(session=session, full_name=repo)
+        token = repositories.create_token(session=session, repository=repository)
     err.print(f"Upload token for {escape(repo)} (store it now; it is not shown again):")
     typer.echo(token)
 
@@ -191,7 +191,7 @@ def demo() -> None:
 @app.command()
 def migrate() -> None:
     """Apply database migrations (SQLite gets WAL mode here, once)."""
-    from bot.migrate import upgrade
+    from bot.store.migrate import upgrade
 
     settings = Settings()
     upgrade(settings.database_url)
@@ -209,10 +209,10 @@ def requeue(
     ] = None,
 ) -> None:
     """Queue dead jobs again with fresh attempts, e.g. after a GitHub outage outlasted them."""
-    from bot import jobs
+    from bot.store import queue
 
     with _store_session(Settings()) as session:
-        count = jobs.requeue_dead(session=session, kinds=kind or (), ids=job or ())
+        count = queue.requeue_dead(session=session, kinds=kind or (), ids=job or ())
     out.print(
         f"Queued {count} dead job(s) again; a worker runs them now "
         "(`/dashboard/operations` shows how they do)."
@@ -228,8 +228,8 @@ def junit_command(
     settings = Settings()
     summaries = [junit.summarize_file(path, max_bytes=settings.max_report_bytes) for path in files]
     overall = Totals()
-    for summary in summaries:
-        overall.add(summary.totals)
+    for file_summary in summaries:
+        overall.add(file_summary.totals)
     if as_json:
         payload = {
             "totals": overall.as_dict(),
@@ -255,8 +255,8 @@ def ingest_command(
     url: Annotated[str | None, typer.Option(help="Link to the run.")] = None,
 ) -> None:
     """Store one run made of these files (idempotent on repo, provider, run id, attempt)."""
-    from bot.db import make_engine
-    from bot.migrate import upgrade
+    from bot.store.engine import make_engine
+    from bot.store.migrate import upgrade
 
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise typer.BadParameter("expected OWNER/NAME", param_hint="--repo")
@@ -286,9 +286,9 @@ def ingest_command(
             run = outcome.run
     finally:
         engine.dispose()
-    for summary in outcome.files:
-        if summary.error:
-            err.print(f"[red]skipped[/] {escape(summary.error)}", highlight=False)
+    for file_summary in outcome.files:
+        if file_summary.error:
+            err.print(f"[red]skipped[/] {escape(file_summary.error)}", highlight=False)
     verb = "Stored" if outcome.created else "Already stored (nothing written):"
     out.print(
         f"{verb} run {escape(meta.run_id)} attempt {meta.attempt} of {escape(repo)}: "
@@ -351,9 +351,9 @@ def evaluate_command(
     cases: list[CaseResult] = []
     suites: list[SuiteResult] = []
     for path in files:
-        summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
-        if summary.error:
-            err.print(f"[red]skipped[/] {escape(summary.error)}", highlight=False)
+        file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
+        if file_summary.error:
+            err.print(f"[red]skipped[/] {escape(file_summary.error)}", highlight=False)
             continue
         parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
         cases.extend(parsed.cases)
@@ -367,7 +367,7 @@ def evaluate_command(
     if as_json:
         typer.echo(json.dumps(evaluation.as_dict(), indent=2, ensure_ascii=False))
     elif comment:
-        typer.echo(report.render(evaluation, plan))
+        typer.echo(summary.render(evaluation, plan))
     elif body:
         decisions = ticking.decide(plan, [evaluation], streak=repo_config.tick_after)
         ticked = checklist.tick(text, decisions)
@@ -411,16 +411,16 @@ def _print_totals_table(summaries: list[junit.FileSummary], overall: Totals) -> 
     table = Table(title="JUnit results")
     for column in ("file", "tests", "passed", "failed", "errors", "skipped"):
         table.add_column(column, justify="left" if column == "file" else "right")
-    for summary in summaries:
-        t = summary.totals
+    for file_summary in summaries:
+        t = file_summary.totals
         counts = (t.tests, t.passed, t.failed, t.errors, t.skipped)
-        table.add_row(escape(summary.path), *(str(n) for n in counts))
+        table.add_row(escape(file_summary.path), *(str(n) for n in counts))
     counts = (overall.tests, overall.passed, overall.failed, overall.errors, overall.skipped)
     table.add_row("[bold]total[/bold]", *(f"[bold]{n}[/bold]" for n in counts))
     out.print(table)
-    for summary in summaries:
-        if summary.error:
-            err.print(f"[red]error[/red] {escape(summary.error)}", highlight=False)
+    for file_summary in summaries:
+        if file_summary.error:
+            err.print(f"[red]error[/red] {escape(file_summary.error)}", highlight=False)
 
 
 def _plan_with_config(text: str, path: Path | None) -> tuple[plan_module.Plan, RepoConfig]:

@@ -29,7 +29,7 @@ from githubkit.exception import (
 )
 from githubkit.retry import RetryOption
 
-from bot import __version__, observability
+from bot import __version__, telemetry
 from bot.config import GitHubMode, Settings
 from bot.errors import (
     ArtifactExpired,
@@ -185,25 +185,25 @@ class GitHubClient:
         try:
             response = self._gh.request(method, url, headers=headers, **kwargs)
         except RateLimitExceeded as exc:
-            observability.record_github_call(method, exc.response.raw_response)
+            telemetry.record_github_call(method, exc.response.raw_response)
             raise RetryLater(exc.retry_after.total_seconds(), "GitHub rate limit") from None
         except RequestFailed as exc:
-            observability.record_github_call(method, exc.response.raw_response)
+            telemetry.record_github_call(method, exc.response.raw_response)
             raise _translate(exc.response.raw_response) from None
         except RequestTimeout:
-            observability.record_github_call(method, None)
+            telemetry.record_github_call(method, None)
             raise GitHubUnavailable(f"GitHub timed out on {method} {url}") from None
         except RequestError as exc:
             inner = exc.exc if hasattr(exc, "exc") else exc
             if isinstance(inner, RateLimitExceeded):  # raised while minting the token
-                observability.record_github_call(method, inner.response.raw_response)
+                telemetry.record_github_call(method, inner.response.raw_response)
                 raise RetryLater(inner.retry_after.total_seconds(), "GitHub rate limit") from None
             if isinstance(inner, RequestFailed):
-                observability.record_github_call(method, inner.response.raw_response)
+                telemetry.record_github_call(method, inner.response.raw_response)
                 raise _translate(inner.response.raw_response) from None
-            observability.record_github_call(method, None)
+            telemetry.record_github_call(method, None)
             raise GitHubUnavailable(f"cannot reach GitHub: {type(inner).__name__}") from None
-        observability.record_github_call(method, response.raw_response)
+        telemetry.record_github_call(method, response.raw_response)
         return response.raw_response
 
     def _write(self, method: str, url: str, **kwargs: Any) -> httpx.Response:

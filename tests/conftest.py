@@ -14,15 +14,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from bot.app import create_app
 from bot.config import Settings
-from bot.db import make_engine
-from bot.evaluate import RunInput
+from bot.core.evaluate import RunInput
+from bot.core.junit import read_report
+from bot.core.results import CaseResult, SuiteResult
 from bot.github import GitHubFactory
-from bot.junit import read_report
-from bot.migrate import upgrade
-from bot.results import CaseResult, SuiteResult
-from bot.worker import Worker
+from bot.store.engine import make_engine
+from bot.store.migrate import upgrade
+from bot.web.app import create_app
+from bot.worker.loop import Worker
 
 from fakes import FakeGitHub, ServedFake, serve
 from fakes.bot_server import serve_bot

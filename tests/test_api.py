@@ -10,11 +10,12 @@ import pytest
 from conftest import WEBHOOK_SECRET, RunningBot
 from sqlmodel import Session
 
-from bot import checklist, report, tracking
-from bot.app import create_app
 from bot.config import Settings
-from bot.migrate import upgrade
-from bot.worker import Worker
+from bot.core import checklist, summary
+from bot.store import repositories
+from bot.store.migrate import upgrade
+from bot.web.app import create_app
+from bot.worker.loop import Worker
 
 from fakes import FakeGitHub
 from fakes.bot_server import serve_bot
@@ -26,8 +27,8 @@ REPO = "acme/agents"
 
 def _token(bot: RunningBot, repo: str = REPO) -> str:
     with Session(bot.engine) as session:
-        repository = tracking.upsert_repository(session=session, full_name=repo)
-        return tracking.create_token(session=session, repository=repository)
+        repository = repositories.upsert_repository(session=session, full_name=repo)
+        return repositories.create_token(session=session, repository=repository)
 
 
 def _files(run: int) -> list[tuple[str, tuple[str, bytes, str]]]:
@@ -78,7 +79,7 @@ def test_tokens_are_stored_hashed(bot: RunningBot) -> None:
             row[0] for row in connection.exec_driver_sql("SELECT token_hash FROM upload_tokens")
         ]
     assert token not in stored
-    assert stored == [tracking.hash_token(token)]
+    assert stored == [repositories.hash_token(token)]
 
 
 def test_upload_syncs_tracked_issues_through_the_same_pipeline(
@@ -133,6 +134,6 @@ def test_offline_mode_keeps_what_it_would_write(offline_bot: RunningBot, seed_bo
     (issue,) = issues
     assert issue["tracked"] is True
     assert issue["comment_id"] is None  # nothing was sent anywhere
-    assert issue["desired_comment"].startswith(report.MARKER)
+    assert issue["desired_comment"].startswith(summary.MARKER)
     ticked = [b.index for b in checklist.find_checkboxes(issue["desired_body"]) if b.checked]
     assert ticked == [0, 2, 3]

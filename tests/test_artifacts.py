@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import artifacts
+from bot.core.junit import artifacts
 from bot.errors import ArtifactError, ArtifactTooLarge
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

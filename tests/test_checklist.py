@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.checklist import MAX_NESTING, Checkbox, Decision, find_checkboxes, tick
+from bot.core.checklist import MAX_NESTING, Checkbox, Decision, find_checkboxes, tick
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ISSUE_870 = (FIXTURES / "issue-870.md").read_bytes().decode("utf-8")

@@ -11,9 +11,10 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from bot import checklist, jobs
 from bot.cli import app
-from bot.db import make_engine
+from bot.core import checklist
+from bot.store import queue
+from bot.store.engine import make_engine
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED = FIXTURES / "issue-870.md"
@@ -117,15 +118,15 @@ def test_requeue_queues_the_dead_jobs_of_a_kind_again(sqlite_env: Path) -> None:
     engine = make_engine(f"sqlite:///{sqlite_env}")
     with Session(engine) as session:
         for kind in ("sync_issue", "gate"):
-            jobs.enqueue(session=session, kind=kind, payload={}, lock_key=kind, max_attempts=1)
-            claimed = jobs.claim(session=session, worker="w")
+            queue.enqueue(session=session, kind=kind, payload={}, lock_key=kind, max_attempts=1)
+            claimed = queue.claim(session=session, worker="w")
             assert claimed is not None
-            jobs.fail(session=session, job=claimed, worker="w", error="GitHub down")
+            queue.fail(session=session, job=claimed, worker="w", error="GitHub down")
     result = runner.invoke(app, ["requeue", "--kind", "sync_issue"])
     assert result.exit_code == 0, result.output
     assert "Queued 1 dead job(s) again" in result.stdout
     with Session(engine) as session:
-        assert jobs.counts(session=session) == {"queued": 1, "running": 0, "done": 0, "dead": 1}
+        assert queue.counts(session=session) == {"queued": 1, "running": 0, "done": 0, "dead": 1}
     engine.dispose()
 
 

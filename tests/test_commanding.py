@@ -21,10 +21,12 @@ from test_service import (
     summary_comments,
 )
 
-from bot import commanding, commands, jobs
-from bot.commanding import REPLY_MARKER
-from bot.markdown_safe import ZWSP
-from bot.models import IssueRule
+from bot.core import commands
+from bot.core.markdown_safe import ZWSP
+from bot.store import queue
+from bot.store.models import IssueRule
+from bot.worker import comments
+from bot.worker.comments import REPLY_MARKER
 
 from fakes import FakeGitHub
 from fakes.github_state import FakeComment
@@ -41,9 +43,9 @@ ISOLATION_FAILURES = [
 @pytest.fixture(autouse=True)
 def fresh_permissions() -> Iterator[None]:
     """Roles are cached per process: each test starts with none."""
-    commanding.PERMISSIONS.clear()
+    comments.PERMISSIONS.clear()
     yield
-    commanding.PERMISSIONS.clear()
+    comments.PERMISSIONS.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -295,7 +297,7 @@ def test_a_sync_that_fails_and_is_retried_replies_once(
     bot: RunningBot, github: FakeGitHub, seed_body: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The reply waits for the sync: the failed attempt posted none, the retry posts one."""
-    monkeypatch.setattr(jobs, "backoff", lambda attempts: timedelta(minutes=1))
+    monkeypatch.setattr(queue, "backoff", lambda attempts: timedelta(minutes=1))
     seed_with_run(bot, github, seed_body, 1)
     github.server_error(502, method="PATCH", path=rf"/repos/{REPO}/issues/{ISSUE}$")
     say(bot, github, "/remediation tick #1\n/remediation frobnicate")

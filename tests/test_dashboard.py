@@ -13,12 +13,12 @@ from conftest import RunningBot, bot_settings
 from markupsafe import Markup
 from test_service import ISSUE, REPO, complete_run, open_seed_issue, story_zip
 
-from bot import report
-from bot.access import COOKIE, Signer, safe_next
-from bot.app import create_app
-from bot.dashboard import render_comment
+from bot.core import summary
 from bot.github import GitHubFactory
-from bot.views import web_root
+from bot.web.access import COOKIE, Signer, safe_next
+from bot.web.app import create_app
+from bot.web.dashboard.pages import render_comment
+from bot.web.dashboard.views import web_root
 
 from fakes import FakeGitHub, ServedFake
 from fakes.bot_server import serve_bot
@@ -77,7 +77,7 @@ def test_issue_api_has_metrics_phases_failures_and_history(story: RunningBot) ->
     assert all(g["signature"] for p in detail["phases"] for g in p["groups"])
     assert [r["run_id"] for r in detail["runs"]] == ["101", "102"]
     assert detail["newly_fixed"]
-    assert detail["summary_comment"].startswith(report.MARKER)
+    assert detail["summary_comment"].startswith(summary.MARKER)
     assert detail["evaluated_run"]["run_id"] == "102"
     assert detail["flaky"] == []  # fixed once is not flaky: that takes flipping back
 
@@ -90,7 +90,7 @@ def test_issue_page_shows_chart_data_metrics_and_rendered_comment(story: Running
     assert page.text.count('class="status met"') >= 3
     assert 'class="status unmet"' in page.text
     assert "<table>" in page.text  # the comment's Markdown tables, rendered
-    assert report.MARKER not in page.text
+    assert summary.MARKER not in page.text
 
 
 def test_test_page_and_operations(story: RunningBot) -> None:
@@ -194,7 +194,7 @@ def test_signed_values_expire_and_resist_tampering() -> None:
 
 def test_comment_markdown_is_rendered_without_raw_html() -> None:
     html = render_comment(
-        f"{report.MARKER}\n## Title\n\n<script>alert(1)</script> [x](javascript:alert(1))\n\n"
+        f"{summary.MARKER}\n## Title\n\n<script>alert(1)</script> [x](javascript:alert(1))\n\n"
         "<details><summary>3 tests</summary>\n\n- `a`\n\n</details>\n"
     )
     assert isinstance(html, Markup)
@@ -211,12 +211,12 @@ def test_untrusted_titles_are_escaped_on_pages(
     seed_story(bot, github, seed_body, runs=1)
     from sqlmodel import Session
 
-    from bot import tracking
+    from bot.store import repositories
 
     with Session(bot.engine) as session:
-        repository = tracking.get_repository(session=session, full_name=REPO)
+        repository = repositories.get_repository(session=session, full_name=REPO)
         assert repository is not None
-        tracking.upsert_issue(
+        repositories.upsert_issue(
             session=session, repository=repository, number=ISSUE, title="<img src=x onerror=1>"
         )
     for path in ("/dashboard", ISSUE_PAGE):

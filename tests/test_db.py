@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import db
-from bot.migrate import upgrade
+from bot.store.engine import WriteActivity, checkpoint_sqlite, make_engine
+from bot.store.migrate import upgrade
 
 
 def _wal(path: Path) -> int:
@@ -18,8 +18,8 @@ def test_checkpoints_wait_for_quiet_and_never_let_the_wal_grow_unbounded(
 ) -> None:
     path = tmp_path / "store.db"
     upgrade(f"sqlite:///{path}")
-    engine = db.make_engine(f"sqlite:///{path}", checkpoint_on_commit=False)
-    activity = db.WriteActivity()
+    engine = make_engine(f"sqlite:///{path}", checkpoint_on_commit=False)
+    activity = WriteActivity()
     try:
         with engine.begin() as connection:
             for n in range(200):
@@ -30,8 +30,8 @@ def test_checkpoints_wait_for_quiet_and_never_let_the_wal_grow_unbounded(
                     (f"o/r{n}",),
                 )
         assert _wal(path) > 0
-        assert not db.checkpoint_sqlite(engine, activity, quiet=60)  # still busy: wait
-        assert db.checkpoint_sqlite(engine, activity, quiet=0)  # quiet: copy the WAL back
+        assert not checkpoint_sqlite(engine, activity, quiet=60)  # still busy: wait
+        assert checkpoint_sqlite(engine, activity, quiet=0)  # quiet: copy the WAL back
         with engine.connect() as connection:
             busy, logged, copied = connection.exec_driver_sql(
                 "PRAGMA wal_checkpoint(PASSIVE)"
@@ -43,7 +43,7 @@ def test_checkpoints_wait_for_quiet_and_never_let_the_wal_grow_unbounded(
 
 def test_engines_for_other_processes_still_checkpoint_on_commit(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
-    engine = db.make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
     try:
         with engine.connect() as connection:
             (pages,) = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").one()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot import checklist
 from bot.cli import app
+from bot.core import checklist
 from bot.demo import DATA
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

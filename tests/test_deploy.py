@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from bot.config import Settings
-from bot.webhooks import Event, route
+from bot.web.webhooks import Event, route
 
 from fakes.webhook_sender import load_payload
 
@@ -309,11 +309,11 @@ def test_a_run_job_that_dies_after_storing_its_run_still_syncs_on_retry(
     from sqlalchemy import text as sql
     from test_service import complete_run, open_seed_issue, story_zip, summary_comments
 
-    from bot import worker
+    from bot.worker import loop
 
     open_seed_issue(bot, github, seed_body)
     bot.work()
-    real = worker.queue_syncs
+    real = loop.queue_syncs
     calls = []
 
     def dies_once(*args: Any, **kwargs: Any) -> None:
@@ -322,7 +322,7 @@ def test_a_run_job_that_dies_after_storing_its_run_still_syncs_on_retry(
             raise RuntimeError("worker lost")
         real(*args, **kwargs)
 
-    monkeypatch.setattr(worker, "queue_syncs", dies_once)
+    monkeypatch.setattr(loop, "queue_syncs", dies_once)
     complete_run(bot, github, 101, story_zip(1))
     bot.work()
     assert summary_comments(github) == []

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import plan as plan_module
-from bot.evaluate import FlakyPolicy, RunInput, evaluate
-from bot.junit import read_report
-from bot.mapping import MapRule
-from bot.measure import Status
-from bot.results import CaseResult, Outcome
+from bot.core import plan as plan_module
+from bot.core.evaluate import FlakyPolicy, RunInput, evaluate
+from bot.core.junit import read_report
+from bot.core.mapping import MapRule
+from bot.core.metrics.judge import Status
+from bot.core.results import CaseResult, Outcome
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MET, UNMET = Status.MET, Status.UNMET

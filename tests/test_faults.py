@@ -38,12 +38,13 @@ from test_service import (
     summary_comments,
 )
 
-from bot import checklist, jobs
-from bot.db import make_engine
+from bot.core import checklist
 from bot.github import GitHubFactory
-from bot.models import Job, utc_now
-from bot.webhooks import JobKind
-from bot.worker import Context, Worker
+from bot.store import queue
+from bot.store.engine import make_engine
+from bot.store.models import Job, utc_now
+from bot.web.webhooks import JobKind
+from bot.worker.loop import Context, Worker
 
 from fakes import FakeGitHub, ServedFake
 from fakes.webhook_sender import payload
@@ -73,7 +74,7 @@ def steady_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     The real backoff is uniform in [0, 4 s] after a first failure, so now and then the same
     round of work would retry at once.
     """
-    monkeypatch.setattr(jobs, "backoff", lambda attempts: timedelta(minutes=1))
+    monkeypatch.setattr(queue, "backoff", lambda attempts: timedelta(minutes=1))
 
 
 def fast_forward(bot: RunningBot) -> int:
@@ -651,5 +652,5 @@ def test_a_deleted_issue_is_not_retried(
     complete_run(bot, github, 901, story_zip(1))
     bot.work()
     with Session(bot.engine) as session:
-        assert jobs.counts(session=session)["queued"] == 0  # nothing left to retry
-        assert jobs.counts(session=session)["dead"] == 0
+        assert queue.counts(session=session)["queued"] == 0  # nothing left to retry
+        assert queue.counts(session=session)["dead"] == 0

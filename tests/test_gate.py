@@ -7,11 +7,11 @@ from pathlib import Path
 from conftest import RunningBot
 from test_service import REPO, complete_run, open_seed_issue, story_zip, zip_of
 
-from bot import gate
-from bot import plan as plan_module
-from bot.evaluate import RunInput
-from bot.mapping import MapRule
-from bot.results import CaseResult, Outcome
+from bot.core import gate
+from bot.core import plan as plan_module
+from bot.core.evaluate import RunInput
+from bot.core.mapping import MapRule
+from bot.core.results import CaseResult, Outcome
 
 from fakes import FakeGitHub
 

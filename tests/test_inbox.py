@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
-from bot.inbox import Arrival, Inbox, QueuedJob
-from bot.models import Delivery, Job
+from bot.store.inbox import Arrival, Inbox, QueuedJob
+from bot.store.models import Delivery, Job
 
 PAYLOAD = {"repo": "acme/agents", "run_id": 7, "pull_requests": [3], "head_branch": "main"}
 

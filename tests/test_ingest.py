@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from bot import store
-from bot.ingest import RunMeta, ingest
-from bot.junit import Report
+from bot.core.junit import Report
+from bot.store import runs
+from bot.store.ingest import RunMeta, ingest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 RUN1 = sorted((FIXTURES / "seed-story" / "run1").glob("*.xml"))
@@ -29,9 +29,9 @@ def test_seed_run_is_stored_with_totals_from_cases(session: Session, in_memory_b
     run = outcome.run
     assert (run.tests, run.passed, run.failed, run.errors, run.skipped) == (14, 6, 7, 1, 0)
     assert [f.totals.tests for f in outcome.files] == [5, 4, 4, 1]
-    stored = store.results_for_run(session=session, run_pk=run.id or 0)
+    stored = runs.results_for_run(session=session, run_pk=run.id or 0)
     assert len(stored) == 14
-    suites = store.suites_for_run(session=session, run_pk=run.id or 0)
+    suites = runs.suites_for_run(session=session, run_pk=run.id or 0)
     assert {s.properties.get("peak_rss_mb") for s in suites} == {"231.5", "228.4", "215.5", "214.6"}
 
 
@@ -40,7 +40,7 @@ def test_ingest_is_idempotent_on_the_run_identity(session: Session) -> None:
     again = ingest(session=session, meta=META, reports=_reports(RUN1))
     assert not again.created
     assert again.run.id == first.run.id
-    assert len(store.list_runs(session=session, repo_full_name="acme/agents")) == 1
+    assert len(runs.list_runs(session=session, repo_full_name="acme/agents")) == 1
 
 
 @pytest.mark.parametrize("in_memory_bytes", [8 * 1024 * 1024, 0], ids=["in-memory", "streamed"])

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot import junit
+from bot.core import junit
+from bot.core.results import CaseResult, Outcome
 from bot.errors import HostileReport, MalformedReport, NotJUnitReport, ReportTooLarge
-from bot.results import CaseResult, Outcome
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CORPUS = FIXTURES / "junit"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from bot.markdown_safe import ELLIPSIS, ZWSP, block, code, inline, prose
+from bot.core.markdown_safe import ELLIPSIS, ZWSP, block, code, inline, prose
 
 # GitHub's flavour as far as markdown-it goes: CommonMark, tables, strikethrough, raw HTML on.
 MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.metrics.reading import DurationScope, MetricKind, recognise
+from bot.core.metrics.rules import parse_rule, rule_in_comment
 from bot.errors import RuleError
-from bot.metrics import DurationScope, MetricKind, recognise
-from bot.rules import parse_rule, rule_in_comment
 
 MB = 1024**2
 

@@ -8,9 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  (registers the tables)
-from bot.db import make_engine, normalize_url
-from bot.migrate import MIGRATIONS_DIR, current_revision, head_revision, is_current, upgrade
+import bot.store.models  # noqa: F401  (registers the tables)
+from bot.store.engine import make_engine, normalize_url
+from bot.store.migrate import MIGRATIONS_DIR, current_revision, head_revision, is_current, upgrade
 
 
 def test_upgrade_makes_database_current(database_url: str) -> None:
@@ -107,7 +107,7 @@ def test_normalize_url_picks_psycopg(given: str, expected: str) -> None:
 
 
 def test_migrations_ship_inside_the_package() -> None:
-    assert MIGRATIONS_DIR.parent.name == "bot"
+    assert MIGRATIONS_DIR.parent.name == "store"
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
     assert list((MIGRATIONS_DIR / "versions").glob("0001_*.py"))

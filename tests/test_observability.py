@@ -13,11 +13,11 @@ from conftest import WEBHOOK_SECRET, RunningBot, bot_settings
 from prometheus_client import REGISTRY
 from test_service import REPO, complete_run, open_seed_issue, run_payload, story_zip
 
-from bot import observability
+from bot import telemetry
 from bot.config import LogFormat, Settings
-from bot.db import make_engine
-from bot.migrate import upgrade
-from bot.observability import JsonFormatter, Redactor, TextFormatter
+from bot.store.engine import make_engine
+from bot.store.migrate import upgrade
+from bot.telemetry import JsonFormatter, Redactor, TextFormatter
 
 from fakes import FakeGitHub, ServedFake
 
@@ -106,7 +106,7 @@ def test_no_secret_reaches_a_log_line(formatter_class: type[logging.Formatter]) 
 
 def test_secret_values_are_every_secret_setting(served_github: ServedFake) -> None:
     settings = bot_settings("sqlite://", served_github, github_token="a-personal-token-1234")
-    values = observability.secret_values(settings)
+    values = telemetry.secret_values(settings)
     assert WEBHOOK_SECRET in values
     assert served_github.private_key_pem in values
     assert "a-personal-token-1234" in values
@@ -119,7 +119,7 @@ def json_log(served_github: ServedFake) -> Iterator[io.StringIO]:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     settings = bot_settings("sqlite://", served_github)
-    handler.setFormatter(JsonFormatter(Redactor(observability.secret_values(settings))))
+    handler.setFormatter(JsonFormatter(Redactor(telemetry.secret_values(settings))))
     root = logging.getLogger()
     level = root.level
     root.addHandler(handler)
@@ -206,7 +206,7 @@ def test_metrics_count_deliveries_jobs_and_github_calls(
 
 def test_unknown_event_names_are_one_label() -> None:
     before = sample("remediation_deliveries_total", event="other", outcome="ignored")
-    observability.count_delivery("made_up_event_name", "ignored")
+    telemetry.count_delivery("made_up_event_name", "ignored")
     assert sample("remediation_deliveries_total", event="other", outcome="ignored") == before + 1
     assert (
         sample("remediation_deliveries_total", event="made_up_event_name", outcome="ignored") == 0
@@ -216,7 +216,7 @@ def test_unknown_event_names_are_one_label() -> None:
 def test_queue_depth_survives_an_unreachable_database() -> None:
     engine = make_engine("postgresql://nobody@127.0.0.1:9/none?connect_timeout=1")
     try:
-        observability.refresh_queue_depth(engine)  # logs, does not raise
+        telemetry.refresh_queue_depth(engine)  # logs, does not raise
     finally:
         engine.dispose()
 
@@ -224,7 +224,7 @@ def test_queue_depth_survives_an_unreachable_database() -> None:
 def test_worker_endpoints_answer_health_and_metrics(sqlite_url: str) -> None:
     upgrade(sqlite_url)
     engine = make_engine(sqlite_url)
-    server = observability.serve_worker_endpoints(0, engine, host="127.0.0.1")
+    server = telemetry.serve_worker_endpoints(0, engine, host="127.0.0.1")
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         with httpx.Client(base_url=base, timeout=5) as client:
@@ -240,7 +240,7 @@ def test_worker_endpoints_answer_health_and_metrics(sqlite_url: str) -> None:
 @pytest.fixture
 def restored_logging() -> Iterator[None]:
     """Put the root and library loggers back as they were after configure_logging."""
-    names = ["", "uvicorn", "uvicorn.error", "uvicorn.access", *observability.QUIET_LOGGERS]
+    names = ["", "uvicorn", "uvicorn.error", "uvicorn.access", *telemetry.QUIET_LOGGERS]
     saved = {
         name: (lg.handlers[:], lg.level, lg.propagate)
         for name in names
@@ -261,8 +261,8 @@ def test_configure_logging_installs_one_handler_and_quiets_httpx(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = Settings(_env_file=None, log_format="json", log_level="warning")  # type: ignore[call-arg]
-    observability.configure_logging(settings)
-    handler = observability.configure_logging(settings)  # again: replaced, not doubled
+    telemetry.configure_logging(settings)
+    handler = telemetry.configure_logging(settings)  # again: replaced, not doubled
     root = logging.getLogger()
     assert [h for h in root.handlers if isinstance(h, type(handler))] == [handler]
     assert root.level == logging.WARNING

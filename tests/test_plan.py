@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import plan as plan_module
-from bot.metrics import DurationScope, MetricKind
+from bot.core import plan as plan_module
+from bot.core.metrics.reading import DurationScope, MetricKind
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED = (FIXTURES / "issue-870.md").read_text(encoding="utf-8")

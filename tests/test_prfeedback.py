@@ -5,11 +5,11 @@ from __future__ import annotations
 from conftest import RunningBot
 from test_service import REPO, complete_run, open_seed_issue, story_zip
 
-from bot import checklist, prfeedback
-from bot import plan as plan_module
-from bot.evaluate import RunInput
-from bot.gate import TrackedPlan
-from bot.results import CaseResult, Outcome
+from bot.core import checklist, prfeedback
+from bot.core import plan as plan_module
+from bot.core.evaluate import RunInput
+from bot.core.gate import TrackedPlan
+from bot.core.results import CaseResult, Outcome
 
 from fakes import FakeGitHub
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
-from bot import jobs, queries, store, tracking
-from bot.db import make_engine
-from bot.migrate import upgrade
-from bot.models import CaseResultRow
-from bot.results import CaseResult, Outcome
+from bot.core.results import CaseResult, Outcome
+from bot.store import queue, reads, repositories, runs
+from bot.store.engine import make_engine
+from bot.store.migrate import upgrade
+from bot.store.models import CaseResultRow
 
 REPO = "octo-org/widgets"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -33,7 +33,7 @@ def case(name: str, outcome: Outcome) -> CaseResult:
 
 
 def save(session: Session, n: int, outcomes: dict[str, Outcome], *, repo: str = REPO) -> int:
-    outcome = store.save_run(
+    outcome = runs.save_run(
         session=session,
         repo_full_name=repo,
         provider="github",
@@ -86,30 +86,30 @@ def test_flakiest_ranks_by_flips_with_the_flip_rate(session: Session) -> None:
         save(session, n, {"flaky": history[n], "once": F if n == 4 else P, "steady": P})
         for n in range(5)
     ]
-    flakes = queries.flakiest(session=session, run_pks=pks)
+    flakes = reads.flakiest(session=session, run_pks=pks)
     # "once" flipped once: a regression, not a flake (unless asked for single flips).
     assert [(f.test_id, f.flips, f.runs) for f in flakes] == [("tests/test_x.py::flaky", 4, 5)]
     assert flakes[0].rate == 1.0
-    singles = queries.flakiest(session=session, run_pks=pks, min_flips=1)
+    singles = reads.flakiest(session=session, run_pks=pks, min_flips=1)
     assert [(f.test_id, f.flips) for f in singles][1:] == [("tests/test_x.py::once", 1)]
-    assert queries.flakiest(session=session, run_pks=pks[:1]) == []
-    assert queries.flakiest(session=session, run_pks=[]) == []
+    assert reads.flakiest(session=session, run_pks=pks[:1]) == []
+    assert reads.flakiest(session=session, run_pks=[]) == []
 
 
 def test_history_and_runs_newest_window_oldest_first(session: Session) -> None:
     for n in range(4):
         save(session, n, {"a": F if n % 2 else P})
-    repository = queries.repository(session=session, full_name=REPO)
+    repository = reads.repository(session=session, full_name=REPO)
     assert repository is not None
     assert repository.id is not None
-    runs = queries.runs(session=session, repository=repository, branches=["main"], limit=3)
+    runs = reads.runs(session=session, repository=repository, branches=["main"], limit=3)
     assert [r.run_id for r in runs] == ["1", "2", "3"]
-    assert queries.runs(session=session, repository=repository, branches=["dev"]) == []
-    points = queries.history(
+    assert reads.runs(session=session, repository=repository, branches=["dev"]) == []
+    points = reads.history(
         session=session, repository_id=repository.id, test_id="tests/test_x.py::a"
     )
     assert [p.outcome for p in points] == ["passed", "failed", "passed", "failed"]
-    cases = queries.run_cases(session=session, run_pk=runs[-1].id or 0)
+    cases = reads.run_cases(session=session, run_pk=runs[-1].id or 0)
     assert [(c.test_id, c.outcome, c.message) for c in cases] == [
         ("tests/test_x.py::a", F, "boom 42")
     ]
@@ -129,28 +129,28 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
 def _calls(session: Session) -> dict[str, Callable[[], Any]]:
     """One call of every query function, on a small seeded store."""
     pks = [save(session, n, {"a": F if n % 2 else P, "b": P}) for n in range(3)]
-    repository = tracking.upsert_repository(session=session, full_name=REPO)
-    tracking.upsert_issue(session=session, repository=repository, number=1, title="t")
-    jobs.enqueue(session=session, kind="k", payload={}, lock_key="x")
+    repository = repositories.upsert_repository(session=session, full_name=REPO)
+    repositories.upsert_issue(session=session, repository=repository, number=1, title="t")
+    queue.enqueue(session=session, kind="k", payload={}, lock_key="x")
     assert repository.id is not None
     rid = repository.id
     return {
-        "repositories": lambda: queries.repositories(session=session, names=[REPO]),
-        "repository": lambda: queries.repository(session=session, full_name=REPO),
-        "issues": lambda: queries.issues(session=session, repository_ids=[rid]),
-        "issue": lambda: queries.issue(session=session, repository_id=rid, number=1),
-        "runs": lambda: queries.runs(session=session, repository=repository, branches=["main"]),
-        "runs_by_pk": lambda: queries.runs_by_pk(session=session, run_pks=pks),
-        "run_cases": lambda: queries.run_cases(session=session, run_pk=pks[-1]),
-        "run_suites": lambda: queries.run_suites(session=session, run_pk=pks[-1]),
-        "flakiest": lambda: queries.flakiest(session=session, run_pks=pks),
-        "history": lambda: queries.history(
+        "repositories": lambda: reads.repositories(session=session, names=[REPO]),
+        "repository": lambda: reads.repository(session=session, full_name=REPO),
+        "issues": lambda: reads.issues(session=session, repository_ids=[rid]),
+        "issue": lambda: reads.issue(session=session, repository_id=rid, number=1),
+        "runs": lambda: reads.runs(session=session, repository=repository, branches=["main"]),
+        "runs_by_pk": lambda: reads.runs_by_pk(session=session, run_pks=pks),
+        "run_cases": lambda: reads.run_cases(session=session, run_pk=pks[-1]),
+        "run_suites": lambda: reads.run_suites(session=session, run_pk=pks[-1]),
+        "flakiest": lambda: reads.flakiest(session=session, run_pks=pks),
+        "history": lambda: reads.history(
             session=session, repository_id=rid, test_id="tests/test_x.py::a"
         ),
-        "recent_deliveries": lambda: queries.recent_deliveries(session=session),
-        "recent_jobs": lambda: queries.recent_jobs(session=session, status="dead"),
-        "retrying_jobs": lambda: queries.retrying_jobs(session=session),
-        "job_counts": lambda: queries.job_counts(session=session),
+        "recent_deliveries": lambda: reads.recent_deliveries(session=session),
+        "recent_jobs": lambda: reads.recent_jobs(session=session, status="dead"),
+        "retrying_jobs": lambda: reads.retrying_jobs(session=session),
+        "job_counts": lambda: reads.job_counts(session=session),
     }
 
 
@@ -159,8 +159,8 @@ def test_every_query_reads_runs_and_results_through_an_index(sqlite_engine: Engi
         calls = _calls(session)
         public = {
             name
-            for name, f in inspect.getmembers(queries, inspect.isfunction)
-            if f.__module__ == queries.__name__ and not name.startswith("_")
+            for name, f in inspect.getmembers(reads, inspect.isfunction)
+            if f.__module__ == reads.__name__ and not name.startswith("_")
         }
         assert public == set(calls), "every query in bot.queries must have its plan checked"
         connection = session.connection()
@@ -193,7 +193,7 @@ def test_flake_ranking_uses_the_partial_index_of_flips(sqlite_engine: Engine) ->
             "before_cursor_execute",
             lambda conn, cursor, sql, params, *_: statements.append((sql, params)),
         )
-        queries.flakiest(session=session, run_pks=pks)
+        reads.flakiest(session=session, run_pks=pks)
         sql, params = statements[0]
         plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
         assert any("ix_case_results_flipped" in str(row[3]) for row in plan), plan

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import plan as plan_module
+from bot.core import plan as plan_module
+from bot.core.metrics.reading import MetricKind
+from bot.core.repoconfig import RepoConfig, parse_config
 from bot.errors import ConfigurationError
-from bot.metrics import MetricKind
-from bot.repoconfig import RepoConfig, parse_config
 
 EXAMPLE = """
 label: fix-plan

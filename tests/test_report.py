@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from bot.evaluate import (
+from bot.core.evaluate import (
     Evaluation,
     FailureGroup,
     ItemResult,
@@ -21,11 +21,11 @@ from bot.evaluate import (
     TrackedResult,
     evaluate,
 )
-from bot.junit import read_report
-from bot.measure import Status
-from bot.plan import Phase, Plan, parse
-from bot.report import FOOTER, MARKER, MIN_LIMIT, render
-from bot.results import CaseResult, SuiteResult, Totals
+from bot.core.junit import read_report
+from bot.core.metrics.judge import Status
+from bot.core.plan import Phase, Plan, parse
+from bot.core.results import CaseResult, SuiteResult, Totals
+from bot.core.summary import FOOTER, MARKER, MIN_LIMIT, render
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from conftest import RunningBot
 
-from bot import checklist, report
+from bot.core import checklist, summary
 
 from fakes import FakeGitHub
 from fakes.webhook_sender import payload
@@ -75,7 +75,7 @@ def boxes(github: FakeGitHub) -> list[int]:
 
 
 def summary_comments(github: FakeGitHub) -> list[str]:
-    return [c.body for c in github.repos[REPO].issues[ISSUE].comments if report.MARKER in c.body]
+    return [c.body for c in github.repos[REPO].issues[ISSUE].comments if summary.MARKER in c.body]
 
 
 def test_seed_story_through_webhooks(bot: RunningBot, github: FakeGitHub, seed_body: str) -> None:

@@ -16,11 +16,19 @@ import pytest
 from sqlalchemy import Engine, event, func
 from sqlmodel import Session, SQLModel, select
 
-from bot import store
-from bot.db import make_engine
-from bot.migrate import upgrade
-from bot.models import CaseResultRow, Repository, Run, SuiteRow
-from bot.results import CaseResult, Outcome, SuiteResult
+from bot.core.results import CaseResult, Outcome, SuiteResult
+from bot.store.engine import make_engine
+from bot.store.migrate import upgrade
+from bot.store.models import CaseResultRow, Repository, Run, SuiteRow
+from bot.store.runs import (
+    get_or_create_repository,
+    get_run,
+    history_for_test,
+    list_runs,
+    results_for_run,
+    save_run,
+    suites_for_run,
+)
 
 REPO = "octo-org/widgets"
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +110,7 @@ def save(session: Session, run_id: str, cases: Any = HAND_MADE_CASES, **kwargs: 
         "suites": (),
     }
     arguments.update(kwargs)
-    return store.save_run(**arguments)
+    return save_run(**arguments)
 
 
 def count(session: Session, model: type[SQLModel]) -> int:
@@ -126,7 +134,7 @@ def test_save_run_round_trips_every_field(session: Session) -> None:
     run_pk = outcome.run.id
     session.expunge_all()  # read back from the database, not the identity map
 
-    run = store.get_run(session=session, run_pk=run_pk)
+    run = get_run(session=session, run_pk=run_pk)
     assert run is not None
     assert (run.provider, run.run_id, run.attempt) == ("github", "9001", 1)
     assert run.head_sha == "0123456789abcdef0123456789abcdef01234567"
@@ -136,7 +144,7 @@ def test_save_run_round_trips_every_field(session: Session) -> None:
     assert run.created_at.tzinfo is not None
     assert run.created_at.utcoffset() == UTC.utcoffset(None)
 
-    rows = store.results_for_run(session=session, run_pk=run_pk)
+    rows = results_for_run(session=session, run_pk=run_pk)
     assert len(rows) == len(HAND_MADE_CASES)
     for row, case in zip(rows, HAND_MADE_CASES, strict=True):
         assert row.run_pk == run_pk
@@ -160,7 +168,7 @@ def test_save_run_round_trips_every_field(session: Session) -> None:
         assert stored == case
         assert row.flipped is False
 
-    suites = store.suites_for_run(session=session, run_pk=run_pk)
+    suites = suites_for_run(session=session, run_pk=run_pk)
     assert [(s.name, s.properties, s.tests) for s in suites] == [
         ("unit", {"python": "3.11", "host": "büild-1"}, 2),
         ("integration", {}, 2),
@@ -212,8 +220,8 @@ def test_same_run_id_in_another_repository_is_another_run(session: Session) -> N
 
 
 def test_get_or_create_repository_is_idempotent(session: Session) -> None:
-    created = store.get_or_create_repository(session=session, full_name="a/b")
-    again = store.get_or_create_repository(session=session, full_name="a/b")
+    created = get_or_create_repository(session=session, full_name="a/b")
+    again = get_or_create_repository(session=session, full_name="a/b")
     assert created.id == again.id
     assert count(session, Repository) == 1
     assert created.created_at.tzinfo is not None
@@ -234,7 +242,7 @@ def test_20k_generated_cases_stream_in_batches(session: Session) -> None:
     assert reports == [(5000, 5000), (10000, 10000), (15000, 15000), (20000, 20000)]
     assert (run.tests, run.passed, run.failed) == (20_000, 18_000, 2_000)
     assert count(session, CaseResultRow) == 20_000
-    failed = store.results_for_run(session=session, run_pk=run.id, outcome=Outcome.FAILED)
+    failed = results_for_run(session=session, run_pk=run.id, outcome=Outcome.FAILED)
     assert len(failed) == 2_000
     assert failed[0].name == "test_0"
     assert failed[0].properties == {"i": "0"}
@@ -329,7 +337,7 @@ def test_awkward_text_round_trips_exactly(engine: Engine, session: Session) -> N
         # The cases went through COPY, which bypasses SQLAlchemy's cursor events.
         assert not any("INSERT INTO case_results" in s for s in sent)
     session.expunge_all()
-    rows = store.results_for_run(session=session, run_pk=run_pk)
+    rows = results_for_run(session=session, run_pk=run_pk)
     assert len(rows) == len(cases)
     for row, case in zip(rows, cases, strict=True):
         stored = CaseResult(
@@ -353,9 +361,9 @@ def test_awkward_text_round_trips_exactly(engine: Engine, session: Session) -> N
 def test_list_runs_newest_first_with_limit(session: Session) -> None:
     pks = [save(session, str(n)).run.id for n in range(5)]
     save(session, "elsewhere", repo_full_name="other/repo")
-    runs = store.list_runs(session=session, repo_full_name=REPO, limit=3)
+    runs = list_runs(session=session, repo_full_name=REPO, limit=3)
     assert [r.id for r in runs] == pks[::-1][:3]
-    assert store.list_runs(session=session, repo_full_name="nobody/none") == []
+    assert list_runs(session=session, repo_full_name="nobody/none") == []
 
 
 def test_history_for_test_across_three_runs(session: Session) -> None:
@@ -372,14 +380,14 @@ def test_history_for_test_across_three_runs(session: Session) -> None:
     third = save(session, "3", cases=[failing]).run
     save(session, "1", repo_full_name="other/repo", cases=[fixed])
 
-    history = store.history_for_test(session=session, repo_full_name=REPO, test_id=failing.test_id)
+    history = history_for_test(session=session, repo_full_name=REPO, test_id=failing.test_id)
     assert [(h.run.id, h.result.outcome) for h in history] == [
         (third.id, "failed"),
         (second.id, "passed"),
         (first.id, "failed"),
     ]
     assert all(h.result.test_id == failing.test_id for h in history)
-    limited = store.history_for_test(
+    limited = history_for_test(
         session=session, repo_full_name=REPO, test_id=failing.test_id, limit=2
     )
     assert [h.run.id for h in limited] == [third.id, second.id]
@@ -394,9 +402,9 @@ def _query_plans(engine: Engine, session: Session, run_pk: int, test_id: str) ->
 
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        store.results_for_run(session=session, run_pk=run_pk)
-        store.results_for_run(session=session, run_pk=run_pk, outcome=Outcome.FAILED)
-        store.history_for_test(session=session, repo_full_name=REPO, test_id=test_id)
+        results_for_run(session=session, run_pk=run_pk)
+        results_for_run(session=session, run_pk=run_pk, outcome=Outcome.FAILED)
+        history_for_test(session=session, repo_full_name=REPO, test_id=test_id)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     plans = []
@@ -432,9 +440,9 @@ WRITER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from sqlmodel import Session
-    from bot import store
-    from bot.db import make_engine
-    from bot.results import CaseResult, Outcome
+
+    from bot.store.engine import make_engine
+    from bot.core.results import CaseResult, Outcome
 
     url, name, signals = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     engine = make_engine(url)
@@ -446,9 +454,9 @@ WRITER = textwrap.dedent(
     with Session(engine) as session:
         for i in range(15):
             for run_id in (f"{name}-{i}", f"shared-{i}"):
-                store.save_run(session=session, repo_full_name="race/repo", provider="cli",
+                save_run(session=session, repo_full_name="race/repo", provider="cli",
                                run_id=run_id, attempt=1, cases=cases, suites=[])
-            store.list_runs(session=session, repo_full_name="race/repo")
+            list_runs(session=session, repo_full_name="race/repo")
     engine.dispose()
     """
 )
@@ -481,7 +489,7 @@ def test_two_processes_write_one_sqlite_file_concurrently(sqlite_url: str, tmp_p
     engine = make_engine(sqlite_url)
     try:
         with Session(engine) as session:
-            runs = store.list_runs(session=session, repo_full_name="race/repo", limit=100)
+            runs = list_runs(session=session, repo_full_name="race/repo", limit=100)
             assert len(runs) == 45  # 15 per writer + 15 shared ones stored once
             assert all(r.tests == 300 for r in runs)
             assert count(session, CaseResultRow) == 45 * 300

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.results import CaseResult, Outcome
-from bot.testnames import CaseIndex, is_test_name, matches
+from bot.core.results import CaseResult, Outcome
+from bot.core.testnames import CaseIndex, is_test_name, matches
 
 
 def case(

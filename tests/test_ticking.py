@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import checklist, ticking
-from bot import plan as plan_module
-from bot.evaluate import Evaluation, RunInput, evaluate
+from bot.core import checklist, ticking
+from bot.core import plan as plan_module
+from bot.core.evaluate import Evaluation, RunInput, evaluate
 
 
 def _changed_positions(before: str, after: str) -> list[int]:

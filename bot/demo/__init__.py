@@ -13,16 +13,16 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from bot import jobs, tracking
 from bot.config import Settings
-from bot.db import make_engine
+from bot.core.junit import Report
 from bot.github import GitHubFactory
-from bot.ingest import RunMeta, ingest
-from bot.junit import Report
-from bot.migrate import upgrade
-from bot.models import TrackedIssue
-from bot.webhooks import JobKind
-from bot.worker import Context, Worker
+from bot.store import queue, repositories
+from bot.store.engine import make_engine
+from bot.store.ingest import RunMeta, ingest
+from bot.store.migrate import upgrade
+from bot.store.models import TrackedIssue
+from bot.web.webhooks import JobKind
+from bot.worker.loop import Context, Worker
 
 DATA = Path(__file__).resolve().parent
 REPO = "demo/agents"
@@ -54,10 +54,10 @@ def run_demo(
     steps: list[DemoStep] = []
     try:
         with Session(engine) as session:
-            repository = tracking.upsert_repository(
+            repository = repositories.upsert_repository(
                 session=session, full_name=REPO, default_branch="main"
             )
-            tracking.upsert_issue(
+            repositories.upsert_issue(
                 session=session,
                 repository=repository,
                 number=ISSUE,
@@ -76,7 +76,7 @@ def run_demo(
                     meta=RunMeta(repo=REPO, provider="demo", run_id=str(number), branch="main"),
                     reports=reports,
                 )
-                jobs.enqueue(
+                queue.enqueue(
                     session=session,
                     kind=JobKind.UPLOADED_RUN.value,
                     payload={"repo": REPO, "head_branch": "main", "run_pk": outcome.run.id},
@@ -84,7 +84,7 @@ def run_demo(
                     dedupe_key=f"demo:{outcome.run.id}",
                 )
                 worker.run_until_idle()
-                issue = tracking.get_issue(session=session, repository=repository, number=ISSUE)
+                issue = repositories.get_issue(session=session, repository=repository, number=ISSUE)
                 assert isinstance(issue, TrackedIssue)
                 session.refresh(issue)
                 step = DemoStep(

@@ -1,0 +1,193 @@
+"""Reconcile one issue with GitHub: desired comment and checkboxes -> the fewest writes.
+
+`desire` is pure (plan x runs x configuration -> the comment and tick decisions); `apply`
+compares with GitHub's current state and writes only the difference. Running it twice
+writes nothing the second time. A person's edit to the body survives: only checkbox
+characters change, on the body fetched for this very sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from bot.core import checklist, summary, ticking
+from bot.core import plan as plan_module
+from bot.core.checklist import Decision
+from bot.core.evaluate import Evaluation, FlakyPolicy, RunInput, evaluate
+from bot.core.mapping import MapRule
+from bot.core.repoconfig import RepoConfig
+from bot.core.results import Outcome
+from bot.github import GitHubAPI
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """What the issue should show after the newest qualifying run."""
+
+    comment: str
+    decisions: list[Decision]
+    evaluation: Evaluation
+    plan: plan_module.Plan
+    # Items a person asked to untick by command: unticked even if a person ticked them.
+    unlocked: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class Applied:
+    """What `apply` did."""
+
+    comment_id: int | None
+    body: str
+    bot_ticked: list[str]
+    comment_written: bool = False
+    body_written: bool = False
+    writes: list[str] = field(default_factory=list)
+
+
+def desire(
+    *,
+    body: str,
+    runs: Sequence[RunInput],
+    config: RepoConfig,
+    bot_ticked: Collection[str] = (),
+    title: str | None = None,
+    map_rules: Sequence[MapRule] = (),
+    ignore: Sequence[str] = (),
+    forced: Mapping[str, bool] | None = None,
+    rule_notes: Sequence[str] = (),
+    outcome_history: Sequence[Mapping[str, Outcome]] | None = None,
+) -> Desired:
+    """The comment and tick decisions for runs (oldest first, the newest decides).
+
+    `forced` maps item texts to the state a person decided by command (`tick`/`untick`):
+    it overrides the bot's decision for those items.
+    """
+    plan = read_plan(body, config)
+    depth = max(config.tick_after, config.untick_after)
+    first = max(1, len(runs) - depth + 1)
+    past = list(outcome_history or [])
+    history = [
+        evaluate_newest(
+            plan,
+            runs[:end],
+            config=config,
+            map_rules=map_rules,
+            ignore=ignore,
+            history=past[: len(past) - (len(runs) - end) - 1] if outcome_history else None,
+        )
+        for end in range(first, len(runs) + 1)
+    ]
+    forced = dict(forced or {})
+    decisions = [
+        d
+        for d in ticking.decide(
+            plan,
+            history,
+            streak=config.tick_after,
+            untick_regressions=config.untick_regressions,
+            untick_after=config.untick_after,
+            bot_ticked=bot_ticked,
+        )
+        if d.text not in forced
+    ]
+    decisions += [
+        Decision(index=item.index, text=item.text, checked=forced[item.text])
+        for item in plan.items
+        if item.text in forced and item.checked != forced[item.text]
+    ]
+    # The comment describes the issue as it will be, after these decisions.
+    decided = {d.text: d.checked for d in decisions}
+    evaluation = replace(
+        history[-1],
+        items=tuple(replace(i, checked=decided.get(i.text, i.checked)) for i in history[-1].items),
+        rules=tuple(rule_notes),
+    )
+    return Desired(
+        comment=summary.render(evaluation, plan, title=title),
+        decisions=decisions,
+        evaluation=evaluation,
+        plan=plan,
+        unlocked=frozenset(text for text, checked in forced.items() if not checked),
+    )
+
+
+def read_plan(body: str, config: RepoConfig) -> plan_module.Plan:
+    """The issue's plan, with the repository's explicit rules applied to its items."""
+    texts = [box.text for box in checklist.find_checkboxes(body)]
+    return plan_module.parse(body, rule_overrides=config.rule_overrides(texts))
+
+
+def history_window(config: RepoConfig) -> int:
+    """How many of the newest qualifying runs a sync reads: the flaky window, or the streaks."""
+    return max(config.flaky_window, config.tick_after + 1, config.untick_after + 1)
+
+
+def evaluate_newest(
+    plan: plan_module.Plan,
+    runs: Sequence[RunInput],
+    *,
+    config: RepoConfig,
+    map_rules: Sequence[MapRule] = (),
+    ignore: Sequence[str] = (),
+    history: Sequence[Mapping[str, Outcome]] | None = None,
+) -> Evaluation:
+    """The newest of `runs` as the summary comment and the dashboard both read it.
+
+    The repository's rules come before the commands' (`map_rules`, `ignore`); `history` is
+    each earlier run's outcomes, oldest first, for the repository's flaky policy.
+    """
+    return evaluate(
+        plan,
+        runs,
+        map_rules=[*config.map_rules(), *map_rules],
+        ignore=[*config.ignore, *ignore],
+        history=history,
+        flaky_policy=FlakyPolicy(window=config.flaky_window, min_runs=config.flaky_min_runs),
+    )
+
+
+def ticked_body(body: str, desired: Desired, bot_ticked: Collection[str]) -> tuple[str, list[str]]:
+    """The body with the decided boxes changed, and the bot's ticks afterwards."""
+    allowed = {*bot_ticked, *desired.unlocked}
+    new_body = checklist.tick(body, desired.decisions, bot_ticked=allowed)
+    before = {box.text: box.checked for box in checklist.find_checkboxes(body)}
+    after = {box.text: box.checked for box in checklist.find_checkboxes(new_body)}
+    ticked = {text for text, checked in after.items() if checked and not before.get(text)}
+    unticked = {text for text, checked in after.items() if not checked and before.get(text)}
+    kept = [text for text in bot_ticked if text not in unticked and text in after]
+    return new_body, [*kept, *sorted(ticked - set(kept))]
+
+
+def apply(
+    gh: GitHubAPI,
+    *,
+    repo: str,
+    number: int,
+    body: str,
+    desired: Desired,
+    comment_id: int | None,
+    bot_ticked: Collection[str],
+) -> Applied:
+    """Write the difference between the desired state and GitHub's current state."""
+    new_body, now_ticked = ticked_body(body, desired, bot_ticked)
+    applied = Applied(comment_id=comment_id, body=new_body, bot_ticked=now_ticked)
+    if new_body != body:
+        gh.update_issue_body(repo, number, new_body)
+        applied.body_written = True
+        applied.writes.append("issue body")
+    current = gh.get_comment(repo, comment_id) if comment_id else None
+    if current is None:
+        current = gh.find_comment(repo, number, summary.MARKER)
+    if current is None:
+        created = gh.create_comment(repo, number, desired.comment)
+        applied.comment_id = created.id
+        applied.comment_written = True
+        applied.writes.append("comment created")
+    else:
+        applied.comment_id = current.id
+        if current.body != desired.comment:
+            gh.update_comment(repo, current.id, desired.comment)
+            applied.comment_written = True
+            applied.writes.append("comment updated")
+    return applied

@@ -1,0 +1,161 @@
+"""Test names across runners: spotting them in prose, and matching selectors to test cases.
+
+Pure module: no I/O. A selector is what an issue names: a file (`test_x.py`,
+`tests/a/test_b.py`, `login.spec.ts`), a directory (`tests/integration/`), a class
+(`OrderServiceTest`, `com.acme.FooTest`), a suite, or a test id (`tests/a/test_b.py::test_c`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from bot.core.results import CaseResult
+
+TEST_NAME = re.compile(
+    r"(?:[\w./-]*\btest_\w+\.py(?:::[\w\[\]-]+)*"
+    r"|[\w./-]*\b\w+_test\.(?:py|go)(?:::[\w\[\]-]+)*"
+    r"|[\w./-]*\b[\w-]+\.(?:spec|test)\.[jt]sx?"
+    r"|\b(?:[a-z]\w*\.)*[A-Z]\w*(?:Tests?|IT|Spec)\b)"
+)
+_PYTHON_SUFFIXES = (".py",)
+_SOURCE_SUFFIX = re.compile(r"\.(?:py|go|[jt]sx?|java|kt|rb|cs|php|rs)$")
+
+
+def is_test_name(text: str) -> bool:
+    """Whether a whole string names a test file, class or id."""
+    return bool(text) and TEST_NAME.fullmatch(text.strip()) is not None
+
+
+@lru_cache(maxsize=4096)
+def _selector_parts(selector: str) -> tuple[str, str | None]:
+    path, _, test = selector.strip().partition("::")
+    return path.strip("/") if path.endswith("/") else path, (test or None)
+
+
+def _module_path(classname: str) -> str:
+    """`tests.integration.test_x.TestY` -> `tests/integration/test_x` (for Python classnames)."""
+    parts = classname.split(".")
+    for position in range(len(parts) - 1, -1, -1):
+        if parts[position].startswith("test_") or parts[position].endswith("_test"):
+            return "/".join(parts[: position + 1])
+    return "/".join(parts)
+
+
+def _path_endswith(path: str, suffix: str) -> bool:
+    path = path.replace("\\", "/").lstrip("./")
+    suffix = suffix.replace("\\", "/").lstrip("./")
+    return path == suffix or path.endswith("/" + suffix)
+
+
+def _file_matches(case: CaseResult, file_selector: str) -> bool:
+    if case.file and _path_endswith(case.file, file_selector):
+        return True
+    stem = _SOURCE_SUFFIX.sub("", file_selector)
+    if case.classname and _path_endswith(_module_path(case.classname), stem):
+        return True
+    # jest-junit and others put the file path in the suite name.
+    return bool(case.suite) and (
+        _path_endswith(case.suite, file_selector) or case.suite == file_selector
+    )
+
+
+def _directory_matches(case: CaseResult, directory: str) -> bool:
+    prefix = directory.strip("/").replace("\\", "/")
+    if case.file and ("/" + case.file.lstrip("./")).find("/" + prefix + "/") != -1:
+        return True
+    dotted = prefix.replace("/", ".")
+    return bool(case.classname) and (case.classname + ".").startswith(dotted + ".")
+
+
+def _class_matches(case: CaseResult, name: str) -> bool:
+    # The suite stands in for the class only when the case has none: Surefire names the
+    # file-level suite after one class while its cases may belong to several.
+    owner = case.classname or case.suite
+    return bool(owner) and (owner == name or owner.endswith(("." + name, "$" + name)))
+
+
+def _name_matches(case: CaseResult, test: str) -> bool:
+    # Parametrized ids: `test_c` selects `test_c[1]` and `test_c[param-x]`.
+    return case.name == test or case.name.startswith(test + "[")
+
+
+def matches(selector: str, case: CaseResult) -> bool:
+    """Whether a test case belongs to what the selector names."""
+    path, test = _selector_parts(selector)
+    if test is not None:
+        return _name_matches(case, test) and (not path or _file_or_class(case, path))
+    if selector.rstrip().endswith("/"):
+        return _directory_matches(case, path)
+    return _file_or_class(case, path) or _name_matches(case, path) or case.suite == path
+
+
+def _file_or_class(case: CaseResult, path: str) -> bool:
+    if _SOURCE_SUFFIX.search(path) or "/" in path:
+        return _file_matches(case, path)
+    return _class_matches(case, path)
+
+
+def _last_segment(owner: str) -> str:
+    return owner.replace("$", ".").rsplit(".", 1)[-1]
+
+
+def _basename(path: str) -> str:
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def _case_keys(case: CaseResult) -> set[str]:
+    """Every key under which `matches` could accept this case (see `CaseIndex`)."""
+    keys = {"n:" + case.name.split("[", 1)[0], "s:" + case.suite}
+    if case.file:
+        keys.add("b:" + _basename(case.file))
+    if case.suite:
+        keys.add("b:" + _basename(case.suite))
+    if case.classname:
+        keys.add("m:" + _basename(_module_path(case.classname)))
+    owner = case.classname or case.suite
+    if owner:
+        keys.add("c:" + _last_segment(owner))
+    return keys
+
+
+def _selector_keys(selector: str) -> set[str] | None:
+    """Keys a matching case must carry; None when only a scan can tell (directories)."""
+    path, test = _selector_parts(selector)
+    if test is not None:
+        return {"n:" + test}
+    if selector.rstrip().endswith("/"):
+        return None
+    keys = {"n:" + path, "s:" + path}
+    if _SOURCE_SUFFIX.search(path) or "/" in path:
+        keys |= {"b:" + _basename(path), "m:" + _basename(_SOURCE_SUFFIX.sub("", path))}
+    else:
+        keys.add("c:" + _last_segment(path))
+    return keys
+
+
+class CaseIndex:
+    """A run's cases indexed for selectors: a lookup and a check instead of a full scan."""
+
+    def __init__(self, cases: Sequence[CaseResult]) -> None:
+        self._cases = cases
+        self._by_key: dict[str, list[int]] = {}
+        for position, case in enumerate(cases):
+            for key in _case_keys(case):
+                self._by_key.setdefault(key, []).append(position)
+        self._selected: dict[str, list[CaseResult]] = {}
+
+    def select(self, selector: str) -> list[CaseResult]:
+        """The cases a selector matches, in run order (memoized per selector)."""
+        if selector in self._selected:
+            return self._selected[selector]
+        keys = _selector_keys(selector)
+        if keys is None:
+            candidates: Iterable[CaseResult] = self._cases
+        else:
+            positions = sorted({p for key in keys for p in self._by_key.get(key, ())})
+            candidates = (self._cases[p] for p in positions)
+        chosen = [case for case in candidates if matches(selector, case)]
+        self._selected[selector] = chosen
+        return chosen

@@ -1,0 +1,165 @@
+"""The JSON API: uploads from any CI, and what the bot knows and would write.
+
+Uploads authenticate with a per-repository token (`remediation-bot token create`), are
+read and stored at once (so the caller learns which files were unreadable), and then go
+through the same pipeline as GitHub runs: a job syncs the repository's tracked issues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+
+from bot.config import Settings
+from bot.core.junit import Report
+from bot.store import queue, repositories
+from bot.store.ingest import RunMeta, ingest
+from bot.store.models import Repository
+from bot.web.webhooks import JobKind
+
+
+class FileResult(BaseModel):
+    """One uploaded file: its totals, or why it could not be read."""
+
+    name: str
+    tests: int
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+    error: str | None = None
+
+
+class UploadResult(BaseModel):
+    """What an upload stored."""
+
+    repository: str
+    run_id: str
+    attempt: int
+    created: bool = Field(description="False when this run was already stored (nothing new).")
+    totals: dict[str, int]
+    files: list[FileResult]
+
+
+class IssueSummary(BaseModel):
+    """An issue the bot knows, and what it would write (offline mode keeps it here)."""
+
+    repository: str
+    number: int
+    title: str
+    tracked: bool
+    state: str
+    comment_id: int | None
+    desired_comment: str | None
+    desired_body: str | None
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session on the app's engine for one request."""
+    with Session(request.app.state.context.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def uploader(request: Request, db: SessionDep) -> Repository:
+    """The repository whose upload token the request carries (401 otherwise)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() not in ("bearer", "token") or not token.strip():
+        raise HTTPException(401, "send `Authorization: Bearer <upload token>`")
+    repository = repositories.repository_for_token(session=db, token=token.strip())
+    if repository is None:
+        raise HTTPException(401, "unknown or revoked upload token")
+    return repository
+
+
+UploaderDep = Annotated[Repository, Depends(uploader)]
+
+
+def router(settings: Settings) -> APIRouter:
+    """The `/api/v1` routes, bound to the app's settings."""
+    api = APIRouter(prefix="/api/v1", tags=["api"])
+
+    @api.post("/runs", status_code=202, response_model=UploadResult)
+    def upload_run(
+        db: SessionDep,
+        repository: UploaderDep,
+        files: Annotated[list[UploadFile], File(description="JUnit XML files.")],
+        run_id: Annotated[str, Form(min_length=1, max_length=200)],
+        attempt: Annotated[int, Form(ge=1, le=1000)] = 1,
+        sha: Annotated[str | None, Form(max_length=64)] = None,
+        branch: Annotated[str | None, Form(max_length=255)] = None,
+        url: Annotated[str | None, Form(max_length=2000)] = None,
+        workflow: Annotated[str | None, Form(max_length=255)] = None,
+    ) -> UploadResult:
+        """Store one run made of JUnit files from any CI, then sync the tracked issues."""
+        reports = []
+        for upload in files:
+            data = upload.file.read(settings.max_report_bytes + 1)
+            reports.append(Report(name=upload.filename or "upload.xml", source=data))
+        outcome = ingest(
+            session=db,
+            meta=RunMeta(
+                repo=repository.full_name,
+                provider="upload",
+                run_id=run_id,
+                attempt=attempt,
+                head_sha=sha,
+                branch=branch,
+                url=url,
+                workflow=workflow,
+            ),
+            reports=reports,
+            max_bytes=settings.max_report_bytes,
+        )
+        run = outcome.run
+        if outcome.created:
+            queue.enqueue(
+                session=db,
+                kind=JobKind.UPLOADED_RUN.value,
+                payload={"repo": repository.full_name, "head_branch": branch, "run_pk": run.id},
+                lock_key=f"{repository.full_name}:upload:{run.id}",
+                dedupe_key=f"upload:{run.id}",
+            )
+        return UploadResult(
+            repository=repository.full_name,
+            run_id=run_id,
+            attempt=attempt,
+            created=outcome.created,
+            totals={
+                "tests": run.tests,
+                "passed": run.passed,
+                "failed": run.failed,
+                "errors": run.errors,
+                "skipped": run.skipped,
+            },
+            files=[
+                FileResult(name=f.path, error=f.error, **f.totals.as_dict()) for f in outcome.files
+            ],
+        )
+
+    @api.get("/issues", response_model=list[IssueSummary])
+    def list_issues(db: SessionDep) -> list[IssueSummary]:
+        """Every issue the bot knows, with the comment and body it wrote or would write."""
+        names = {r.id: r.full_name for r in db.exec(select(Repository))}
+        return [
+            IssueSummary(
+                repository=names.get(issue.repository_id, "?"),
+                number=issue.number,
+                title=issue.title,
+                tracked=issue.tracked,
+                state=issue.state,
+                comment_id=issue.comment_id,
+                desired_comment=issue.desired_comment,
+                desired_body=issue.desired_body,
+            )
+            for issue in repositories.all_issues(session=db)
+        ]
+
+    return api

@@ -1,0 +1,295 @@
+"""Carrying out `/remediation` commands: who may, what changes, and what the bot answers.
+
+Shell module: it checks permissions with GitHub (cached briefly), reacts, stores the rules
+commands make (`bot.models.IssueRule`) and replies. Parsing is `bot.commands` (pure).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from bot.core import commands, markdown_safe
+from bot.core.checklist import find_checkboxes
+from bot.core.commands import Command, Malformed, Verb
+from bot.core.mapping import MapRule
+from bot.github import GitHubAPI, GitHubFactory
+from bot.store import repositories
+from bot.store.models import IssueRule, Repository, TrackedIssue
+from bot.store.runs import list_runs
+
+log = logging.getLogger(__name__)
+
+WRITE_ROLES = frozenset({"admin", "maintain", "write"})
+PERMISSION_TTL = 60.0  # seconds a collaborator's role is trusted before asking again
+PERMISSION_CACHE_SIZE = 1000
+REPLY_MARKER = "<!-- remediation-bot:reply -->"
+
+
+@dataclass(slots=True)
+class StoredRules:
+    """What commands decided for an issue, as evaluation inputs."""
+
+    map_rules: list[MapRule] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    forced: dict[str, bool] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # each rule in words, for people
+
+
+@dataclass(slots=True)
+class CommentOutcome:
+    """What the worker still has to do after the commands ran.
+
+    `replies` are posted by the worker once the sync is done: a sync that fails and is
+    retried then finds no reply of the first attempt to post a second time.
+    """
+
+    sync: bool = False
+    status: bool = False
+    replies: list[str] = field(default_factory=list)
+
+
+class _PermissionCache:
+    """Roles by (repository, user), kept for a minute (a demoted user loses rights fast)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._roles: dict[tuple[str, str], tuple[float, str]] = {}
+
+    def role(self, gh: GitHubAPI, repo: str, user: str) -> str:
+        key = (repo, user.lower())
+        now = time.monotonic()
+        with self._lock:
+            cached = self._roles.get(key)
+        if cached and now - cached[0] < PERMISSION_TTL:
+            return cached[1]
+        role = gh.permission(repo, user)
+        with self._lock:
+            if len(self._roles) >= PERMISSION_CACHE_SIZE:  # every commenter ever: drop stale ones
+                self._roles = {k: v for k, v in self._roles.items() if now - v[0] < PERMISSION_TTL}
+            self._roles[key] = (now, role)
+        return role
+
+    def clear(self) -> None:
+        """Forget every cached role."""
+        with self._lock:
+            self._roles.clear()
+
+
+PERMISSIONS = _PermissionCache()
+
+
+def stored_rules(*, session: Session, issue: TrackedIssue) -> StoredRules:
+    """The rules commands made for this issue, oldest first (later ones win)."""
+    rules = StoredRules()
+    query = select(IssueRule).where(IssueRule.issue_id == issue.id).order_by(col(IssueRule.id))
+    for rule in session.exec(query):
+        by = f" (by {rule.author})" if rule.author else ""
+        if rule.kind == "map" and rule.pattern and rule.phase:
+            rules.map_rules.append(MapRule(pattern=rule.pattern, phase=rule.phase))
+            rules.notes.append(f"failures of `{rule.pattern}` belong to phase {rule.phase}{by}")
+        elif rule.kind == "ignore" and rule.pattern:
+            rules.ignore.append(rule.pattern)
+            reason = f": {rule.reason}" if rule.reason else ""
+            rules.notes.append(f"`{rule.pattern}` ignored in metrics{reason}{by}")
+        elif rule.kind in ("tick", "untick") and rule.item_text is not None:
+            rules.forced[rule.item_text] = rule.kind == "tick"
+            state = "ticked" if rule.kind == "tick" else "unticked"
+            rules.notes.append(f"kept {state} by hand: {rule.item_text}{by}")
+    return rules
+
+
+def is_from_a_bot(payload: dict[str, Any]) -> bool:
+    """Comments by this bot or any other bot never run commands."""
+    user = str(payload.get("user") or "")
+    return (
+        payload.get("user_type") == "Bot" or bool(payload.get("via_app")) or user.endswith("[bot]")
+    )
+
+
+def handle_comment(
+    github: GitHubFactory, session: Session, payload: dict[str, Any]
+) -> CommentOutcome:
+    """Run the commands of one new comment; returns what the worker must do next."""
+    outcome = CommentOutcome()
+    if is_from_a_bot(payload) or payload.get("is_pull_request"):
+        return outcome
+    parsed = commands.parse_comment(str(payload.get("body") or ""))
+    if not parsed:
+        return outcome
+    repo, number, user = payload["repo"], int(payload["number"]), str(payload.get("user") or "")
+    if not github.online:
+        log.warning("commands need GitHub credentials; ignored", extra={"repository": repo})
+        return outcome
+    repository = repositories.upsert_repository(
+        session=session, full_name=repo, installation_id=payload.get("installation_id")
+    )
+    issue = repositories.upsert_issue(session=session, repository=repository, number=number)
+    replies = outcome.replies
+    with github.client(payload.get("installation_id") or repository.installation_id) as gh:
+        role = PERMISSIONS.role(gh, repo, user)
+        accepted = [c for c in parsed if isinstance(c, Command) and _allowed(c, role)]
+        refused = [c for c in parsed if c not in accepted]
+        comment_id = payload.get("comment_id")
+        if comment_id:
+            gh.add_reaction(repo, int(comment_id), "+1" if not refused else "confused")
+        for item in refused:
+            replies.append(_refusal(item, role))
+        body = gh.get_issue(repo, number).body if _needs_body(accepted) else ""
+        for command in accepted:
+            reply = _carry_out(session, repository, issue, command, user, body, outcome)
+            if reply:
+                replies.append(reply)
+    return outcome
+
+
+def _allowed(command: Command, role: str) -> bool:
+    return command.verb in commands.READ_VERBS or role in WRITE_ROLES
+
+
+def _needs_body(accepted: list[Command]) -> bool:
+    return any(c.verb in (Verb.TICK, Verb.UNTICK) for c in accepted)
+
+
+def _refusal(item: Command | Malformed, role: str) -> str:
+    if isinstance(item, Malformed):
+        return (
+            f"{markdown_safe.code(item.line)}: {markdown_safe.inline(item.message)}.\n"
+            f"Usage:\n```\n{item.usage}\n```"
+        )
+    return (
+        f"{markdown_safe.code(item.line)}: needs write, maintain or admin access to this "
+        f"repository (yours: {markdown_safe.inline(role)}).\n"
+        f"Usage:\n```\n{commands.USAGE[item.verb]}\n```"
+    )
+
+
+def _carry_out(
+    session: Session,
+    repository: Repository,
+    issue: TrackedIssue,
+    command: Command,
+    author: str,
+    body: str,
+    outcome: CommentOutcome,
+) -> str | None:
+    """Apply one accepted command; returns a reply when the command asks for one."""
+    verb = command.verb
+    if verb is Verb.HELP:
+        return f"Commands:\n```\n{commands.help_text()}\n```"
+    if verb is Verb.HISTORY:
+        return _history(session, repository, command.count or 10)
+    if verb in (Verb.TRACK, Verb.UNTRACK):
+        repositories.upsert_issue(
+            session=session,
+            repository=repository,
+            number=issue.number,
+            command_tracking=verb.value,
+        )
+        outcome.sync = verb is Verb.TRACK
+        return None if verb is Verb.TRACK else "This issue is no longer tracked."
+    if verb in (Verb.MAP, Verb.UNMAP, Verb.IGNORE, Verb.UNIGNORE):
+        _store_pattern_rule(session, issue, command, author)
+    elif verb in (Verb.TICK, Verb.UNTICK):
+        texts = [box.text for box in find_checkboxes(body)]
+        index = commands.find_item(texts, command.item or "")
+        if index is None:
+            return (
+                f"{markdown_safe.code(command.line)}: no single checklist item matches "
+                f"{markdown_safe.code(command.item or '')}; use its number (#0 is the first)."
+            )
+        _replace_rule(session, issue, ("tick", "untick"), item_text=texts[index])
+        session.add(
+            IssueRule(issue_id=_id(issue), kind=verb.value, item_text=texts[index], author=author)
+        )
+        session.commit()
+    outcome.sync = True
+    outcome.status = outcome.status or verb is Verb.STATUS
+    return None
+
+
+def _store_pattern_rule(
+    session: Session, issue: TrackedIssue, command: Command, author: str
+) -> None:
+    kind = {Verb.MAP: "map", Verb.UNMAP: "map", Verb.IGNORE: "ignore", Verb.UNIGNORE: "ignore"}[
+        command.verb
+    ]
+    _replace_rule(session, issue, (kind,), pattern=command.pattern)
+    if command.verb in (Verb.MAP, Verb.IGNORE):
+        session.add(
+            IssueRule(
+                issue_id=_id(issue),
+                kind=kind,
+                pattern=command.pattern,
+                phase=command.phase,
+                reason=command.reason,
+                author=author,
+            )
+        )
+    session.commit()
+
+
+def _replace_rule(
+    session: Session,
+    issue: TrackedIssue,
+    kinds: tuple[str, ...],
+    *,
+    pattern: str | None = None,
+    item_text: str | None = None,
+) -> None:
+    statement = delete(IssueRule).where(
+        col(IssueRule.issue_id) == issue.id, col(IssueRule.kind).in_(kinds)
+    )
+    if pattern is not None:
+        statement = statement.where(col(IssueRule.pattern) == pattern)
+    if item_text is not None:
+        statement = statement.where(col(IssueRule.item_text) == item_text)
+    session.exec(statement)
+
+
+def _history(session: Session, repository: Repository, count: int) -> str:
+    runs = list_runs(session=session, repo_full_name=repository.full_name, limit=count)
+    if not runs:
+        return "No runs stored for this repository yet."
+    rows = ["| run | branch | commit | passed | pass rate |", "| --- | --- | --- | ---: | ---: |"]
+    for run in runs:
+        executed = run.tests - run.skipped
+        rate = f"{run.passed / executed:.1%}" if executed else "n/a"
+        label = markdown_safe.inline(
+            f"{run.run_id}" + (f" #{run.attempt}" if run.attempt > 1 else "")
+        )
+        rows.append(
+            f"| {label} | {markdown_safe.inline(run.branch or '')} | "
+            f"{markdown_safe.inline((run.head_sha or '')[:7])} | {run.passed}/{executed} | {rate} |"
+        )
+    return f"Last {len(runs)} runs, newest first:\n\n" + "\n".join(rows)
+
+
+def _reply_text(user: str, replies: list[str]) -> str:
+    # The user's login is shown as code: a reply must never ping anyone, its author included.
+    return f"{REPLY_MARKER}\n{markdown_safe.code('@' + user)}:\n\n" + "\n\n".join(replies)
+
+
+def status_text(*, synced: bool) -> str:
+    """Answer to `status` when no summary was written: it was current, or there is none."""
+    if synced:
+        return "The summary comment is up to date with the newest run."
+    return (
+        "There is no summary to give: this issue is not tracked (add the label or use "
+        "`/remediation track`), is closed, or no run of a configured branch has arrived yet."
+    )
+
+
+def post_reply(gh: GitHubAPI, repo: str, number: int, user: str, replies: list[str]) -> None:
+    """One reply comment to the command's author, carrying every answer."""
+    gh.create_comment(repo, number, _reply_text(user, replies))
+
+
+def _id(issue: TrackedIssue) -> int:
+    assert issue.id is not None
+    return issue.id
