@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from bot.config import Settings
-from bot.web.webhooks import Event, route
+from bot.core.events import Event, route
 
 from fakes.webhook_sender import load_payload
 

@@ -39,11 +39,11 @@ from test_service import (
 )
 
 from bot.core import checklist
+from bot.core.events import JobKind
 from bot.github import GitHubFactory
 from bot.store import queue
 from bot.store.engine import make_engine
 from bot.store.models import Job, utc_now
-from bot.web.webhooks import JobKind
 from bot.worker.loop import Context, Worker
 
 from fakes import FakeGitHub, ServedFake

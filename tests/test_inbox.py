@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
-from bot.store.inbox import Arrival, Inbox, QueuedJob
+from bot.core.events import Arrival, JobKind, Route
+from bot.store.inbox import Inbox
 from bot.store.models import Delivery, Job
 
 PAYLOAD = {"repo": "acme/agents", "run_id": 7, "pull_requests": [3], "head_branch": "main"}
@@ -22,9 +23,9 @@ def _arrival(delivery_id: str, *, job: bool = True, installation_id: int | None 
         action="completed",
         repository="acme/agents",
         installation_id=installation_id,
-        outcome="queued" if job else "ignored",
-        reason=None if job else "workflow_run.requested: results come with `completed`",
-        job=QueuedJob("workflow_run", PAYLOAD, "acme/agents:run:7", 6) if job else None,
+        route=Route(JobKind.WORKFLOW_RUN, "acme/agents:run:7", PAYLOAD)
+        if job
+        else Route(None, reason="workflow_run.requested: results come with `completed`"),
     )
 
 
@@ -36,7 +37,7 @@ def _stored(engine: Engine) -> tuple[list[Delivery], list[Job]]:
 
 
 def test_arrivals_read_back_through_the_models_exactly_as_written(engine: Engine) -> None:
-    fresh = Inbox(engine).write([_arrival("d1"), _arrival("d2", job=False)])
+    fresh = Inbox(engine, max_attempts=6).write([_arrival("d1"), _arrival("d2", job=False)])
     assert fresh == [True, True]
     deliveries, queued = _stored(engine)
     assert [(d.delivery_id, d.outcome, d.installation_id) for d in deliveries] == [
@@ -52,7 +53,7 @@ def test_arrivals_read_back_through_the_models_exactly_as_written(engine: Engine
 
 
 def test_a_redelivery_is_not_new_and_queues_nothing(engine: Engine) -> None:
-    inbox = Inbox(engine)
+    inbox = Inbox(engine, max_attempts=6)
     assert inbox.write([_arrival("d1"), _arrival("d1")]) == [True, False]
     assert inbox.write([_arrival("d1")]) == [False]
     deliveries, queued = _stored(engine)
@@ -62,7 +63,7 @@ def test_a_redelivery_is_not_new_and_queues_nothing(engine: Engine) -> None:
 def test_arrivals_of_one_turn_share_one_transaction(engine: Engine) -> None:
     checkouts: list[object] = []
     event.listen(engine, "checkout", lambda *args: checkouts.append(args))
-    inbox = Inbox(engine)
+    inbox = Inbox(engine, max_attempts=6)
 
     async def arrive_together() -> list[bool]:
         return await asyncio.gather(*(inbox.record(_arrival(f"d{n}")) for n in range(20)))
@@ -75,7 +76,7 @@ def test_arrivals_of_one_turn_share_one_transaction(engine: Engine) -> None:
 
 def test_a_row_the_store_refuses_fails_alone(engine: Engine) -> None:
     """An id beyond BIGINT fails its own insert; the deliveries beside it are still kept."""
-    inbox = Inbox(engine)
+    inbox = Inbox(engine, max_attempts=6)
     refused = _arrival("bad", installation_id=2**70)
 
     async def arrive_together() -> list[bool | BaseException]:
@@ -91,7 +92,7 @@ def test_a_row_the_store_refuses_fails_alone(engine: Engine) -> None:
 
 
 def test_a_request_that_goes_away_leaves_the_others_answered(engine: Engine) -> None:
-    inbox = Inbox(engine)
+    inbox = Inbox(engine, max_attempts=6)
 
     async def one_cancelled() -> list[bool]:
         tasks = [asyncio.ensure_future(inbox.record(_arrival(f"d{n}"))) for n in range(3)]

@@ -10,8 +10,8 @@ import pytest
 from conftest import WEBHOOK_SECRET, RunningBot
 from sqlmodel import Session
 
+from bot.core.events import JobKind, route
 from bot.store import queue, repositories
-from bot.web.webhooks import JobKind, route
 
 from fakes import FakeGitHub
 from fakes.webhook_sender import delivery_headers, payload, sign

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.core.events import JobKind
 from bot.core.junit import Report
 from bot.github import GitHubFactory
 from bot.store import queue, repositories
@@ -21,7 +22,6 @@ from bot.store.engine import make_engine
 from bot.store.ingest import RunMeta, ingest
 from bot.store.migrate import upgrade
 from bot.store.models import TrackedIssue
-from bot.web.webhooks import JobKind
 from bot.worker.loop import Context, Worker
 
 DATA = Path(__file__).resolve().parent

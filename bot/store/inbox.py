@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Engine
 
+from bot.core.events import Arrival
 from bot.store.engine import WriteActivity
 from bot.store.models import UTCDateTime, utc_now
 from bot.store.queue import JOB_INSERT_SQL
@@ -32,35 +32,14 @@ _DELIVERY_INSERT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class QueuedJob:
-    """The job a delivery becomes (see `bot.jobs` for how the worker runs it)."""
-
-    kind: str
-    payload: Mapping[str, Any]
-    lock_key: str
-    max_attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class Arrival:
-    """A verified delivery as the deliveries table keeps it, and its job if it has one."""
-
-    delivery_id: str
-    event: str
-    action: str | None
-    repository: str | None
-    installation_id: int | None
-    outcome: str
-    reason: str | None
-    job: QueuedJob | None = None
-
-
 class Inbox:
     """Records arrivals for the webhook endpoint; one per application, used on its event loop."""
 
-    def __init__(self, engine: Engine, activity: WriteActivity | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, max_attempts: int, activity: WriteActivity | None = None
+    ) -> None:
         self._engine = engine
+        self._max_attempts = max_attempts
         self._activity = activity
         dialect = engine.dialect
         self._delivery_sql = _placeholders(_DELIVERY_INSERT, dialect.name)
@@ -107,23 +86,23 @@ class Inbox:
                 "action": arrival.action,
                 "repository": arrival.repository,
                 "installation_id": arrival.installation_id,
-                "outcome": arrival.outcome,
-                "reason": arrival.reason,
+                "outcome": "queued" if arrival.route.kind else "ignored",
+                "reason": arrival.route.reason,
                 "received_at": now,
             },
         )
         if cursor.fetchone() is None:
             return False  # a redelivery: its job was queued the first time
-        job = arrival.job
-        if job is not None:
+        route = arrival.route
+        if route.kind is not None:
             cursor.execute(
                 self._job_sql,
                 {
-                    "kind": job.kind,
-                    "payload": self._json(dict(job.payload)),
-                    "lock_key": job.lock_key,
+                    "kind": route.kind.value,
+                    "payload": self._json(dict(route.payload or {})),
+                    "lock_key": route.lock_key,
                     "dedupe_key": f"delivery:{arrival.delivery_id}",
-                    "max_attempts": job.max_attempts,
+                    "max_attempts": self._max_attempts,
                     "run_after": now,
                     "now": now,
                     "delivery_id": arrival.delivery_id,

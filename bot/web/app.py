@@ -91,7 +91,11 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
 
     app = FastAPI(title="remediation-bot", version=__version__, lifespan=lifespan)
     app.state.context = context
-    app.include_router(webhooks.router(settings, Inbox(engine, activity)))
+    app.include_router(
+        webhooks.router(
+            settings, Inbox(engine, max_attempts=settings.job_max_attempts, activity=activity)
+        )
+    )
     app.include_router(uploads.router(settings))
     gate = Gate(settings)
     app.include_router(api.router(settings, gate, evaluations))

@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from bot.config import Settings
+from bot.core.events import JobKind
 from bot.core.junit import Report
 from bot.store import queue, repositories
 from bot.store.ingest import RunMeta, ingest
 from bot.store.models import Repository
-from bot.web.webhooks import JobKind
 
 
 class FileResult(BaseModel):

@@ -24,6 +24,7 @@ from bot import telemetry
 from bot.config import GitHubMode, Settings
 from bot.core import checklist, evaluate, gate, prfeedback, reconcile
 from bot.core import plan as plan_module
+from bot.core.events import JobKind
 from bot.core.junit import Report, artifacts
 from bot.core.repoconfig import RepoConfig, parse_config
 from bot.errors import (
@@ -38,7 +39,6 @@ from bot.store import queue, repositories
 from bot.store.ingest import RunMeta, ingest
 from bot.store.models import Repository, Run, TrackedIssue, utc_now
 from bot.store.runs import get_run, outcome_maps, run_input
-from bot.web.webhooks import JobKind
 from bot.worker import comments
 
 log = logging.getLogger(__name__)
