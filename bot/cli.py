@@ -117,7 +117,8 @@ def worker(
     from bot.store.engine import make_engine
     from bot.store.migrate import is_current
     from bot.telemetry import configure_logging, serve_worker_endpoints
-    from bot.worker.loop import Context, Worker
+    from bot.worker.context import Context
+    from bot.worker.loop import Worker
 
     settings = Settings()
     configure_logging(settings)
@@ -147,7 +148,7 @@ def token_create(
     repo: Annotated[str, typer.Argument(help="Repository as OWNER/NAME.")],
 ) -> None:
     """Create an upload token for a repository (shown once; only its hash is stored)."""
-    from bot.store import repositories
+    from bot.store import repositories, tokens
     from bot.store.migrate import upgrade
 
     if repo.count("/") != 1 or not all(repo.split("/")):
@@ -156,7 +157,7 @@ def token_create(
     upgrade(settings.database_url)
     with _store_session(settings) as session:
         repository = repositories.upsert_repository(session=session, full_name=repo)
-        token = repositories.create_token(session=session, repository=repository)
+        token = tokens.create_token(session=session, repository=repository)
     err.print(f"Upload token for {escape(repo)} (store it now; it is not shown again):")
     typer.echo(token)
 

@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,15 @@ def github(served_github: ServedFake) -> FakeGitHub:
     return served_github.fake
 
 
+def steady_backoff(attempts: int) -> timedelta:
+    """A failed job waits a whole minute: it is retried after a test fast-forwards the queue.
+
+    The real backoff is uniform in [0, 4 s] after a first failure, so now and then the same
+    round of work would retry at once.
+    """
+    return timedelta(minutes=1)
+
+
 @dataclass
 class RunningBot:
     """The bot served by uvicorn; its worker is driven by the test, one job at a time."""
@@ -205,4 +215,9 @@ def bot(database_url: str, served_github: ServedFake, github: FakeGitHub) -> Ite
     app = create_app(settings, github=GitHubFactory(settings, write_interval=0))
     context = app.state.context
     with serve_bot(app) as url:
-        yield RunningBot(url=url, settings=settings, worker=Worker(context), engine=context.engine)
+        yield RunningBot(
+            url=url,
+            settings=settings,
+            worker=Worker(context, backoff=steady_backoff),
+            engine=context.engine,
+        )

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.core import checklist, summary
-from bot.store import repositories
+from bot.store import repositories, tokens
 from bot.store.migrate import upgrade
 from bot.web.app import create_app
 from bot.worker.loop import Worker
@@ -28,7 +28,7 @@ REPO = "acme/agents"
 def _token(bot: RunningBot, repo: str = REPO) -> str:
     with Session(bot.engine) as session:
         repository = repositories.upsert_repository(session=session, full_name=repo)
-        return repositories.create_token(session=session, repository=repository)
+        return tokens.create_token(session=session, repository=repository)
 
 
 def _files(run: int) -> list[tuple[str, tuple[str, bytes, str]]]:
@@ -79,7 +79,7 @@ def test_tokens_are_stored_hashed(bot: RunningBot) -> None:
             row[0] for row in connection.exec_driver_sql("SELECT token_hash FROM upload_tokens")
         ]
     assert token not in stored
-    assert stored == [repositories.hash_token(token)]
+    assert stored == [tokens.hash_token(token)]
 
 
 def test_upload_syncs_tracked_issues_through_the_same_pipeline(

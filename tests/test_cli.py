@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.core import checklist
-from bot.store import queue
+from bot.store import claims, queue
 from bot.store.engine import make_engine
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -119,7 +119,7 @@ def test_requeue_queues_the_dead_jobs_of_a_kind_again(sqlite_env: Path) -> None:
     with Session(engine) as session:
         for kind in ("sync_issue", "gate"):
             queue.enqueue(session=session, kind=kind, payload={}, lock_key=kind, max_attempts=1)
-            claimed = queue.claim(session=session, worker="w")
+            claimed = claims.claim(session=session, worker="w")
             assert claimed is not None
             queue.fail(session=session, job=claimed, worker="w", error="GitHub down")
     result = runner.invoke(app, ["requeue", "--kind", "sync_issue"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from conftest import RunningBot
@@ -23,7 +22,6 @@ from test_service import (
 
 from bot.core import commands
 from bot.core.markdown_safe import ZWSP
-from bot.store import queue
 from bot.store.models import IssueRule
 from bot.worker import comments
 from bot.worker.comments import REPLY_MARKER
@@ -297,7 +295,6 @@ def test_a_sync_that_fails_and_is_retried_replies_once(
     bot: RunningBot, github: FakeGitHub, seed_body: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The reply waits for the sync: the failed attempt posted none, the retry posts one."""
-    monkeypatch.setattr(queue, "backoff", lambda attempts: timedelta(minutes=1))
     seed_with_run(bot, github, seed_body, 1)
     github.server_error(502, method="PATCH", path=rf"/repos/{REPO}/issues/{ISSUE}$")
     say(bot, github, "/remediation tick #1\n/remediation frobnicate")

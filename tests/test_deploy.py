@@ -304,25 +304,23 @@ def test_app_manifest_has_the_keys_the_manifest_flow_needs() -> None:
 
 
 def test_a_run_job_that_dies_after_storing_its_run_still_syncs_on_retry(
-    bot: Any, github: Any, seed_body: str, monkeypatch: pytest.MonkeyPatch
+    bot: Any, github: Any, seed_body: str
 ) -> None:
+    from sqlalchemy import event
     from sqlalchemy import text as sql
     from test_service import complete_run, open_seed_issue, story_zip, summary_comments
 
-    from bot.worker import loop
-
     open_seed_issue(bot, github, seed_body)
     bot.work()
-    real = loop.queue_syncs
     calls = []
 
-    def dies_once(*args: Any, **kwargs: Any) -> None:
-        calls.append(args)
-        if len(calls) == 1:  # as if SIGKILLed right after the run was committed
-            raise RuntimeError("worker lost")
-        real(*args, **kwargs)
+    def dies_once(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.startswith("INSERT INTO jobs") and "sync_issue" in str(params):
+            calls.append(params)
+            if len(calls) == 1:  # as if SIGKILLed right after the run was committed
+                raise RuntimeError("worker lost")
 
-    monkeypatch.setattr(loop, "queue_syncs", dies_once)
+    event.listen(bot.engine, "before_cursor_execute", dies_once)
     complete_run(bot, github, 101, story_zip(1))
     bot.work()
     assert summary_comments(github) == []

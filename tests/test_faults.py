@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WEBHOOK_SECRET, RunningBot, bot_settings
+from conftest import WEBHOOK_SECRET, RunningBot, bot_settings, steady_backoff
 from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 from test_service import (
@@ -44,7 +44,8 @@ from bot.github import GitHubFactory
 from bot.store import queue
 from bot.store.engine import make_engine
 from bot.store.models import Job, utc_now
-from bot.worker.loop import Context, Worker
+from bot.worker.context import Context
+from bot.worker.loop import Worker
 
 from fakes import FakeGitHub, ServedFake
 from fakes.webhook_sender import payload
@@ -65,16 +66,6 @@ ARTIFACT_ZIP = rf"/repos/{REPO}/actions/artifacts/\d+/zip$"
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def steady_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A failed job waits a whole minute: it is retried after `fast_forward`, never by chance.
-
-    The real backoff is uniform in [0, 4 s] after a first failure, so now and then the same
-    round of work would retry at once.
-    """
-    monkeypatch.setattr(queue, "backoff", lambda attempts: timedelta(minutes=1))
 
 
 def fast_forward(bot: RunningBot) -> int:
@@ -142,7 +133,7 @@ def worker_with(bot: RunningBot, served: ServedFake, **overrides: Any) -> Worker
     context = Context(
         engine=bot.engine, settings=settings, github=GitHubFactory(settings, write_interval=0)
     )
-    return Worker(context)
+    return Worker(context, backoff=steady_backoff)
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "") -> None:
@@ -481,7 +472,7 @@ def test_postgres_connection_killed_mid_job_is_retried(
     context = Context(
         engine=engine, settings=bot.settings, github=GitHubFactory(bot.settings, write_interval=0)
     )
-    worker = Worker(context)
+    worker = Worker(context, backoff=steady_backoff)
     started(bot, github, seed_body)
     github.slow(1.0, times=1, method="GET", path=ARTIFACT_LIST)
     run(bot, github, 1)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from bot.store import queue
+from bot.store import claims, queue, reads
 from bot.store.engine import is_sqlite, make_engine
 from bot.store.models import Job, utc_now
 
@@ -54,7 +54,7 @@ def test_enqueue_claim_complete_round_trip(engine: Engine, session: Session) -> 
     )
     assert job_id is not None
 
-    claimed = queue.claim(session=session, worker="w1")
+    claimed = claims.claim(session=session, worker="w1")
 
     assert claimed == queue.ClaimedJob(
         id=job_id,
@@ -75,7 +75,7 @@ def test_enqueue_claim_complete_round_trip(engine: Engine, session: Session) -> 
     done = _job(engine, job_id)
     assert (done.status, done.lease_until, done.attempts) == ("done", None, 1)
     assert done.finished_at is not None
-    assert queue.claim(session=session, worker="w1") is None
+    assert claims.claim(session=session, worker="w1") is None
 
 
 def test_duplicate_dedupe_key_creates_no_job(engine: Engine, session: Session) -> None:
@@ -120,13 +120,13 @@ def test_concurrent_duplicates_never_raise(engine: Engine) -> None:
     assert _job_count(engine) == 1
 
 
-def test_enqueue_in_joins_the_callers_transaction(engine: Engine, session: Session) -> None:
-    job_id = queue.enqueue_in(session=session, kind="sync", payload={}, lock_key="k")
+def test_enqueue_on_joins_the_callers_transaction(engine: Engine, session: Session) -> None:
+    job_id = queue.enqueue_on(session.connection(), kind="sync", payload={}, lock_key="k")
     assert job_id is not None
     session.rollback()
     assert _job_count(engine) == 0
 
-    kept = queue.enqueue_in(session=session, kind="sync", payload={}, lock_key="k")
+    kept = queue.enqueue_on(session.connection(), kind="sync", payload={}, lock_key="k")
     session.commit()
     assert kept is not None
     assert _job(engine, kept).status == "queued"
@@ -139,13 +139,13 @@ def test_oldest_runnable_job_first(session: Session) -> None:
     future = _add(session, "c", run_after=now + timedelta(hours=1))
     same_time = _add(session, "d", run_after=now - timedelta(seconds=1))
 
-    order = [queue.claim(session=session, worker="w", now=now) for _ in range(4)]
+    order = [claims.claim(session=session, worker="w", now=now) for _ in range(4)]
 
     assert [j.id if j else None for j in order] == [oldest, later, same_time, None]
     for job in order[:3]:
         assert job is not None
         queue.complete(session=session, job=job, worker="w")
-    claimed = queue.claim(session=session, worker="w", now=now + timedelta(hours=1))
+    claimed = claims.claim(session=session, worker="w", now=now + timedelta(hours=1))
     assert claimed is not None
     assert claimed.id == future
 
@@ -154,11 +154,11 @@ def test_claim_filters_by_kind(session: Session) -> None:
     _add(session, "a", kind="ingest")
     sync = _add(session, "b", kind="sync")
 
-    claimed = queue.claim(session=session, worker="w", kinds={"sync", "evaluate"})
+    claimed = claims.claim(session=session, worker="w", kinds={"sync", "evaluate"})
 
     assert claimed is not None
     assert claimed.id == sync
-    assert queue.claim(session=session, worker="w", kinds=["evaluate"]) is None
+    assert claims.claim(session=session, worker="w", kinds=["evaluate"]) is None
 
 
 def test_one_job_per_lock_key_at_a_time(session: Session) -> None:
@@ -166,14 +166,14 @@ def test_one_job_per_lock_key_at_a_time(session: Session) -> None:
     second = _add(session, "o/r#1")
     other = _add(session, "o/r#2")
 
-    a = queue.claim(session=session, worker="w1")
-    b = queue.claim(session=session, worker="w2")
+    a = claims.claim(session=session, worker="w1")
+    b = claims.claim(session=session, worker="w2")
     assert (a and a.id, b and b.id) == (first, other)  # different keys run in parallel
-    assert queue.claim(session=session, worker="w3") is None  # o/r#1 is busy
+    assert claims.claim(session=session, worker="w3") is None  # o/r#1 is busy
 
     assert a is not None
     queue.complete(session=session, job=a, worker="w1")
-    c = queue.claim(session=session, worker="w3")
+    c = claims.claim(session=session, worker="w3")
     assert c is not None
     assert c.id == second
 
@@ -183,7 +183,7 @@ def test_failure_backs_off_then_dies(engine: Engine, session: Session) -> None:
     now = utc_now()
 
     for attempt in (1, 2):
-        claimed = queue.claim(session=session, worker="w", now=now)
+        claimed = claims.claim(session=session, worker="w", now=now)
         assert claimed is not None
         assert claimed.attempts == attempt
         assert queue.fail(session=session, job=claimed, worker="w", error="boom", now=now) == (
@@ -199,10 +199,10 @@ def test_failure_backs_off_then_dies(engine: Engine, session: Session) -> None:
         ceiling = min(queue.BACKOFF_CAP, queue.BACKOFF_BASE * 2**attempt)
         assert now <= job.run_after <= now + ceiling
         if job.run_after > now:
-            assert queue.claim(session=session, worker="w", now=now) is None
+            assert claims.claim(session=session, worker="w", now=now) is None
         now = job.run_after
 
-    claimed = queue.claim(session=session, worker="w", now=now)
+    claimed = claims.claim(session=session, worker="w", now=now)
     assert claimed is not None
     huge = "x" * 100_000
     assert queue.fail(session=session, job=claimed, worker="w", error=huge, now=now) == "dead"
@@ -212,7 +212,7 @@ def test_failure_backs_off_then_dies(engine: Engine, session: Session) -> None:
     assert dead.last_error is not None
     assert dead.last_error.startswith("xxx")
     assert len(dead.last_error) <= queue.MAX_ERROR_CHARS
-    assert queue.claim(session=session, worker="w", now=now + timedelta(days=1)) is None
+    assert claims.claim(session=session, worker="w", now=now + timedelta(days=1)) is None
 
 
 def test_backoff_is_full_jitter_under_the_cap() -> None:
@@ -228,7 +228,7 @@ def test_backoff_is_full_jitter_under_the_cap() -> None:
 def test_defer_uses_no_attempt(engine: Engine, session: Session) -> None:
     job_id = _add(session, max_attempts=1)
     now = utc_now()
-    claimed = queue.claim(session=session, worker="w", now=now)
+    claimed = claims.claim(session=session, worker="w", now=now)
     assert claimed is not None
     until = now + timedelta(hours=1)
 
@@ -237,8 +237,8 @@ def test_defer_uses_no_attempt(engine: Engine, session: Session) -> None:
     job = _job(engine, job_id)
     assert (job.status, job.attempts, job.run_after) == ("queued", 0, until)
     assert job.last_error == "deferred: rate limit reset"
-    assert queue.claim(session=session, worker="w", now=until - MINUTE) is None
-    again = queue.claim(session=session, worker="w", now=until)
+    assert claims.claim(session=session, worker="w", now=until - MINUTE) is None
+    again = claims.claim(session=session, worker="w", now=until)
     assert again is not None
     assert again.attempts == 1  # max_attempts=1 and still allowed to run
 
@@ -249,27 +249,27 @@ def test_expired_lease_is_reclaimed_and_the_late_worker_ignored(
     job_id = _add(session, "o/r#5", max_attempts=3)
     queued_same_key = _add(session, "o/r#5")
     t0 = utc_now()
-    lost = queue.claim(session=session, worker="w1", lease=MINUTE, now=t0)
+    lost = claims.claim(session=session, worker="w1", lease=MINUTE, now=t0)
     assert lost is not None
 
-    assert queue.claim(session=session, worker="w2", now=t0 + MINUTE / 2) is None
+    assert claims.claim(session=session, worker="w2", now=t0 + MINUTE / 2) is None
 
-    reclaimed = queue.claim(session=session, worker="w2", lease=MINUTE, now=t0 + 2 * MINUTE)
+    reclaimed = claims.claim(session=session, worker="w2", lease=MINUTE, now=t0 + 2 * MINUTE)
     assert reclaimed is not None
     assert (reclaimed.id, reclaimed.attempts) == (job_id, 2)
     assert _job(engine, job_id).last_error is None
 
     queue.complete(session=session, job=lost, worker="w1")  # too late: ignored
     assert queue.fail(session=session, job=lost, worker="w1", error="late") == "ignored"
-    assert queue.extend_lease(session=session, job=lost, worker="w1", lease=MINUTE) is False
+    assert claims.extend_lease(session=session, job=lost, worker="w1", lease=MINUTE) is False
     job = _job(engine, job_id)
     assert (job.status, job.worker, job.last_error) == ("running", "w2", None)
     # The reclaimed job holds the key again: the other job of o/r#5 still waits.
-    assert queue.claim(session=session, worker="w3", now=t0 + 2 * MINUTE) is None
+    assert claims.claim(session=session, worker="w3", now=t0 + 2 * MINUTE) is None
 
     queue.complete(session=session, job=reclaimed, worker="w2")
     assert _job(engine, job_id).status == "done"
-    nxt = queue.claim(session=session, worker="w3", now=t0 + 2 * MINUTE)
+    nxt = claims.claim(session=session, worker="w3", now=t0 + 2 * MINUTE)
     assert nxt is not None
     assert nxt.id == queued_same_key
 
@@ -278,13 +278,13 @@ def test_repeated_lease_expiry_ends_dead(engine: Engine, session: Session) -> No
     job_id = _add(session, max_attempts=2)
     t0 = utc_now()
     for attempt in (1, 2):
-        claimed = queue.claim(
+        claimed = claims.claim(
             session=session, worker=f"w{attempt}", lease=MINUTE, now=t0 + 2 * attempt * MINUTE
         )
         assert claimed is not None
         assert claimed.attempts == attempt
 
-    assert queue.claim(session=session, worker="w3", now=t0 + 10 * MINUTE) is None
+    assert claims.claim(session=session, worker="w3", now=t0 + 10 * MINUTE) is None
 
     dead = _job(engine, job_id)
     assert (dead.status, dead.attempts, dead.lease_until) == ("dead", 2, None)
@@ -294,19 +294,19 @@ def test_repeated_lease_expiry_ends_dead(engine: Engine, session: Session) -> No
 def test_extend_lease_keeps_a_long_job(engine: Engine, session: Session) -> None:
     _add(session)
     t0 = utc_now()
-    claimed = queue.claim(session=session, worker="w1", lease=MINUTE, now=t0)
+    claimed = claims.claim(session=session, worker="w1", lease=MINUTE, now=t0)
     assert claimed is not None
 
-    assert queue.extend_lease(
+    assert claims.extend_lease(
         session=session, job=claimed, worker="w1", lease=5 * MINUTE, now=t0 + MINUTE / 2
     )
-    assert queue.claim(session=session, worker="w2", now=t0 + 2 * MINUTE) is None
-    assert queue.extend_lease(session=session, job=claimed, worker="w2", lease=MINUTE) is False
+    assert claims.claim(session=session, worker="w2", now=t0 + 2 * MINUTE) is None
+    assert claims.extend_lease(session=session, job=claimed, worker="w2", lease=MINUTE) is False
 
-    stolen = queue.claim(session=session, worker="w2", now=t0 + 6 * MINUTE)
+    stolen = claims.claim(session=session, worker="w2", now=t0 + 6 * MINUTE)
     assert stolen is not None
     assert (
-        queue.extend_lease(
+        claims.extend_lease(
             session=session, job=claimed, worker="w1", lease=MINUTE, now=t0 + 6 * MINUTE
         )
         is False
@@ -320,7 +320,7 @@ def test_counts_and_recent(session: Session) -> None:
     running_id = _add(session, "c")
     queued_id = _add(session, "d", run_after=utc_now() + timedelta(hours=1))
     for worker, outcome in (("w1", "done"), ("w2", "dead"), ("w3", "running")):
-        claimed = queue.claim(session=session, worker=worker)
+        claimed = claims.claim(session=session, worker=worker)
         assert claimed is not None
         if outcome == "done":
             queue.complete(session=session, job=claimed, worker=worker)
@@ -328,14 +328,14 @@ def test_counts_and_recent(session: Session) -> None:
             queue.fail(session=session, job=claimed, worker=worker, error="ValueError: no")
 
     assert queue.counts(session=session) == {"queued": 1, "running": 1, "done": 1, "dead": 1}
-    assert [j.id for j in queue.recent(session=session)] == [
+    assert [j.id for j in reads.recent_jobs(session=session)] == [
         queued_id,
         running_id,
         dead_id,
         done_id,
     ]
-    assert [j.id for j in queue.recent(session=session, limit=2)] == [queued_id, running_id]
-    [dead] = queue.recent(session=session, status="dead")
+    assert [j.id for j in reads.recent_jobs(session=session, limit=2)] == [queued_id, running_id]
+    [dead] = reads.recent_jobs(session=session, status="dead")
     assert (dead.id, dead.last_error) == (dead_id, "ValueError: no")
 
 
@@ -349,7 +349,7 @@ def _drain(database_url: str, worker: str, out: str, start: Any) -> None:
         with Session(engine) as session, open(out, "w") as log:
             start.wait()
             while True:
-                job = queue.claim(session=session, worker=worker, lease=timedelta(seconds=60))
+                job = claims.claim(session=session, worker=worker, lease=timedelta(seconds=60))
                 if job is None:
                     left = queue.counts(session=session)
                     session.rollback()
@@ -370,7 +370,7 @@ def _claim_and_hang(database_url: str, ready: Any) -> None:
     """Claim one job under a 2 s lease, say so, then hang until killed."""
     engine = make_engine(database_url)
     with Session(engine) as session:
-        claimed = queue.claim(session=session, worker="doomed", lease=timedelta(seconds=2))
+        claimed = claims.claim(session=session, worker="doomed", lease=timedelta(seconds=2))
         assert claimed is not None
         ready.set()
         time.sleep(60)
@@ -435,7 +435,7 @@ def test_four_processes_drain_the_queue_exactly_once(
     _assert_each_ran_once_one_per_key(logs, ids)
     with Session(engine) as session:
         assert queue.counts(session=session) == {"queued": 0, "running": 0, "done": 300, "dead": 0}
-        assert {j.attempts for j in queue.recent(session=session, limit=300)} == {1}
+        assert {j.attempts for j in reads.recent_jobs(session=session, limit=300)} == {1}
 
 
 def test_killed_worker_loses_nothing(engine: Engine, database_url: str) -> None:
@@ -454,11 +454,11 @@ def test_killed_worker_loses_nothing(engine: Engine, database_url: str) -> None:
 
     with Session(engine) as session:
         assert _job(engine, job_id).worker == "doomed"
-        claimed = queue.claim(session=session, worker="survivor")
+        claimed = claims.claim(session=session, worker="survivor")
         assert claimed is None  # the dead worker's lease still runs
         while claimed is None and time.monotonic() - killed_at < 10:
             time.sleep(0.1)  # a real process died: wait out its real lease
-            claimed = queue.claim(session=session, worker="survivor")
+            claimed = claims.claim(session=session, worker="survivor")
         assert claimed is not None
         assert (claimed.id, claimed.attempts) == (job_id, 2)
         queue.complete(session=session, job=claimed, worker="survivor")
@@ -472,7 +472,7 @@ def test_dead_jobs_are_queued_again_with_their_attempts_back(
 ) -> None:
     dead = [_add(session, f"o/r#{n}", kind=kind, max_attempts=1) for n, kind in enumerate("aab")]
     for job_id in dead:
-        claimed = queue.claim(session=session, worker="w1", lease=MINUTE)
+        claimed = claims.claim(session=session, worker="w1", lease=MINUTE)
         assert claimed is not None
         assert claimed.id == job_id
         assert queue.fail(session=session, job=claimed, worker="w1", error="GitHub down") == "dead"
@@ -483,7 +483,7 @@ def test_dead_jobs_are_queued_again_with_their_attempts_back(
     assert (requeued.status, requeued.attempts, requeued.finished_at) == ("queued", 0, None)
     assert requeued.last_error == "GitHub down"  # kept until it runs again
     assert _job(engine, dead[1]).status == "dead"
-    claimed = queue.claim(session=session, worker="w2", lease=MINUTE)
+    claimed = claims.claim(session=session, worker="w2", lease=MINUTE)
     assert claimed is not None
     assert claimed.id in (dead[0], dead[2])
 
@@ -500,9 +500,9 @@ def test_another_schemas_claim_of_the_same_key_does_not_block_this_queue(
     other = make_engine(database_url)
     with other.connect() as neighbour:  # a worker of a queue in another schema, mid-claim
         neighbour.exec_driver_sql("SET search_path TO public")
-        neighbour.execute(select(func.pg_advisory_lock(queue.advisory_key("acme/agents#870"))))
+        neighbour.execute(select(func.pg_advisory_lock(claims.advisory_key("acme/agents#870"))))
         with Session(engine) as session:
-            claimed = queue.claim(session=session, worker="w1", lease=MINUTE)
+            claimed = claims.claim(session=session, worker="w1", lease=MINUTE)
         neighbour.execute(select(func.pg_advisory_unlock_all()))
     other.dispose()
     assert claimed is not None

@@ -140,7 +140,6 @@ def _calls(session: Session) -> dict[str, Callable[[], Any]]:
         "issues": lambda: reads.issues(session=session, repository_ids=[rid]),
         "issue": lambda: reads.issue(session=session, repository_id=rid, number=1),
         "runs": lambda: reads.runs(session=session, repository=repository, branches=["main"]),
-        "runs_by_pk": lambda: reads.runs_by_pk(session=session, run_pks=pks),
         "run_cases": lambda: reads.run_cases(session=session, run_pk=pks[-1]),
         "run_suites": lambda: reads.run_suites(session=session, run_pk=pks[-1]),
         "flakiest": lambda: reads.flakiest(session=session, run_pks=pks),

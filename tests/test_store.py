@@ -17,13 +17,13 @@ from sqlalchemy import Engine, event, func
 from sqlmodel import Session, SQLModel, select
 
 from bot.core.results import CaseResult, Outcome, SuiteResult
+from bot.store import reads
 from bot.store.engine import make_engine
 from bot.store.migrate import upgrade
 from bot.store.models import CaseResultRow, Repository, Run, SuiteRow
+from bot.store.repositories import get_repository
 from bot.store.runs import (
-    get_or_create_repository,
     get_run,
-    history_for_test,
     list_runs,
     results_for_run,
     save_run,
@@ -219,10 +219,11 @@ def test_same_run_id_in_another_repository_is_another_run(session: Session) -> N
     assert other.run.repository_id != first.run.repository_id
 
 
-def test_get_or_create_repository_is_idempotent(session: Session) -> None:
-    created = get_or_create_repository(session=session, full_name="a/b")
-    again = get_or_create_repository(session=session, full_name="a/b")
-    assert created.id == again.id
+def test_saving_runs_creates_their_repository_once(session: Session) -> None:
+    save(session, "1", repo_full_name="a/b")
+    save(session, "2", repo_full_name="a/b")
+    created = get_repository(session=session, full_name="a/b")
+    assert created is not None
     assert count(session, Repository) == 1
     assert created.created_at.tzinfo is not None
 
@@ -366,7 +367,7 @@ def test_list_runs_newest_first_with_limit(session: Session) -> None:
     assert list_runs(session=session, repo_full_name="nobody/none") == []
 
 
-def test_history_for_test_across_three_runs(session: Session) -> None:
+def test_one_tests_history_across_three_runs(session: Session) -> None:
     failing = HAND_MADE_CASES[1]
     fixed = CaseResult(
         suite=failing.suite,
@@ -380,17 +381,15 @@ def test_history_for_test_across_three_runs(session: Session) -> None:
     third = save(session, "3", cases=[failing]).run
     save(session, "1", repo_full_name="other/repo", cases=[fixed])
 
-    history = history_for_test(session=session, repo_full_name=REPO, test_id=failing.test_id)
-    assert [(h.run.id, h.result.outcome) for h in history] == [
-        (third.id, "failed"),
-        (second.id, "passed"),
+    rid = first.repository_id
+    history = reads.history(session=session, repository_id=rid, test_id=failing.test_id)
+    assert [(h.run.id, h.outcome) for h in history] == [
         (first.id, "failed"),
+        (second.id, "passed"),
+        (third.id, "failed"),
     ]
-    assert all(h.result.test_id == failing.test_id for h in history)
-    limited = history_for_test(
-        session=session, repo_full_name=REPO, test_id=failing.test_id, limit=2
-    )
-    assert [h.run.id for h in limited] == [third.id, second.id]
+    limited = reads.history(session=session, repository_id=rid, test_id=failing.test_id, limit=2)
+    assert [h.run.id for h in limited] == [second.id, third.id]
 
 
 def _query_plans(engine: Engine, session: Session, run_pk: int, test_id: str) -> list[str]:
@@ -404,7 +403,10 @@ def _query_plans(engine: Engine, session: Session, run_pk: int, test_id: str) ->
     try:
         results_for_run(session=session, run_pk=run_pk)
         results_for_run(session=session, run_pk=run_pk, outcome=Outcome.FAILED)
-        history_for_test(session=session, repo_full_name=REPO, test_id=test_id)
+        repository = get_repository(session=session, full_name=REPO)
+        assert repository is not None
+        assert repository.id is not None
+        reads.history(session=session, repository_id=repository.id, test_id=test_id)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     plans = []

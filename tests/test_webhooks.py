@@ -11,7 +11,7 @@ from conftest import WEBHOOK_SECRET, RunningBot
 from sqlmodel import Session
 
 from bot.core.events import JobKind, route
-from bot.store import queue, repositories
+from bot.store import queue, reads
 
 from fakes import FakeGitHub
 from fakes.webhook_sender import delivery_headers, payload, sign
@@ -32,8 +32,8 @@ def test_every_real_payload_is_answered_without_a_server_error(
     assert response.status_code in (200, 202), response.text
     bot.work()
     with Session(bot.engine) as session:
-        assert repositories.count_deliveries(session=session) == 1
-        errors = [j.last_error for j in queue.recent(session=session) if j.last_error]
+        assert len(reads.recent_deliveries(session=session, limit=10_000)) == 1
+        errors = [j.last_error for j in reads.recent_jobs(session=session) if j.last_error]
     # The fake knows none of these repositories: GitHub's 404 is an expected failure, a crash
     # of our own (KeyError, TypeError...) is not.
     assert all(e.startswith(("GitHubNotFound", "GitHubError")) for e in errors), errors
@@ -41,7 +41,7 @@ def test_every_real_payload_is_answered_without_a_server_error(
 
 def _counts(bot: RunningBot) -> tuple[int, int]:
     with Session(bot.engine) as session:
-        return repositories.count_deliveries(session=session), sum(
+        return len(reads.recent_deliveries(session=session, limit=10_000)), sum(
             queue.counts(session=session).values()
         )
 
@@ -70,7 +70,7 @@ def test_unknown_events_and_actions_are_recorded_as_ignored(bot: RunningBot) -> 
     assert (unknown_event.status_code, unknown_action.status_code) == (202, 202)
     assert unknown_event.json()["status"] == "ignored"
     with Session(bot.engine) as session:
-        outcomes = {d.event: d.outcome for d in repositories.recent_deliveries(session=session)}
+        outcomes = {d.event: d.outcome for d in reads.recent_deliveries(session=session)}
     assert outcomes == {"deployment_status": "ignored", "issues": "ignored"}
     assert _counts(bot)[1] == 0
 
@@ -94,7 +94,7 @@ def test_a_delivery_the_store_cannot_take_gets_503_and_its_redelivery_is_recorde
 
 def _counts_deliveries(bot: RunningBot) -> int:
     with Session(bot.engine) as session:
-        return repositories.count_deliveries(session=session)
+        return len(reads.recent_deliveries(session=session, limit=10_000))
 
 
 def test_an_installation_id_beyond_bigint_is_recorded_as_unknown(bot: RunningBot) -> None:
@@ -102,7 +102,7 @@ def test_an_installation_id_beyond_bigint_is_recorded_as_unknown(bot: RunningBot
     data["installation"] = {"id": 2**70}
     assert bot.deliver("issues", json.dumps(data).encode()).status_code == 202
     with Session(bot.engine) as session:
-        (delivery,) = repositories.recent_deliveries(session=session)
+        (delivery,) = reads.recent_deliveries(session=session)
     assert delivery.installation_id is None
 
 

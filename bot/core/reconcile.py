@@ -1,15 +1,15 @@
-"""Reconcile one issue with GitHub: desired comment and checkboxes -> the fewest writes.
+"""What one issue should show: plan x runs x configuration -> the comment and tick decisions.
 
-`desire` is pure (plan x runs x configuration -> the comment and tick decisions); `apply`
-compares with GitHub's current state and writes only the difference. Running it twice
-writes nothing the second time. A person's edit to the body survives: only checkbox
-characters change, on the body fetched for this very sync.
+Pure module: no I/O. `desire` decides; `ticked_body` applies the decisions to the body
+fetched for this very sync, so a person's edit survives (only checkbox characters change).
+The worker (`bot.worker.issues`) writes the difference to GitHub, so running a sync twice
+writes nothing the second time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from bot.core import checklist, summary, ticking
 from bot.core import plan as plan_module
@@ -18,7 +18,6 @@ from bot.core.evaluate import Evaluation, FlakyPolicy, RunInput, evaluate
 from bot.core.mapping import MapRule
 from bot.core.repoconfig import RepoConfig
 from bot.core.results import Outcome
-from bot.github import GitHubAPI
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +30,6 @@ class Desired:
     plan: plan_module.Plan
     # Items a person asked to untick by command: unticked even if a person ticked them.
     unlocked: frozenset[str] = frozenset()
-
-
-@dataclass(slots=True)
-class Applied:
-    """What `apply` did."""
-
-    comment_id: int | None
-    body: str
-    bot_ticked: list[str]
-    comment_written: bool = False
-    body_written: bool = False
-    writes: list[str] = field(default_factory=list)
 
 
 def desire(
@@ -157,37 +144,3 @@ def ticked_body(body: str, desired: Desired, bot_ticked: Collection[str]) -> tup
     unticked = {text for text, checked in after.items() if not checked and before.get(text)}
     kept = [text for text in bot_ticked if text not in unticked and text in after]
     return new_body, [*kept, *sorted(ticked - set(kept))]
-
-
-def apply(
-    gh: GitHubAPI,
-    *,
-    repo: str,
-    number: int,
-    body: str,
-    desired: Desired,
-    comment_id: int | None,
-    bot_ticked: Collection[str],
-) -> Applied:
-    """Write the difference between the desired state and GitHub's current state."""
-    new_body, now_ticked = ticked_body(body, desired, bot_ticked)
-    applied = Applied(comment_id=comment_id, body=new_body, bot_ticked=now_ticked)
-    if new_body != body:
-        gh.update_issue_body(repo, number, new_body)
-        applied.body_written = True
-        applied.writes.append("issue body")
-    current = gh.get_comment(repo, comment_id) if comment_id else None
-    if current is None:
-        current = gh.find_comment(repo, number, summary.MARKER)
-    if current is None:
-        created = gh.create_comment(repo, number, desired.comment)
-        applied.comment_id = created.id
-        applied.comment_written = True
-        applied.writes.append("comment created")
-    else:
-        applied.comment_id = current.id
-        if current.body != desired.comment:
-            gh.update_comment(repo, current.id, desired.comment)
-            applied.comment_written = True
-            applied.writes.append("comment updated")
-    return applied

@@ -90,6 +90,10 @@ class RepoConfig(BaseModel):
         """The `map` entries as mapping rules."""
         return [MapRule(pattern=entry.tests, phase=entry.phase) for entry in self.map]
 
+    def branches_or_default(self, default_branch: str | None) -> list[str]:
+        """The branches whose runs count: as configured, else the repository's default."""
+        return self.branches or [default_branch or "main"]
+
 
 def parse_config(text: str | None) -> RepoConfig:
     """Read the YAML; a missing file means defaults. Raises `ConfigurationError` with reasons."""
@@ -116,3 +120,11 @@ def parse_config(text: str | None) -> RepoConfig:
             for error in exc.errors()
         )
         raise ConfigurationError(f".github/remediation.yml: {problems}") from None
+
+
+def parse_or_default(text: str | None) -> tuple[RepoConfig, str | None]:
+    """The configuration, or the defaults and the problem that made `text` unusable."""
+    try:
+        return parse_config(text), None
+    except ConfigurationError as exc:
+        return RepoConfig(), str(exc)

@@ -22,7 +22,8 @@ from bot.store.engine import make_engine
 from bot.store.ingest import RunMeta, ingest
 from bot.store.migrate import upgrade
 from bot.store.models import TrackedIssue
-from bot.worker.loop import Context, Worker
+from bot.worker.context import Context
+from bot.worker.loop import Worker
 
 DATA = Path(__file__).resolve().parent
 REPO = "demo/agents"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Index,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -260,3 +261,8 @@ class IssueRule(SQLModel, table=True):
     reason: str | None = None
     author: str = ""
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The SQLAlchemy Table behind a SQLModel table class (typed; SQLModel leaves it Any)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]

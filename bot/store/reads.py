@@ -100,14 +100,6 @@ def runs(
     return list(reversed(session.exec(query).all()))
 
 
-def runs_by_pk(*, session: Session, run_pks: Collection[int]) -> dict[int, Run]:
-    """Runs by primary key."""
-    if not run_pks:
-        return {}
-    query = select(Run).where(col(Run.id).in_(list(run_pks)))
-    return {run.id: run for run in session.exec(query) if run.id is not None}
-
-
 def run_cases(*, session: Session, run_pk: int) -> list[CaseResult]:
     """A run's results as the evaluation reads them (large text columns left out or cut)."""
     columns: list[Any] = [

@@ -1,37 +1,24 @@
-"""Storage for the service: deliveries, repositories, tracked issues and upload tokens.
+"""Repositories and their tracked issues: records, cached configuration, and sync state.
 
-Keyword-only functions over a `Session`, like `bot.store` (runs and results) and `bot.jobs`
-(the queue); nothing else touches these tables.
+Keyword-only functions over a `Session`; each write commits.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.store.models import (
-    Delivery,
     Repository,
     Run,
     TrackedIssue,
-    UploadToken,
     utc_now,
 )
 
-TOKEN_PREFIX = "rbt_"
 CONFIG_TTL = timedelta(minutes=10)
-
-
-def recent_deliveries(*, session: Session, limit: int = 50) -> list[Delivery]:
-    """The newest deliveries first."""
-    query = select(Delivery).order_by(col(Delivery.id).desc()).limit(limit)
-    return list(session.exec(query))
 
 
 def upsert_repository(
@@ -160,6 +147,12 @@ def save_sync(
     session.commit()
 
 
+def save_issue(*, session: Session, issue: TrackedIssue) -> None:
+    """Commit changes made to a tracked issue's record."""
+    session.add(issue)
+    session.commit()
+
+
 def qualifying_runs(
     *, session: Session, repository: Repository, branches: Sequence[str], limit: int
 ) -> list[Run]:
@@ -175,39 +168,3 @@ def qualifying_runs(
         .limit(limit)
     )
     return list(reversed(session.exec(query).all()))
-
-
-def create_token(*, session: Session, repository: Repository) -> str:
-    """A new upload token for the repository; only its hash is stored, shown once."""
-    assert repository.id is not None
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        UploadToken(repository_id=repository.id, token_hash=hash_token(token), prefix=token[:10])
-    )
-    session.commit()
-    return token
-
-
-def hash_token(token: str) -> str:
-    """SHA-256 of a token (tokens are long and random: no salt or slow hash needed)."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def repository_for_token(*, session: Session, token: str) -> Repository | None:
-    """The repository an upload token belongs to, or None for unknown or revoked tokens."""
-    row = session.exec(
-        select(UploadToken).where(
-            UploadToken.token_hash == hash_token(token), col(UploadToken.revoked_at).is_(None)
-        )
-    ).first()
-    if row is None:
-        return None
-    row.last_used_at = utc_now()
-    session.add(row)
-    session.commit()
-    return session.get(Repository, row.repository_id)
-
-
-def count_deliveries(*, session: Session) -> int:
-    """How many deliveries were recorded."""
-    return int(session.exec(select(func.count()).select_from(Delivery)).one())

@@ -1,27 +1,22 @@
-"""Every query and write of the store: the only module that touches database sessions."""
+"""Runs and their results: one run stored in one transaction, and read back for evaluation."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from typing import Any, cast
 
-import psycopg
-from sqlalchemy import Connection, Table, insert, or_, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.core.evaluate import RunInput
 from bot.core.results import CaseResult, Outcome, SuiteResult, Totals
 from bot.errors import ConfigurationError
-from bot.store.models import CaseResultRow, Repository, Run, SuiteRow, utc_now
-
-# Rows per executemany or COPY: large enough to amortise round trips, small enough to stream.
-BATCH_SIZE = 5000
+from bot.store import case_rows
+from bot.store.models import CaseResultRow, Repository, Run, SuiteRow, table_of, utc_now
+from bot.store.repositories import get_repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +27,6 @@ class SaveOutcome:
     created: bool
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One test's result in one run, for a test's history across runs."""
-
-    run: Run
-    result: CaseResultRow
-
-
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
 def _insert_or_ignore(
     session: Session, model: type[SQLModel], values: Mapping[str, Any], keys: Sequence[str]
 ) -> int | None:
@@ -51,7 +34,7 @@ def _insert_or_ignore(
 
     Race-free on both backends without savepoints (which pysqlite handles poorly).
     """
-    table = _table(model)
+    table = table_of(model)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         pg_insert = postgresql.insert(table).values(values)
@@ -66,13 +49,9 @@ def _insert_or_ignore(
     return cast(int | None, session.connection().execute(stmt).scalar_one_or_none())
 
 
-def _find_repository(session: Session, full_name: str) -> Repository | None:
-    return session.exec(select(Repository).where(Repository.full_name == full_name)).first()
-
-
 def _repository_id(session: Session, full_name: str) -> int:
     """The repository's id, inserting it if missing; does not commit."""
-    repository = _find_repository(session, full_name)
+    repository = get_repository(session=session, full_name=full_name)
     if repository is not None and repository.id is not None:
         return repository.id
     new_id = _insert_or_ignore(
@@ -83,13 +62,6 @@ def _repository_id(session: Session, full_name: str) -> int:
     # Another writer inserted it between our select and insert.
     statement = select(Repository.id).where(Repository.full_name == full_name)
     return cast(int, session.exec(statement).one())
-
-
-def get_or_create_repository(*, session: Session, full_name: str) -> Repository:
-    """The repository named `owner/name`, created (and committed) if it is new."""
-    repository_id = _repository_id(session, full_name)
-    session.commit()
-    return session.get_one(Repository, repository_id)
 
 
 def _find_run(
@@ -110,205 +82,6 @@ def _find_run(
 
 # Column order of the tuples `_case_row` builds.
 # fmt: off
-_CASE_COLUMNS = (
-    "run_pk", "test_id", "suite", "classname", "name", "file", "outcome", "duration", "message",
-    "failure_type", "details", "system_out", "system_err", "properties", "reruns", "flaky",
-    "flipped",
-)
-# fmt: on
-
-
-def _case_row(run_pk: int, case: CaseResult, flipped: bool) -> tuple[Any, ...]:
-    # Values already in driver form (JSON text, plain str), since SQLAlchemy's per-row bind
-    # processing is skipped; most cases have no properties, so skip json.dumps for those.
-    properties = case.properties
-    return (
-        run_pk,
-        case.test_id,
-        case.suite,
-        case.classname,
-        case.name,
-        case.file,
-        str(case.outcome),
-        case.duration,
-        case.message,
-        case.failure_type,
-        case.details,
-        case.system_out,
-        case.system_err,
-        json.dumps(properties) if properties else "{}",
-        case.reruns,
-        case.flaky,
-        flipped,
-    )
-
-
-_FAILING = frozenset((Outcome.FAILED.value, Outcome.ERROR.value))
-
-
-def _failing(outcome: str) -> bool | None:
-    """Pass/fail state of an outcome; None for skipped (a skip neither passes nor fails)."""
-    if outcome in _FAILING:
-        return True
-    return False if outcome == Outcome.PASSED.value else None
-
-
-def _previous_run_pk(
-    session: Session, repository_id: int, run_pk: int, started: datetime
-) -> int | None:
-    """The repository's newest run that started before this one (ties: the lower id)."""
-    statement = (
-        select(Run.id)
-        .where(
-            Run.repository_id == repository_id,
-            or_(
-                col(Run.created_at) < started,
-                (col(Run.created_at) == started) & (col(Run.id) < run_pk),
-            ),
-        )
-        .order_by(col(Run.created_at).desc(), col(Run.id).desc())
-        .limit(1)
-    )
-    return session.exec(statement).first()
-
-
-def _flips(session: Session, previous: int | None, batch: Sequence[CaseResult]) -> list[bool]:
-    """For each case: did its pass/fail state change since the previous run? One query.
-
-    A test absent from the previous run, or skipped in either, has not flipped.
-    """
-    if previous is None:
-        return [False] * len(batch)
-    ids = list({case.test_id for case in batch})
-    rows = session.connection().execute(
-        select(CaseResultRow.test_id, CaseResultRow.outcome).where(
-            CaseResultRow.run_pk == previous, col(CaseResultRow.test_id).in_(ids)
-        )
-    )
-    before: dict[str, bool | None] = {}
-    for test_id, outcome in rows:
-        # A test that ran twice counts as failing if either failed (as the evaluation does).
-        state = _failing(outcome)
-        if before.get(test_id) is not True:
-            before[test_id] = state if state is not None else before.get(test_id)
-    flips = []
-    for case in batch:
-        then, now = before.get(case.test_id), _failing(case.outcome.value)
-        flips.append(then is not None and now is not None and then != now)
-    return flips
-
-
-def _compiled_insert(connection: Connection, table: Table, columns: Sequence[str]) -> SQLCompiler:
-    """Core INSERT of `columns` compiled once for this connection's dialect."""
-    statement = insert(table)
-    compiled = statement.compile(dialect=connection.dialect, column_keys=columns)
-    if compiled.positiontup is not None and tuple(compiled.positiontup) != tuple(columns):
-        raise RuntimeError(f"unexpected bind order: {compiled.positiontup}")
-    return compiled
-
-
-def _insert_cases(
-    session: Session,
-    run_pk: int,
-    previous: int | None,
-    cases: Iterable[CaseResult],
-    progress: Callable[[int], None] | None,
-) -> Totals:
-    """Insert cases in batches of BATCH_SIZE, consuming `cases` lazily; return the totals.
-
-    PostgreSQL gets one COPY per batch, SQLite an executemany per batch. Either way the
-    rows go into the session's open transaction, so a rollback undoes them all.
-    """
-    totals = Totals()
-    iterator = iter(cases)
-    if session.get_bind().dialect.name == "postgresql":
-        _copy_cases(session, run_pk, previous, iterator, totals, progress)
-    else:
-        _executemany_cases(session, run_pk, previous, iterator, totals, progress)
-    return totals
-
-
-def _executemany_cases(
-    session: Session,
-    run_pk: int,
-    previous: int | None,
-    iterator: Iterator[CaseResult],
-    totals: Totals,
-    progress: Callable[[int], None] | None,
-) -> None:
-    """The Core INSERT compiled once, each batch sent to the driver's executemany as tuples.
-
-    SQLAlchemy's per-row parameter processing cost 3x the insert itself on SQLite (53k
-    rows/s through Connection.execute against 150k+ through the driver).
-    """
-    connection = session.connection()
-    compiled = _compiled_insert(connection, _table(CaseResultRow), _CASE_COLUMNS)
-    sql, positional = str(compiled), compiled.positiontup is not None
-    count = totals.count
-    while batch := list(islice(iterator, BATCH_SIZE)):
-        rows = []
-        for case, flipped in zip(batch, _flips(session, previous, batch), strict=True):
-            count(case.outcome)
-            rows.append(_case_row(run_pk, case, flipped))
-        if positional:
-            connection.exec_driver_sql(sql, rows)
-        else:  # named paramstyle (psycopg's pyformat)
-            connection.exec_driver_sql(
-                sql, [dict(zip(_CASE_COLUMNS, r, strict=True)) for r in rows]
-            )
-        if progress is not None:
-            progress(totals.tests)
-
-
-_COPY_CASES = f"COPY case_results ({', '.join(_CASE_COLUMNS)}) FROM STDIN"
-
-
-def _copy_cases(
-    session: Session,
-    run_pk: int,
-    previous: int | None,
-    iterator: Iterator[CaseResult],
-    totals: Totals,
-    progress: Callable[[int], None] | None,
-) -> None:
-    """Send each batch through COPY on the session's own psycopg connection.
-
-    COPY ran 100k rows at ~4x the rate of executemany. A batch is read before its COPY
-    opens (its flip query cannot run inside a COPY); an error raised by `cases` leaves the
-    caller's rollback to discard the earlier batches. Text format: psycopg escapes tabs,
-    newlines and backslashes, and the JSON column parses the properties text.
-    """
-    driver = session.connection().connection.driver_connection
-    if not isinstance(driver, psycopg.Connection):
-        raise ConfigurationError(
-            f"PostgreSQL URLs need the psycopg 3 driver, not {type(driver).__name__}: "
-            "write postgresql://... (or postgresql+psycopg://...)"
-        )
-    count = totals.count
-    with driver.cursor() as cursor:
-        while batch := list(islice(iterator, BATCH_SIZE)):
-            flips = _flips(session, previous, batch)
-            with cursor.copy(_COPY_CASES) as copy:
-                write_row = copy.write_row
-                for case, flipped in zip(batch, flips, strict=True):
-                    count(case.outcome)
-                    write_row(_case_row(run_pk, case, flipped))
-            if progress is not None:
-                progress(totals.tests)
-
-
-def _insert_suites(session: Session, run_pk: int, suites: Iterable[SuiteResult]) -> None:
-    statement = insert(_table(SuiteRow))
-    connection = session.connection()
-    iterator = iter(suites)
-    while batch := list(islice(iterator, BATCH_SIZE)):
-        rows = [
-            {"run_pk": run_pk, "name": s.name, "properties": s.properties, "tests": s.tests}
-            for s in batch
-        ]
-        connection.execute(statement, rows)
-
-
 def save_run(
     *,
     session: Session,
@@ -366,9 +139,9 @@ def save_run(
             raced = _find_run(session, repo_full_name, provider, run_id, attempt)
             assert raced is not None
             return SaveOutcome(run=raced, created=False)
-        previous = _previous_run_pk(session, repository_id, run_pk, started)
-        totals = _insert_cases(session, run_pk, previous, cases, progress)
-        _insert_suites(session, run_pk, suites)
+        previous = case_rows.previous_run_pk(session, repository_id, run_pk, started)
+        totals = case_rows.insert_cases(session, run_pk, previous, cases, progress)
+        case_rows.insert_suites(session, run_pk, suites)
         session.exec(update(Run).where(col(Run.id) == run_pk).values(**totals.as_dict()))
         session.commit()
     except BaseException:
@@ -408,21 +181,6 @@ def suites_for_run(*, session: Session, run_pk: int) -> list[SuiteRow]:
     """The run's suites in file order."""
     statement = select(SuiteRow).where(SuiteRow.run_pk == run_pk).order_by(col(SuiteRow.id))
     return list(session.exec(statement).all())
-
-
-def history_for_test(
-    *, session: Session, repo_full_name: str, test_id: str, limit: int = 200
-) -> list[HistoryEntry]:
-    """One test's results across the repository's runs, newest run first."""
-    statement = (
-        select(Run, CaseResultRow)
-        .join(CaseResultRow, col(CaseResultRow.run_pk) == col(Run.id))
-        .join(Repository, col(Repository.id) == col(Run.repository_id))
-        .where(Repository.full_name == repo_full_name, CaseResultRow.test_id == test_id)
-        .order_by(col(Run.created_at).desc(), col(Run.id).desc())
-        .limit(limit)
-    )
-    return [HistoryEntry(run=run, result=row) for run, row in session.exec(statement).all()]
 
 
 def run_input(*, session: Session, run: Run) -> RunInput:

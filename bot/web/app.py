@@ -30,7 +30,8 @@ from bot.web import uploads, webhooks
 from bot.web.access import Gate
 from bot.web.dashboard import api, pages, views
 from bot.web.dashboard.views import EvaluationCache
-from bot.worker.loop import Context, Worker
+from bot.worker.context import Context
+from bot.worker.loop import Worker
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from bot.config import Settings
 from bot.core.events import JobKind
 from bot.core.junit import Report
-from bot.store import queue, repositories
+from bot.store import queue, repositories, tokens
 from bot.store.ingest import RunMeta, ingest
 from bot.store.models import Repository
 
@@ -73,7 +73,7 @@ def uploader(request: Request, db: SessionDep) -> Repository:
     scheme, _, token = header.partition(" ")
     if scheme.lower() not in ("bearer", "token") or not token.strip():
         raise HTTPException(401, "send `Authorization: Bearer <upload token>`")
-    repository = repositories.repository_for_token(session=db, token=token.strip())
+    repository = tokens.repository_for_token(session=db, token=token.strip())
     if repository is None:
         raise HTTPException(401, "unknown or revoked upload token")
     return repository

@@ -1,7 +1,7 @@
 """Carrying out `/remediation` commands: who may, what changes, and what the bot answers.
 
 Shell module: it checks permissions with GitHub (cached briefly), reacts, stores the rules
-commands make (`bot.models.IssueRule`) and replies. Parsing is `bot.commands` (pure).
+commands make (`bot.store.issue_rules`) and replies. Parsing is `bot.core.commands` (pure).
 """
 
 from __future__ import annotations
@@ -12,16 +12,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session
 
 from bot.core import commands, markdown_safe
 from bot.core.checklist import find_checkboxes
 from bot.core.commands import Command, Malformed, Verb
-from bot.core.mapping import MapRule
 from bot.github import GitHubAPI, GitHubFactory
-from bot.store import repositories
-from bot.store.models import IssueRule, Repository, TrackedIssue
+from bot.store import issue_rules, repositories
+from bot.store.models import Repository, TrackedIssue
 from bot.store.runs import list_runs
+from bot.worker.context import Context
+from bot.worker.issues import sync_issue
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +30,6 @@ WRITE_ROLES = frozenset({"admin", "maintain", "write"})
 PERMISSION_TTL = 60.0  # seconds a collaborator's role is trusted before asking again
 PERMISSION_CACHE_SIZE = 1000
 REPLY_MARKER = "<!-- remediation-bot:reply -->"
-
-
-@dataclass(slots=True)
-class StoredRules:
-    """What commands decided for an issue, as evaluation inputs."""
-
-    map_rules: list[MapRule] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    forced: dict[str, bool] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # each rule in words, for people
 
 
 @dataclass(slots=True)
@@ -82,26 +73,6 @@ class _PermissionCache:
 
 
 PERMISSIONS = _PermissionCache()
-
-
-def stored_rules(*, session: Session, issue: TrackedIssue) -> StoredRules:
-    """The rules commands made for this issue, oldest first (later ones win)."""
-    rules = StoredRules()
-    query = select(IssueRule).where(IssueRule.issue_id == issue.id).order_by(col(IssueRule.id))
-    for rule in session.exec(query):
-        by = f" (by {rule.author})" if rule.author else ""
-        if rule.kind == "map" and rule.pattern and rule.phase:
-            rules.map_rules.append(MapRule(pattern=rule.pattern, phase=rule.phase))
-            rules.notes.append(f"failures of `{rule.pattern}` belong to phase {rule.phase}{by}")
-        elif rule.kind == "ignore" and rule.pattern:
-            rules.ignore.append(rule.pattern)
-            reason = f": {rule.reason}" if rule.reason else ""
-            rules.notes.append(f"`{rule.pattern}` ignored in metrics{reason}{by}")
-        elif rule.kind in ("tick", "untick") and rule.item_text is not None:
-            rules.forced[rule.item_text] = rule.kind == "tick"
-            state = "ticked" if rule.kind == "tick" else "unticked"
-            rules.notes.append(f"kept {state} by hand: {rule.item_text}{by}")
-    return rules
 
 
 def is_from_a_bot(payload: dict[str, Any]) -> bool:
@@ -194,7 +165,16 @@ def _carry_out(
         outcome.sync = verb is Verb.TRACK
         return None if verb is Verb.TRACK else "This issue is no longer tracked."
     if verb in (Verb.MAP, Verb.UNMAP, Verb.IGNORE, Verb.UNIGNORE):
-        _store_pattern_rule(session, issue, command, author)
+        issue_rules.save_pattern_rule(
+            session=session,
+            issue=issue,
+            kind="map" if verb in (Verb.MAP, Verb.UNMAP) else "ignore",
+            pattern=command.pattern,
+            keep=verb in (Verb.MAP, Verb.IGNORE),
+            phase=command.phase,
+            reason=command.reason,
+            author=author,
+        )
     elif verb in (Verb.TICK, Verb.UNTICK):
         texts = [box.text for box in find_checkboxes(body)]
         index = commands.find_item(texts, command.item or "")
@@ -203,53 +183,16 @@ def _carry_out(
                 f"{markdown_safe.code(command.line)}: no single checklist item matches "
                 f"{markdown_safe.code(command.item or '')}; use its number (#0 is the first)."
             )
-        _replace_rule(session, issue, ("tick", "untick"), item_text=texts[index])
-        session.add(
-            IssueRule(issue_id=_id(issue), kind=verb.value, item_text=texts[index], author=author)
+        issue_rules.save_item_rule(
+            session=session,
+            issue=issue,
+            checked=verb is Verb.TICK,
+            item_text=texts[index],
+            author=author,
         )
-        session.commit()
     outcome.sync = True
     outcome.status = outcome.status or verb is Verb.STATUS
     return None
-
-
-def _store_pattern_rule(
-    session: Session, issue: TrackedIssue, command: Command, author: str
-) -> None:
-    kind = {Verb.MAP: "map", Verb.UNMAP: "map", Verb.IGNORE: "ignore", Verb.UNIGNORE: "ignore"}[
-        command.verb
-    ]
-    _replace_rule(session, issue, (kind,), pattern=command.pattern)
-    if command.verb in (Verb.MAP, Verb.IGNORE):
-        session.add(
-            IssueRule(
-                issue_id=_id(issue),
-                kind=kind,
-                pattern=command.pattern,
-                phase=command.phase,
-                reason=command.reason,
-                author=author,
-            )
-        )
-    session.commit()
-
-
-def _replace_rule(
-    session: Session,
-    issue: TrackedIssue,
-    kinds: tuple[str, ...],
-    *,
-    pattern: str | None = None,
-    item_text: str | None = None,
-) -> None:
-    statement = delete(IssueRule).where(
-        col(IssueRule.issue_id) == issue.id, col(IssueRule.kind).in_(kinds)
-    )
-    if pattern is not None:
-        statement = statement.where(col(IssueRule.pattern) == pattern)
-    if item_text is not None:
-        statement = statement.where(col(IssueRule.item_text) == item_text)
-    session.exec(statement)
 
 
 def _history(session: Session, repository: Repository, count: int) -> str:
@@ -290,6 +233,19 @@ def post_reply(gh: GitHubAPI, repo: str, number: int, user: str, replies: list[s
     gh.create_comment(repo, number, _reply_text(user, replies))
 
 
-def _id(issue: TrackedIssue) -> int:
-    assert issue.id is not None
-    return issue.id
+def on_comment(context: Context, session: Session, payload: dict[str, Any]) -> None:
+    """A new issue comment: run the `/remediation` commands it carries, re-sync, then reply.
+
+    The reply comes last, so a sync that fails and is retried has posted nothing yet.
+    """
+    outcome = handle_comment(context.github, session, payload)
+    replies = list(outcome.replies)
+    if outcome.sync:
+        applied = sync_issue(context, session, payload)
+        if outcome.status and (applied is None or not applied.comment_written):
+            replies.append(status_text(synced=applied is not None))
+    if replies:
+        with context.github.client(payload.get("installation_id")) as gh:
+            post_reply(
+                gh, payload["repo"], int(payload["number"]), str(payload.get("user") or ""), replies
+            )

@@ -21,10 +21,9 @@ from bot.core import checklist, reconcile
 from bot.core.evaluate import Evaluation, FailureGroup, RunInput
 from bot.core.repoconfig import RepoConfig, parse_config
 from bot.errors import ConfigurationError
-from bot.store import reads
+from bot.store import issue_rules, reads
 from bot.store.models import Delivery, Job, Repository, Run, TrackedIssue
 from bot.store.runs import outcome_maps
-from bot.worker import comments
 
 CHART_RUNS = 200  # runs on the issue page's chart and in its history
 FLAKE_WINDOW = 200  # runs over which flips are counted
@@ -377,7 +376,7 @@ def _evaluate(
         return None, "the issue's body is not stored yet"
     if not runs:
         return None, "no qualifying run yet"
-    rules = comments.stored_rules(session=session, issue=issue)
+    rules = issue_rules.stored_rules(session=session, issue=issue)
     window = [run.id for run in runs[-reconcile.history_window(config) :] if run.id is not None]
     key = (
         issue.id,
