@@ -286,3 +286,15 @@ def test_long_tracebacks_keep_head_and_tail() -> None:
     assert case.details.startswith("first line")
     assert case.details.endswith("AssertionError: the real cause")
     assert len(case.details) <= junit.MAX_DETAILS_CHARS + 100
+
+
+def test_ampersands_in_attributes_read_as_written() -> None:
+    """`&amp;` in an attribute is `&` (libxml2 hands it over as `&#38;` without entities)."""
+    xml = (
+        b'<testsuite name="s&amp;t"><testcase classname="a.b" name="x&amp;y &amp;#38; &lt;z&gt;">'
+        b'<failure message="m&amp;n" type="E&amp;F">t &amp; u</failure></testcase></testsuite>'
+    )
+    (case,) = junit.read_report(xml, name="amp.xml").cases
+    assert (case.name, case.suite, case.message) == ("x&y &#38; <z>", "s&t", "m&n")
+    assert case.details is not None
+    assert "t & u" in case.details

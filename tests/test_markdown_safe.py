@@ -16,6 +16,8 @@ from bot.core.markdown_safe import ELLIPSIS, ZWSP, block, code, inline, prose
 # GitHub's flavour as far as markdown-it goes: CommonMark, tables, strikethrough, raw HTML on.
 MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 LIVE_MENTION = re.compile(r"@[A-Za-z0-9-]")
+# What GitHub would turn into a link to an issue, a pull request or a commit.
+LIVE_REFERENCE = re.compile(r"#\d|(?<![\w-])GH-\d|(?<!\w)[0-9a-f]{7,40}(?!\w)", re.IGNORECASE)
 TAG_START = re.compile(r"<[A-Za-z/!?]")
 _CONTROLS = {*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029}
 _BIDI = {*range(0x202A, 0x202F), *range(0x2066, 0x206A)}
@@ -40,6 +42,9 @@ HOSTILE = [
     "&lt;entity&gt; &#64;octocat",
     "trailing backslash \\",
     "\u202eevil\u202c",
+    "acme/other#12 and #7 and GH-3 and gh-4",
+    "fixed in 1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b and deadbee",
+    "test_retry[1234567] owner/repo@a1b2c3d",
 ]
 
 
@@ -61,7 +66,10 @@ def test_inline_renders_hostile_text_as_plain_text(text: str) -> None:
     out = inline(text)
     children = _paragraph_children(out)
     assert {c.type for c in children} == {"text"}
-    assert "".join(c.content for c in children) == _one_line(text).replace("@", "@" + ZWSP)
+    shown = "".join(c.content for c in children)
+    assert shown.replace(ZWSP, "") == _one_line(text).replace(ZWSP, "")
+    assert not LIVE_MENTION.search(shown)
+    assert not LIVE_REFERENCE.search(shown)
     assert "\n" not in out
     assert "\r" not in out
     assert not LIVE_MENTION.search(out)
@@ -142,14 +150,17 @@ def test_inline_is_plain_text_for_any_input(text: str) -> None:
     assert "\r" not in out
     assert not LIVE_MENTION.search(out)
     assert "<" not in out
-    expected = _one_line(text).replace("@", "@" + ZWSP).strip()
+    expected = _one_line(text).replace(ZWSP, "").strip()
     tokens = MD.parse(out)
     if not expected:
         assert not any(t.type == "inline" and t.content for t in tokens)
         return
     children = _paragraph_children(out)
     assert {c.type for c in children} == {"text"}
-    assert "".join(c.content for c in children) == expected
+    shown = "".join(c.content for c in children)
+    assert shown.replace(ZWSP, "").strip() == expected
+    assert not LIVE_MENTION.search(shown)
+    assert not LIVE_REFERENCE.search(shown)
 
 
 @settings(max_examples=300, deadline=None)
@@ -186,3 +197,26 @@ def test_block_is_exactly_one_fence_for_any_input(text: str) -> None:
     assert not TAG_START.search(out)
     tokens = MD.parse(out)
     assert [t.type for t in tokens] == ["fence"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "acme/other#12",
+        "see #3",
+        "GH-44",
+        "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+        "acme/r@a1b2c3d",
+    ],
+)
+def test_stranger_text_links_no_issue_pull_request_or_commit(text: str) -> None:
+    for rendered in (inline(text), prose(text)):
+        shown = "".join(c.content for c in _paragraph_children(rendered))
+        assert not LIVE_REFERENCE.search(shown), rendered
+        assert shown.replace(ZWSP, "") == text
+
+
+def test_references_stay_readable_in_code_spans() -> None:
+    """GitHub links nothing inside code, so an author's code span keeps its text as written."""
+    assert code("acme/other#12") == "`acme/other#12`"
+    assert "`#12 1a2b3c4d`" in prose("fails `#12 1a2b3c4d`")

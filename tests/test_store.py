@@ -444,6 +444,7 @@ WRITER = textwrap.dedent(
     from sqlmodel import Session
 
     from bot.store.engine import make_engine
+    from bot.store.runs import list_runs, save_run
     from bot.core.results import CaseResult, Outcome
 
     url, name, signals = sys.argv[1], sys.argv[2], Path(sys.argv[3])

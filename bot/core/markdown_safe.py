@@ -5,7 +5,9 @@ runs. Whatever they contain, the output of these functions cannot leave its cont
 (paragraph, table cell, code span, fenced block), produces no raw HTML and pings nobody:
 GitHub finds @mentions in the text of the rendered HTML, after Markdown escapes and
 entities are decoded, so `\\@` or `&#64;` would still ping; a zero-width space after each
-`@` is what stops it.
+`@` is what stops it. Cross-references are found the same way (`#12`, `owner/repo#12`,
+`GH-12`, commit SHAs), so they are broken up with zero-width spaces too; code spans and
+blocks are never scanned for either.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ _ESCAPES = str.maketrans(
 )
 # In code spans and blocks nothing can be escaped; a zero-width space after `<` keeps a tag
 # from ever starting, even if the span lands where HTML is read (a <summary>, say).
+# What GitHub autolinks in text: issue numbers (`#12`, `owner/repo#12`), `GH-12`, and runs
+# of 7 to 40 hex digits it may take for a commit SHA (broken every 6 digits).
+_ISSUE_NUMBER = re.compile(r"#(?=\d)")
+_GH_NUMBER = re.compile(r"(?<![\w-])(GH)(?=-\d)", re.IGNORECASE)
+_HEX_RUN = re.compile(r"(?<![\w])[0-9a-fA-F]{7,}(?![\w])")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _BACKTICKS = re.compile(r"`+")
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -102,7 +109,20 @@ def _one_line(text: str, limit: int) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.translate(_ESCAPES)
+    return _unlinked(text).translate(_ESCAPES)
+
+
+def _unlinked(text: str) -> str:
+    """Text in which GitHub finds no cross-reference to an issue, pull request or commit."""
+    if "#" in text:
+        text = _ISSUE_NUMBER.sub("#" + ZWSP, text)
+    text = _GH_NUMBER.sub(r"\1" + ZWSP, text)
+    return _HEX_RUN.sub(_broken_hex, text)
+
+
+def _broken_hex(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return ZWSP.join(run[i : i + 6] for i in range(0, len(run), 6))
 
 
 def _neutralise(text: str) -> str:

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.store import sanitize
+
 # Per-connection settings that take no lock. journal_mode=WAL is deliberately absent: it is
 # persistent in the file, needs an exclusive lock, and two workers setting it at once killed
 # each other with "database is locked"; bot.migrate.upgrade sets it once.
@@ -43,7 +45,7 @@ def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: ConnectionPool
 
 
 def make_engine(database_url: str, *, checkpoint_on_commit: bool = True) -> Engine:
-    """Create (not connect) an engine for the URL, with the SQLite pragmas on each connection.
+    """Create (not connect) an engine for the URL: NUL-free writes, SQLite pragmas per connection.
 
     `checkpoint_on_commit=False` leaves SQLite's WAL checkpoints to `checkpoint_sqlite`: the
     web process does that in a background thread, because a checkpoint run by the commit that
@@ -51,9 +53,16 @@ def make_engine(database_url: str, *, checkpoint_on_commit: bool = True) -> Engi
     """
     url = normalize_url(database_url)
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, json_serializer=sanitize.dumps)
+        sanitize.install(engine)
+        return engine
     # The sqlite3 timeout is the lock wait while connecting; busy_timeout covers statements.
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        json_serializer=sanitize.dumps,
+    )
+    sanitize.install(engine)
     event.listen(engine, "connect", _set_sqlite_pragmas)
     if not checkpoint_on_commit:
         event.listen(engine, "connect", _no_autocheckpoint)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import JSON, Engine
 
 from bot.core.events import Arrival
+from bot.store import sanitize
 from bot.store.engine import WriteActivity
 from bot.store.models import UTCDateTime, utc_now
 from bot.store.queue import JOB_INSERT_SQL
@@ -80,16 +81,18 @@ class Inbox:
     def _insert(self, cursor: Any, arrival: Arrival, now: Any) -> bool:
         cursor.execute(
             self._delivery_sql,
-            {
-                "delivery_id": arrival.delivery_id,
-                "event": arrival.event,
-                "action": arrival.action,
-                "repository": arrival.repository,
-                "installation_id": arrival.installation_id,
-                "outcome": "queued" if arrival.route.kind else "ignored",
-                "reason": arrival.route.reason,
-                "received_at": now,
-            },
+            sanitize.clean(
+                {
+                    "delivery_id": arrival.delivery_id,
+                    "event": arrival.event,
+                    "action": arrival.action,
+                    "repository": arrival.repository,
+                    "installation_id": arrival.installation_id,
+                    "outcome": "queued" if arrival.route.kind else "ignored",
+                    "reason": arrival.route.reason,
+                    "received_at": now,
+                }
+            ),
         )
         if cursor.fetchone() is None:
             return False  # a redelivery: its job was queued the first time
@@ -100,12 +103,12 @@ class Inbox:
                 {
                     "kind": route.kind.value,
                     "payload": self._json(dict(route.payload or {})),
-                    "lock_key": route.lock_key,
-                    "dedupe_key": f"delivery:{arrival.delivery_id}",
+                    "lock_key": sanitize.clean(route.lock_key),
+                    "dedupe_key": sanitize.clean(f"delivery:{arrival.delivery_id}"),
                     "max_attempts": self._max_attempts,
                     "run_after": now,
                     "now": now,
-                    "delivery_id": arrival.delivery_id,
+                    "delivery_id": sanitize.clean(arrival.delivery_id),
                 },
             )
             cursor.fetchall()

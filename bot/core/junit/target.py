@@ -71,6 +71,16 @@ class _Case:
         self.properties: dict[str, str] | None = None
 
 
+# With entities left unresolved (resolve_entities=False), libxml2 hands a target every `&`
+# of an attribute value as the character reference `&#38;`, and nothing else that way: a
+# literal "&#38;" in the file (`&amp;#38;`) arrives as "&#38;#38;". Replacing it is exact.
+_ESCAPED_AMPERSAND = "&#38;"
+
+
+def _with_ampersands(attrib: dict[str, str]) -> dict[str, str]:
+    return {key: value.replace(_ESCAPED_AMPERSAND, "&") for key, value in attrib.items()}
+
+
 class JUnitTarget:
     """lxml parser target: turns start/end/data callbacks into CaseResults and SuiteResults."""
 
@@ -90,6 +100,10 @@ class JUnitTarget:
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         """An element opens."""
+        for value in attrib.values():
+            if _ESCAPED_AMPERSAND in value:
+                attrib = _with_ampersands(attrib)
+                break
         if tag[0] == "{":
             tag = tag.rpartition("}")[2]
         if self.root is None:
