@@ -126,3 +126,58 @@ def test_route_reads_only_what_it_needs() -> None:
     requested = route("workflow_run", {**data, "action": "requested"})
     assert requested.kind is None
     assert requested.reason is not None
+
+
+def _malformed(event: str, action: str, change: dict[str, object]) -> bytes:
+    data = json.loads(payload(event, action, repo="acme/agents"))
+    for dotted, value in change.items():
+        *path, last = dotted.split(".")
+        target = data
+        for key in path:
+            target = target[key]
+        target[last] = value
+    return json.dumps(data).encode()
+
+
+SIGNED_BUT_MALFORMED = {
+    "action as an object": ("issues", "opened", {"action": {"x": 1}}),
+    "repository as a string": ("issues", "opened", {"repository": "acme/agents"}),
+    "issue as a list": ("issues", "opened", {"issue": [1, 2]}),
+    "installation as an int": ("issues", "opened", {"installation": 7}),
+    "comment.user as a string": ("issue_comment", "created", {"comment.user": "mallory"}),
+    "issue number as text": ("issues", "opened", {"issue.number": "1; drop"}),
+    "installation id of 10^30": ("issues", "opened", {"installation": {"id": 10**30}}),
+    "run id beyond BIGINT": ("workflow_run", "completed", {"workflow_run.id": 2**64}),
+    "labels as a string": ("issues", "opened", {"issue.labels": "bug"}),
+}
+
+
+@pytest.mark.parametrize("case", SIGNED_BUT_MALFORMED, ids=list(SIGNED_BUT_MALFORMED))
+def test_signed_but_malformed_payloads_are_recorded_as_ignored_and_queue_nothing(
+    bot: RunningBot, case: str
+) -> None:
+    event, action, change = SIGNED_BUT_MALFORMED[case]
+    response = bot.deliver(event, _malformed(event, action, change))
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "ignored"
+    with Session(bot.engine) as session:
+        (delivery,) = reads.recent_deliveries(session=session)
+    assert delivery.outcome == "ignored"
+    assert delivery.reason is not None
+    assert _counts(bot)[1] == 0  # no job that would retry until it is dead
+
+
+def test_json_nested_100000_deep_is_400(bot: RunningBot) -> None:
+    body = b'{"a": ' * 100_000 + b"1" + b"}" * 100_000
+    response = bot.deliver("issues", body)
+    assert response.status_code == 400
+    assert "nested" in response.json()["message"]
+    assert _counts(bot) == (0, 0)
+
+
+def test_route_says_which_field_was_wrong() -> None:
+    data = json.loads(payload("issues", "opened", repo="acme/agents"))
+    chosen = route("issues", {**data, "issue": {**data["issue"], "number": "1; drop"}})
+    assert chosen.kind is None
+    assert chosen.reason is not None
+    assert chosen.reason.startswith("malformed issues payload: issue.number")

@@ -2,8 +2,9 @@
 
 In the spirit of gidgethub's sans-I/O `Event.from_http`: `intake` takes the headers, the
 body and the secret, and returns either an answer to give at once or an `Arrival` to record.
-`route` picks the job for an event from the few payload fields the bot needs; each event has
-one routing function in `ROUTES`, so adding an event is one function and one entry.
+`route` validates the few payload fields the bot needs (`bot.core.payloads`) and picks the
+job; each event has one `Routing` in `ROUTES`, so adding an event is one model, one function
+and one entry.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from pydantic import ValidationError
+
+from bot.core import payloads
 
 
 class Event(StrEnum):
@@ -100,6 +105,8 @@ def intake(headers: Mapping[str, str], body: bytes, secret: str | None) -> Arriv
         data = json.loads(body)
     except ValueError:
         return Refusal(400, "the body is not JSON")
+    except RecursionError:
+        return Refusal(400, "the body is JSON nested too deep to read")
     if not isinstance(data, dict):
         return Refusal(400, "the body is not a JSON object")
     action = data.get("action")
@@ -108,99 +115,101 @@ def intake(headers: Mapping[str, str], body: bytes, secret: str | None) -> Arriv
         event=event,
         action=action if isinstance(action, str) else None,
         repository=repo_name(data),
-        installation_id=_bigint((data.get("installation") or {}).get("id")),
+        installation_id=_installation_id(data),
         route=Route(None, reason="ping") if event == Event.PING else route(event, data),
     )
 
 
 def route(event: str, data: dict[str, Any]) -> Route:
-    """Pick the job for an event from the few payload fields the bot needs."""
+    """Pick the job for an event from the few payload fields the bot needs, once validated."""
     routing = ROUTES.get(event)
     if routing is None:
         return Route(None, reason=f"event {event!r} is not handled")
-    base = {"repo": repo_name(data), "installation_id": (data.get("installation") or {}).get("id")}
-    if event not in _REPOSITORY_FREE and base["repo"] is None:
-        return Route(None, reason="no repository in the payload")
-    return routing(data, base)
+    action = data.get("action")
+    if not isinstance(action, str) or action not in routing.actions:
+        return Route(None, reason=routing.unhandled(action))
+    try:
+        parsed = routing.model.model_validate(data)
+    except ValidationError as exc:
+        return Route(None, reason=f"malformed {event} payload: {payloads.problems(exc)}")
+    return routing.make(parsed)
 
 
 def repo_name(data: dict[str, Any]) -> str | None:
     """The payload's `owner/name`, if it has one of that shape."""
-    name = (data.get("repository") or {}).get("full_name")
+    repository = data.get("repository")
+    name = repository.get("full_name") if isinstance(repository, dict) else None
     return name if isinstance(name, str) and name.count("/") == 1 else None
 
 
-def _installation(data: dict[str, Any], base: dict[str, Any]) -> Route:
-    action = data.get("action")
-    if action not in INSTALLATION_ACTIONS:
-        return Route(None, reason=f"installation.{action} is not handled")
-    names = [
-        r.get("full_name")
-        for key in ("repositories", "repositories_added")
-        for r in data.get(key) or []
-    ]
-    removed = [r.get("full_name") for r in data.get("repositories_removed") or []]
-    payload = {**base, "action": action, "repositories": names, "removed": removed}
-    return Route(JobKind.INSTALLATION, f"installation:{base['installation_id']}", payload)
+def _installation_id(data: dict[str, Any]) -> int | None:
+    installation = data.get("installation")
+    return _bigint(installation.get("id")) if isinstance(installation, dict) else None
 
 
-def _issues(data: dict[str, Any], base: dict[str, Any]) -> Route:
-    action = data.get("action")
-    if action not in ISSUE_ACTIONS:
-        return Route(None, reason=f"issues.{action} is not handled")
-    issue = data.get("issue") or {}
-    payload = {
-        **base,
-        "number": issue.get("number"),
-        "title": issue.get("title") or "",
-        "body": issue.get("body") or "",
-        "state": issue.get("state") or "open",
-        "labels": [lb.get("name") for lb in issue.get("labels") or [] if isinstance(lb, dict)],
-        "action": action,
-        "default_branch": (data.get("repository") or {}).get("default_branch"),
+def _base(event: payloads.Envelope) -> dict[str, Any]:
+    return {
+        "repo": event.repository.full_name if event.repository else None,
+        "installation_id": event.installation.id if event.installation else None,
     }
-    return Route(JobKind.ISSUE, f"{base['repo']}#{payload['number']}", payload)
 
 
-def _issue_comment(data: dict[str, Any], base: dict[str, Any]) -> Route:
-    if data.get("action") != "created":
-        return Route(None, reason="only new comments carry commands")
-    issue, comment = data.get("issue") or {}, data.get("comment") or {}
-    user = comment.get("user") or {}
+def _installation(event: payloads.InstallationEvent) -> Route:
+    names = [r.full_name for r in [*(event.repositories or []), *(event.repositories_added or [])]]
+    removed = [r.full_name for r in event.repositories_removed or []]
+    payload = {**_base(event), "action": event.action, "repositories": names, "removed": removed}
+    return Route(JobKind.INSTALLATION, f"installation:{payload['installation_id']}", payload)
+
+
+def _issues(event: payloads.IssuesEvent) -> Route:
+    issue = event.issue
     payload = {
-        **base,
-        "number": issue.get("number"),
-        "is_pull_request": bool(issue.get("pull_request")),
-        "comment_id": comment.get("id"),
-        "body": comment.get("body") or "",
-        "user": user.get("login") or "",
-        "user_type": user.get("type") or "User",
-        "via_app": bool(comment.get("performed_via_github_app")),
+        **_base(event),
+        "number": issue.number,
+        "title": issue.title or "",
+        "body": issue.body or "",
+        "state": issue.state or "open",
+        "labels": [label.name for label in issue.labels],
+        "action": event.action,
+        "default_branch": event.repository.default_branch,
     }
-    return Route(JobKind.COMMENT, f"{base['repo']}#{payload['number']}", payload)
+    return Route(JobKind.ISSUE, f"{payload['repo']}#{issue.number}", payload)
 
 
-def _workflow_run(data: dict[str, Any], base: dict[str, Any]) -> Route:
-    action = data.get("action")
-    if action != "completed":
-        return Route(None, reason=f"workflow_run.{action}: results come with `completed`")
-    run = data.get("workflow_run") or {}
+def _issue_comment(event: payloads.IssueCommentEvent) -> Route:
+    issue, comment = event.issue, event.comment
+    user = comment.user or payloads.User(login="")
     payload = {
-        **base,
-        "run_id": run.get("id"),
-        "attempt": run.get("run_attempt") or 1,
-        "head_sha": run.get("head_sha"),
-        "head_branch": run.get("head_branch"),
-        "head_repository": (run.get("head_repository") or {}).get("full_name"),
-        "event": run.get("event"),
-        "conclusion": run.get("conclusion"),
-        "url": run.get("html_url"),
-        "workflow": run.get("name"),
-        "started_at": run.get("run_started_at") or run.get("created_at"),
-        "pull_requests": [p.get("number") for p in run.get("pull_requests") or []],
-        "default_branch": (data.get("repository") or {}).get("default_branch"),
+        **_base(event),
+        "number": issue.number,
+        "is_pull_request": bool(issue.pull_request),
+        "comment_id": comment.id,
+        "body": comment.body or "",
+        "user": user.login,
+        "user_type": user.type,
+        "via_app": bool(comment.performed_via_github_app),
     }
-    return Route(JobKind.WORKFLOW_RUN, f"{base['repo']}:run:{payload['run_id']}", payload)
+    return Route(JobKind.COMMENT, f"{payload['repo']}#{issue.number}", payload)
+
+
+def _workflow_run(event: payloads.WorkflowRunEvent) -> Route:
+    run = event.workflow_run
+    payload = {
+        **_base(event),
+        "run_id": run.id,
+        "attempt": run.run_attempt,
+        "head_sha": run.head_sha,
+        "head_branch": run.head_branch,
+        "head_repository": run.head_repository.full_name if run.head_repository else None,
+        "event": run.event,
+        "conclusion": run.conclusion,
+        "url": run.html_url,
+        "workflow": run.name,
+        "started_at": run.run_started_at or run.created_at,
+        "pull_requests": [p.number for p in run.pull_requests],
+        "default_branch": event.repository.default_branch,
+    }
+    return Route(JobKind.WORKFLOW_RUN, f"{payload['repo']}:run:{run.id}", payload)
 
 
 def _bigint(value: Any) -> int | None:
@@ -210,12 +219,42 @@ def _bigint(value: Any) -> int | None:
     return None
 
 
-ROUTES: dict[str, Callable[[dict[str, Any], dict[str, Any]], Route]] = {
-    Event.INSTALLATION: _installation,
-    Event.INSTALLATION_REPOSITORIES: _installation,
-    Event.ISSUES: _issues,
-    Event.ISSUE_COMMENT: _issue_comment,
-    Event.WORKFLOW_RUN: _workflow_run,
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """How one event becomes a job: the actions handled, the payload's shape, the job."""
+
+    actions: frozenset[str]
+    model: type[payloads.Envelope]
+    make: Callable[[Any], Route]
+    why_not: str = "{event}.{action} is not handled"
+    event: str = ""
+
+    def unhandled(self, action: object) -> str:
+        """Why a delivery with this action is ignored."""
+        return self.why_not.format(event=self.event, action=action)
+
+
+ROUTES: dict[str, Routing] = {
+    Event.INSTALLATION: Routing(
+        INSTALLATION_ACTIONS, payloads.InstallationEvent, _installation, event="installation"
+    ),
+    Event.INSTALLATION_REPOSITORIES: Routing(
+        INSTALLATION_ACTIONS,
+        payloads.InstallationEvent,
+        _installation,
+        event="installation_repositories",
+    ),
+    Event.ISSUES: Routing(ISSUE_ACTIONS, payloads.IssuesEvent, _issues, event="issues"),
+    Event.ISSUE_COMMENT: Routing(
+        frozenset({"created"}),
+        payloads.IssueCommentEvent,
+        _issue_comment,
+        why_not="only new comments carry commands",
+    ),
+    Event.WORKFLOW_RUN: Routing(
+        frozenset({"completed"}),
+        payloads.WorkflowRunEvent,
+        _workflow_run,
+        why_not="workflow_run.{action}: results come with `completed`",
+    ),
 }
-# Installation events name their repositories in a list, not in `repository`.
-_REPOSITORY_FREE = frozenset({Event.INSTALLATION, Event.INSTALLATION_REPOSITORIES})

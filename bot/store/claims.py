@@ -195,7 +195,7 @@ def extend_lease(
     now = now or utc_now()
     if session.get_bind().dialect.name == "postgresql":
         # Serializes with claims of the same key, so the key check below cannot race one.
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(job.lock_key, 0))))
+        session.execute(select(func.pg_advisory_xact_lock(advisory_key(job.lock_key))))
     held = (
         session.execute(
             update(_jobs)

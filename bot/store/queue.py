@@ -125,13 +125,15 @@ def fail(
     error: str,
     now: datetime | None = None,
     backoff: Callable[[int], timedelta] = backoff,
+    retry: bool = True,
 ) -> str:
     """Record the error and commit: "queued" to retry after a backoff, or "dead" if none is left.
 
-    Returns "ignored" if the worker no longer holds the job.
+    `retry=False` makes the job dead at once (no attempt could succeed). Returns "ignored" if
+    the worker no longer holds the job.
     """
     now = now or utc_now()
-    if job.attempts >= job.max_attempts:
+    if not retry or job.attempts >= job.max_attempts:
         outcome = "dead"
         values: dict[str, Any] = {"status": "dead", "finished_at": now}
     else:

@@ -23,6 +23,7 @@ from bot.errors import RetryLater
 from bot.store import claims, queue
 from bot.store.models import utc_now
 from bot.worker.context import Context, Handler
+from bot.worker.heartbeat import Heartbeat
 from bot.worker.registry import HANDLERS
 
 log = logging.getLogger(__name__)
@@ -98,11 +99,13 @@ class Worker:
         self, job: queue.ClaimedJob, handler: Handler | None, fields: dict[str, Any]
     ) -> str:
         """Run the handler; record the job done, deferred, retried or dead; say which."""
+        if handler is None:
+            return self._bury_unknown(job, fields)
+        lease = timedelta(seconds=self.context.settings.job_lease_seconds)
         with Session(self.context.engine) as session:
             try:
-                if handler is None:
-                    raise ValueError(f"unknown job kind {job.kind!r}")
-                handler(self.context, session, job.payload)
+                with Heartbeat(self.context.engine, job, self.name, lease):
+                    handler(self.context, session, job.payload)
             except RetryLater as exc:
                 session.rollback()
                 until = utc_now() + timedelta(seconds=max(exc.retry_after, 1.0))
@@ -126,3 +129,12 @@ class Worker:
             queue.complete(session=session, job=job, worker=self.name)
             log.info("job done", extra=fields)
             return "done"
+
+    def _bury_unknown(self, job: queue.ClaimedJob, fields: dict[str, Any]) -> str:
+        """A kind no handler knows: dead at once, since no retry could ever run it."""
+        known = ", ".join(sorted(HANDLERS))
+        error = f"unknown job kind {job.kind!r}: no handler runs it (known kinds: {known})"
+        log.error("job dead: %s", error, extra=fields)
+        with Session(self.context.engine) as session:
+            queue.fail(session=session, job=job, worker=self.name, error=error, retry=False)
+        return "dead"
