@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -19,7 +21,7 @@ def test_upgrade_makes_database_current(database_url: str) -> None:
         assert current_revision(engine) is None
         assert not is_current(engine)
         upgrade(database_url)
-        assert current_revision(engine) == head_revision() == "0004"
+        assert current_revision(engine) == head_revision() == "0005"
         assert is_current(engine)
         tables = set(inspect(engine).get_table_names())
         assert {"repositories", "runs", "case_results", "suites"} <= tables
@@ -128,5 +130,48 @@ def test_upgrade_from_the_first_revision_keeps_data(database_url: str) -> None:
                 "SELECT full_name, default_branch FROM repositories"
             ).all()
         assert [tuple(r) for r in rows] == [("acme/agents", None)]
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_gives_stored_pytest_results_one_identity(database_url: str) -> None:
+    """Ids stored as xunit1 (`file::name`) and xunit2 (`classname::name`) wrote them merge."""
+    from sqlmodel import Session
+
+    from bot.core import junit
+    from bot.store.runs import save_run
+
+    dialects = Path(__file__).resolve().parent.parent / "fixtures" / "pytest-dialects"
+    upgrade(database_url, revision="0004")
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            for attempt, name in enumerate(("pytest-xunit1.xml", "pytest-xunit2.xml"), start=1):
+                report = junit.read_report(dialects / name)
+                save_run(
+                    session=session,
+                    repo_full_name="acme/agents",
+                    provider="cli",
+                    run_id="1",
+                    attempt=attempt,
+                    cases=report.cases,
+                    suites=report.suites,
+                )
+        with engine.begin() as connection:  # the ids the reader gave before revision 0005
+            connection.exec_driver_sql(
+                "UPDATE case_results SET test_id = COALESCE(file, classname) || '::' || name"
+            )
+        upgrade(database_url)
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT DISTINCT test_id FROM case_results ORDER BY test_id"
+            ).all()
+        assert [r[0] for r in rows] == [
+            "tests/unit/test_sample.py::TestGroup::test_param[1]",
+            "tests/unit/test_sample.py::TestGroup::test_param[2]",
+            "tests/unit/test_sample.py::TestGroup::test_same_name",
+            "tests/unit/test_sample.py::TestOther::test_same_name",
+            "tests/unit/test_sample.py::test_module_level",
+        ]
     finally:
         engine.dispose()

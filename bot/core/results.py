@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Outcome(StrEnum):
@@ -42,8 +43,8 @@ class CaseResult:
 
     @property
     def test_id(self) -> str:
-        """Identity stable across runs: file (or classname) and name."""
-        owner = self.file or self.classname
+        """Identity stable across runs and JUnit dialects: `case_owner` and name."""
+        owner = case_owner(self.file, self.classname)
         return f"{owner}::{self.name}" if owner else self.name
 
 
@@ -101,3 +102,26 @@ class Totals:
         """Passed over executed (skipped cases don't count); None when nothing ran."""
         executed = self.tests - self.skipped
         return self.passed / executed if executed else None
+
+
+@lru_cache(maxsize=8192)
+def case_owner(file: str | None, classname: str) -> str:
+    """The part of a test's id before its name: its file, or its classname.
+
+    A Python classname names the module and classes (`tests.test_x.TestY`), which is how
+    pytest's xunit2 dialect (its default since 6.0) reports a test that xunit1 reported with
+    `file="tests/test_x.py"`. Both read as pytest's node id, `tests/test_x.py::TestY`, so
+    one test keeps one identity whichever dialect a run used.
+    """
+    if file is None or file.endswith(".py"):
+        parts = classname.split(".")
+        for position in range(len(parts) - 1, -1, -1):
+            if parts[position].startswith("test_") or parts[position].endswith("_test"):
+                module = "/".join(parts[: position + 1]) + ".py"
+                owner = file if file is not None and not _same_file(file, module) else module
+                return "::".join([owner, *parts[position + 1 :]])
+    return file or classname
+
+
+def _same_file(path: str, module: str) -> bool:
+    return path.replace("\\", "/").removeprefix("./") == module
