@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.core.mapping import MapRule, PhaseIndex, is_ignored, place, signature
 from bot.core.metrics import judge
-from bot.core.metrics.judge import RunView, Status
+from bot.core.metrics.base import RunView, Status, Verdict
 from bot.core.plan import Plan
 from bot.core.results import CaseResult, Outcome, SuiteResult, Totals
 
@@ -216,7 +216,7 @@ def evaluate(
     )
 
 
-def _verdict_fields(verdict: judge.Verdict, rule_error: str | None) -> dict[str, Any]:
+def _verdict_fields(verdict: Verdict, rule_error: str | None) -> dict[str, Any]:
     if rule_error:
         return {"status": Status.MANUAL, "evidence": f"rule not understood: {rule_error}"}
     return {"status": verdict.status, "evidence": verdict.evidence}

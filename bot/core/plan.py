@@ -14,7 +14,7 @@ from markdown_it.token import Token
 
 from bot.core import checklist
 from bot.core.metrics import reading, rules
-from bot.core.metrics.reading import Metric
+from bot.core.metrics.base import Metric
 from bot.core.testnames import TEST_NAME, is_test_name
 from bot.errors import RuleError
 

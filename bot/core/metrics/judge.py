@@ -7,61 +7,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
-from functools import cached_property
 
-from bot.core import testnames
-from bot.core.metrics import reading
-from bot.core.metrics.reading import DurationScope, Metric, MetricKind
-from bot.core.results import CaseResult, Outcome, SuiteResult
+from bot.core.metrics.base import (
+    DurationScope,
+    Metric,
+    MetricKind,
+    RunView,
+    Status,
+    Verdict,
+    compare,
+    identity_words,
+    word_set,
+)
+from bot.core.metrics.units import format_bytes, format_seconds, parse_size
+from bot.core.results import CaseResult, Outcome
 
 _MEMORY_NAME = re.compile(r"mem|rss|heap", re.I)
 _UNIT_IN_NAME = re.compile(r"(?:^|[_\-.\s(])(kib|mib|gib|kb|mb|gb|bytes|b)\)?$", re.I)
-
-
-class Status(StrEnum):
-    """What a run says about a checklist item."""
-
-    MET = "met"
-    UNMET = "unmet"
-    UNKNOWN = "unknown"  # the run carries no evidence either way
-    MANUAL = "manual"  # not machine-checkable; never ticked by the bot
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """A metric's status on one run, with the evidence in words."""
-
-    status: Status
-    evidence: str
-
-
-@dataclass(frozen=True)
-class RunView:
-    """The parts of a run a metric reads; ignored tests are already left out of `cases`.
-
-    Derived views (selector index, word sets) are computed once and shared by every metric.
-    """
-
-    cases: Sequence[CaseResult]
-    suites: Sequence[SuiteResult] = ()
-    flaky: frozenset[str] = frozenset()  # test ids known to be flaky: their passes prove nothing
-
-    @cached_property
-    def index(self) -> testnames.CaseIndex:
-        """The cases indexed for selector lookups."""
-        return testnames.CaseIndex(self.cases)
-
-    @cached_property
-    def failing(self) -> list[CaseResult]:
-        """Failed and errored cases."""
-        return [c for c in self.cases if c.outcome in (Outcome.FAILED, Outcome.ERROR)]
-
-    @cached_property
-    def identity_vocabulary(self) -> frozenset[str]:
-        """Every word of every case's file, class, suite and name."""
-        return frozenset(word for c in self.cases for word in _identity_words(c))
 
 
 def judge(metric: Metric | None, run: RunView) -> Verdict:
@@ -93,7 +55,7 @@ def _tests_passing(metric: Metric, run: RunView) -> Verdict:
     if met and shaky:
         # A flaky pass alone never ticks a box.
         return Verdict(Status.UNKNOWN, f"{evidence}, but {_names(shaky)} flaky")
-    return Verdict(Status.MET if met else Status.UNMET, evidence)
+    return Verdict.met_if(met, evidence)
 
 
 def _pass_rate(metric: Metric, run: RunView) -> Verdict:
@@ -107,12 +69,12 @@ def _pass_rate(metric: Metric, run: RunView) -> Verdict:
         f"pass rate {_percent(rate)} ({passed}/{len(executed)}) "
         f"{metric.comparison} {_percent(metric.threshold)}"
     )
-    met = reading.compare(rate, metric)
+    met = compare(rate, metric)
     if met and run.flaky:
         steady = sum(c.outcome is Outcome.PASSED and c.test_id not in run.flaky for c in executed)
-        if not reading.compare(steady / len(executed), metric):
+        if not compare(steady / len(executed), metric):
             return Verdict(Status.UNKNOWN, f"{evidence}, but only with flaky passes")
-    return _verdict(met, evidence)
+    return Verdict.met_if(met, evidence)
 
 
 def _names(names: Sequence[str]) -> str:
@@ -129,7 +91,7 @@ def _peak_memory(metric: Metric, run: RunView) -> Verdict:
     peak = max(figures)
     assert metric.threshold is not None
     evidence = f"peak {format_bytes(peak)} {metric.comparison} {format_bytes(metric.threshold)}"
-    return _verdict(reading.compare(peak, metric), evidence)
+    return Verdict.met_if(compare(peak, metric), evidence)
 
 
 def _duration(metric: Metric, run: RunView) -> Verdict:
@@ -149,7 +111,7 @@ def _duration(metric: Metric, run: RunView) -> Verdict:
         slowest = max(timed, key=lambda c: c.duration or 0.0)
         value = slowest.duration or 0.0
         evidence = f"slowest {format_seconds(value)} ({slowest.name}) {metric.comparison} {limit}"
-    return _verdict(reading.compare(value, metric), evidence)
+    return Verdict.met_if(compare(value, metric), evidence)
 
 
 def _zero_failures(metric: Metric, run: RunView) -> Verdict:
@@ -165,7 +127,7 @@ def _zero_failures(metric: Metric, run: RunView) -> Verdict:
         if executed and not run.failing:
             return Verdict(Status.MET, f"no failures at all in {executed} tests")
         return Verdict(Status.UNKNOWN, f"no tests about “{topic}” ran in this run")
-    related = sum(_mentions(_identity_words(c), words, need=1) for c in run.cases)
+    related = sum(_mentions(identity_words(c), words, need=1) for c in run.cases)
     return Verdict(Status.MET, f"0 failures about “{topic}” in {related} related tests")
 
 
@@ -175,18 +137,9 @@ def _mentions(found: set[str], words: Sequence[str], *, need: int | None = None)
     return sum(word in found for word in words) >= wanted
 
 
-def _words(text: str) -> set[str]:
-    tokens = re.findall(r"[a-z][a-z0-9]+", text.lower().replace("_", " "))
-    return {reading.stem(t) for t in tokens}
-
-
-def _identity_words(case: CaseResult) -> set[str]:
-    return _words(" ".join(filter(None, (case.file, case.classname, case.suite, case.name))))
-
-
 def _failure_words(case: CaseResult) -> set[str]:
     text = " ".join(filter(None, (case.message, case.failure_type, case.name)))
-    return _words(text)
+    return word_set(text)
 
 
 def memory_figures(run: RunView) -> list[float]:
@@ -202,27 +155,8 @@ def memory_figures(run: RunView) -> list[float]:
 def memory_value(name: str, value: str) -> float | None:
     """Bytes from a memory property; the unit is in the value ("231.5 MB") or the name."""
     unit = _UNIT_IN_NAME.search(name)
-    return reading.parse_size(value, unit_hint=unit.group(1) if unit else None)
-
-
-def _verdict(ok: bool, evidence: str) -> Verdict:
-    return Verdict(Status.MET if ok else Status.UNMET, evidence)
+    return parse_size(value, unit_hint=unit.group(1) if unit else None)
 
 
 def _percent(fraction: float) -> str:
     return f"{fraction * 100:.1f}%".replace(".0%", "%")
-
-
-def format_bytes(size: float) -> str:
-    """231.5 MB style, in binary units as CI tools report them."""
-    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= factor:
-            return f"{size / factor:.1f} {unit}".replace(".0 ", " ")
-    return f"{size:.0f} B"
-
-
-def format_seconds(seconds: float) -> str:
-    """0.16s, 2.5 min."""
-    if seconds >= 120:
-        return f"{seconds / 60:.1f} min".replace(".0 ", " ")
-    return f"{seconds:.2f}".rstrip("0").rstrip(".") + "s"

@@ -18,14 +18,8 @@ from __future__ import annotations
 
 import re
 
-from bot.core.metrics.reading import (
-    DurationScope,
-    Metric,
-    MetricKind,
-    parse_seconds,
-    parse_size,
-    stem,
-)
+from bot.core.metrics.base import COMPARATOR, DurationScope, Metric, MetricKind, stem
+from bot.core.metrics.units import parse_seconds, parse_size
 from bot.errors import RuleError
 
 RULE_PREFIX = "remediation:"
@@ -33,7 +27,6 @@ USAGE = (
     "manual | tests SELECTOR [N[/M]] | pass-rate CMP N% | memory CMP SIZE | "
     "duration each|mean|total CMP TIME | zero WORD..."
 )
-_CMP = r"(<=|>=|<|>)"
 
 
 def rule_in_comment(comment: str | None) -> str | None:
@@ -78,7 +71,7 @@ def _tests(rest: str) -> Metric:
 
 
 def _pass_rate(rest: str) -> Metric:
-    match = re.fullmatch(_CMP + r"\s*(\d+(?:\.\d+)?)\s*%", rest.strip())
+    match = re.fullmatch(COMPARATOR + r"\s*(\d+(?:\.\d+)?)\s*%", rest.strip())
     if match is None:
         raise RuleError(f"pass-rate rule {rest!r}: expected e.g. `pass-rate >= 97%`")
     return Metric(
@@ -90,7 +83,7 @@ def _pass_rate(rest: str) -> Metric:
 
 
 def _memory(rest: str) -> Metric:
-    match = re.fullmatch(_CMP + r"\s*(.+)", rest.strip())
+    match = re.fullmatch(COMPARATOR + r"\s*(.+)", rest.strip())
     size = parse_size(match.group(2)) if match else None
     if match is None or size is None:
         raise RuleError(f"memory rule {rest!r}: expected e.g. `memory <= 250MB`")
@@ -99,7 +92,7 @@ def _memory(rest: str) -> Metric:
 
 def _duration(rest: str) -> Metric:
     match = re.fullmatch(
-        r"(each|mean|total)\s+" + _CMP + r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)", rest.strip(), re.I
+        r"(each|mean|total)\s+" + COMPARATOR + r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)", rest.strip(), re.I
     )
     if match is None:
         raise RuleError(f"duration rule {rest!r}: expected e.g. `duration each <= 0.5s`")
