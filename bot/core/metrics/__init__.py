@@ -34,7 +34,7 @@ class KindModule(Protocol):
 KINDS: tuple[KindModule, ...] = (tests_passing, pass_rate, peak_memory, duration, zero_failures)
 
 RULE_PREFIX = "remediation:"
-USAGE = " | ".join(("manual", *(f"{k.RULE_WORD} {k.RULE_ARGUMENTS}" for k in KINDS)))
+RULE_USAGE = " | ".join(("manual", *(f"{k.RULE_WORD} {k.RULE_ARGUMENTS}" for k in KINDS)))
 
 _BY_KIND = {k.KIND: k for k in KINDS}
 _BY_RULE_WORD = {k.RULE_WORD: k for k in KINDS}
@@ -64,13 +64,13 @@ def parse_rule(rule: str) -> Metric | None:
     """A rule's metric; None for `manual`. Raises `RuleError` saying what is wrong."""
     words = rule.strip().split()
     if not words:
-        raise RuleError(f"empty rule; expected one of: {USAGE}")
+        raise RuleError(f"empty rule; expected one of: {RULE_USAGE}")
     head, arguments = words[0].lower(), " ".join(words[1:])
     if head == "manual" and not arguments:
         return None
     kind = _BY_RULE_WORD.get(head)
     if kind is None:
-        raise RuleError(f"unknown rule {head!r}; expected one of: {USAGE}")
+        raise RuleError(f"unknown rule {head!r}; expected one of: {RULE_USAGE}")
     return kind.parse_arguments(arguments)
 
 
