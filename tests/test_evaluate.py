@@ -8,7 +8,7 @@ from bot.core import plan as plan_module
 from bot.core.evaluate import FlakyPolicy, RunInput, evaluate
 from bot.core.junit import read_report
 from bot.core.mapping import MapRule
-from bot.core.metrics.judge import Status
+from bot.core.metrics.base import Status
 from bot.core.results import CaseResult, Outcome
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.metrics.reading import DurationScope, MetricKind, recognise
-from bot.core.metrics.rules import parse_rule, rule_in_comment
+from bot.core.metrics import parse_rule, recognise, rule_in_comment
+from bot.core.metrics.base import DurationScope, MetricKind
 from bot.errors import RuleError
 
 MB = 1024**2

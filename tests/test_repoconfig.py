@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core import plan as plan_module
-from bot.core.metrics.reading import MetricKind
+from bot.core.metrics.base import MetricKind
 from bot.core.repoconfig import RepoConfig, parse_config
 from bot.errors import ConfigurationError
 

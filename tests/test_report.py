@@ -22,7 +22,7 @@ from bot.core.evaluate import (
     evaluate,
 )
 from bot.core.junit import read_report
-from bot.core.metrics.judge import Status
+from bot.core.metrics.base import Status
 from bot.core.plan import Phase, Plan, parse
 from bot.core.results import CaseResult, SuiteResult, Totals
 from bot.core.summary import FOOTER, MARKER, MIN_LIMIT, render

@@ -13,7 +13,8 @@ from typing import Any
 
 from bot.core.mapping import MapRule, PhaseIndex, is_ignored, place, signature
 from bot.core.metrics import judge
-from bot.core.metrics.judge import RunView, Status
+from bot.core.metrics.base import RunView, Status, Verdict
+from bot.core.metrics.peak_memory import memory_figures
 from bot.core.plan import Plan
 from bot.core.results import CaseResult, Outcome, SuiteResult, Totals
 
@@ -182,7 +183,7 @@ def evaluate(
             text=item.text,
             checked=item.checked,
             phase=item.phase,
-            **_verdict_fields(judge.judge(item.metric, view), item.rule_error),
+            **_verdict_fields(judge(item.metric, view), item.rule_error),
         )
         for item in plan.items
     )
@@ -216,7 +217,7 @@ def evaluate(
     )
 
 
-def _verdict_fields(verdict: judge.Verdict, rule_error: str | None) -> dict[str, Any]:
+def _verdict_fields(verdict: Verdict, rule_error: str | None) -> dict[str, Any]:
     if rule_error:
         return {"status": Status.MANUAL, "evidence": f"rule not understood: {rule_error}"}
     return {"status": verdict.status, "evidence": verdict.evidence}
@@ -261,7 +262,7 @@ def _tracked(name: str, view: RunView) -> TrackedResult:
     status = "missing" if not chosen else "passing" if passed == len(executed) else "failing"
     durations = [c.duration for c in chosen if c.duration is not None]
     suite_names = {c.suite for c in chosen}
-    memory = judge.memory_figures(
+    memory = memory_figures(
         RunView(cases=chosen, suites=[s for s in view.suites if s.name in suite_names])
     )
     return TrackedResult(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from bot.core import testnames
-from bot.core.metrics.reading import stem
+from bot.core.metrics.base import stem
 from bot.core.plan import Phase
 from bot.core.results import CaseResult
 

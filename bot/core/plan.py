@@ -13,8 +13,8 @@ from typing import Any
 from markdown_it.token import Token
 
 from bot.core import checklist
-from bot.core.metrics import reading, rules
-from bot.core.metrics.reading import Metric
+from bot.core.metrics import parse_rule, recognise, rule_in_comment
+from bot.core.metrics.base import Metric
 from bot.core.testnames import TEST_NAME, is_test_name
 from bot.errors import RuleError
 
@@ -158,17 +158,17 @@ def parse(body: str, *, rule_overrides: dict[int, str] | None = None) -> Plan:
 
 
 def _item(box: checklist.Checkbox, phases: list[Phase], override: str | None) -> Item:
-    rule_text = override or rules.rule_in_comment(box.comment)
+    rule_text = override or rule_in_comment(box.comment)
     metric: Metric | None
     rule_error = None
     if rule_text is not None:
         try:
-            metric = rules.parse_rule(rule_text)
+            metric = parse_rule(rule_text)
         except RuleError as exc:
             rule_error = str(exc)
             metric = None  # a broken rule makes the item manual; the report says why
     else:
-        metric = reading.recognise(_HTML_COMMENT.sub("", box.text))
+        metric = recognise(_HTML_COMMENT.sub("", box.text))
     phase = next((p.number for p in phases if p.line <= box.line < p.end_line), None)
     return Item(
         index=box.index,

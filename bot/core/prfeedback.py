@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from bot.core.evaluate import RunInput, evaluate
 from bot.core.gate import TrackedPlan
 from bot.core.markdown_safe import code, inline, prose
-from bot.core.metrics.judge import Status
+from bot.core.metrics.base import Status
 from bot.core.results import Outcome
 
 MARKER = "<!-- remediation-bot:pull-request -->"

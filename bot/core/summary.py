@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 from bot.core.evaluate import Evaluation, FailureGroup, ItemResult, TrackedResult
 from bot.core.markdown_safe import code, inline, prose
-from bot.core.metrics.judge import Status, format_bytes, format_seconds
+from bot.core.metrics.base import Status
+from bot.core.metrics.units import format_bytes, format_seconds
 from bot.core.plan import Plan
 
 MARKER = "<!-- remediation-bot:summary -->"

@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 
 from bot.core.checklist import Decision
 from bot.core.evaluate import Evaluation
-from bot.core.metrics.judge import Status
+from bot.core.metrics.base import Status
 from bot.core.plan import Plan
 
 

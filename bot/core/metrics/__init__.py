@@ -1,0 +1,81 @@
+"""The registry of metric kinds; reading, rules and judging dispatch through it. Pure: no I/O."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.metrics import duration, pass_rate, peak_memory, tests_passing, zero_failures
+from bot.core.metrics.base import Metric, MetricKind, RunView, Status, Verdict
+from bot.errors import RuleError
+
+
+class KindModule(Protocol):
+    """What each metric kind's module provides: a reading, a rule grammar and a judge."""
+
+    @property
+    def KIND(self) -> MetricKind: ...
+
+    @property
+    def RULE_WORD(self) -> str: ...
+
+    @property
+    def RULE_ARGUMENTS(self) -> str: ...
+
+    def recognise(self, text: str) -> Metric | None: ...
+
+    def parse_arguments(self, arguments: str) -> Metric: ...
+
+    def judge(self, metric: Metric, run: RunView) -> Verdict: ...
+
+
+# Readings are tried in this order and the first that recognises an item wins. They are
+# deliberately narrow: an item none recognises is manual and never ticked, and a
+# maintainer's explicit rule always wins over them.
+KINDS: tuple[KindModule, ...] = (tests_passing, pass_rate, peak_memory, duration, zero_failures)
+
+RULE_PREFIX = "remediation:"
+RULE_USAGE = " | ".join(("manual", *(f"{k.RULE_WORD} {k.RULE_ARGUMENTS}" for k in KINDS)))
+
+_BY_KIND = {k.KIND: k for k in KINDS}
+_BY_RULE_WORD = {k.RULE_WORD: k for k in KINDS}
+
+
+def recognise(text: str) -> Metric | None:
+    """Read a checklist item's text as a metric, or None when it is not machine-checkable."""
+    plain = text.replace("**", "").replace("__", "")
+    for kind in KINDS:
+        metric = kind.recognise(plain)
+        if metric is not None:
+            return metric
+    return None
+
+
+def rule_in_comment(comment: str | None) -> str | None:
+    """The rule text of an item's HTML comment (`remediation: ...`), if it carries one."""
+    if not comment:
+        return None
+    text = comment.strip()
+    if not text.lower().startswith(RULE_PREFIX):
+        return None
+    return text[len(RULE_PREFIX) :].strip()
+
+
+def parse_rule(rule: str) -> Metric | None:
+    """A rule's metric; None for `manual`. Raises `RuleError` saying what is wrong."""
+    words = rule.strip().split()
+    if not words:
+        raise RuleError(f"empty rule; expected one of: {RULE_USAGE}")
+    head, arguments = words[0].lower(), " ".join(words[1:])
+    if head == "manual" and not arguments:
+        return None
+    kind = _BY_RULE_WORD.get(head)
+    if kind is None:
+        raise RuleError(f"unknown rule {head!r}; expected one of: {RULE_USAGE}")
+    return kind.parse_arguments(arguments)
+
+
+def judge(metric: Metric | None, run: RunView) -> Verdict:
+    """Evaluate a metric on a run (None is a manual item)."""
+    if metric is None:
+        return Verdict(Status.MANUAL, "not machine-checkable; tick it by hand")
+    return _BY_KIND[metric.kind].judge(metric, run)

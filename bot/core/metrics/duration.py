@@ -1,0 +1,103 @@
+"""The duration metric ("suite under 2 minutes"): its reading, rule and judge. Pure: no I/O."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.metrics import units
+from bot.core.metrics.base import (
+    COMPARATOR,
+    STRICT_UPPER_BOUND,
+    UPPER_BOUND_WORDS,
+    DurationScope,
+    Metric,
+    MetricKind,
+    RunView,
+    Status,
+    Verdict,
+    compare,
+)
+from bot.core.results import Outcome
+from bot.errors import RuleError
+
+KIND = MetricKind.DURATION
+RULE_WORD = "duration"
+RULE_ARGUMENTS = "each|mean|total CMP TIME"
+
+_NEGATED_LOWER = (
+    r"\b(?:no|none|not|never)\b[^.;]*?(?:above|over|longer than|more than|exceed(?:s|ing)?)"
+)
+# Both read lowered text: "under 2 minutes", "no single test above 3 s".
+_BOUNDED_TIME = re.compile(UPPER_BOUND_WORDS + r"\s*" + units.TIME.pattern)
+_NEGATED_TIME = re.compile(_NEGATED_LOWER + r"\s*" + units.TIME.pattern)
+_MEAN_WORDS = re.compile(r"\b(average|mean|avg)\b")
+_TOTAL_WORDS = re.compile(r"\b(suite|total|whole|overall|run|pipeline|build)\b")
+_EACH_WORDS = re.compile(r"\bper test\b|\beach\b|\bsingle\b|\bevery\b")
+_TEST_OR_TIME_WORDS = re.compile(r"\btests?\b|time|duration")
+_RULE = re.compile(r"(each|mean|total)\s+" + COMPARATOR + r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)", re.I)
+
+
+def recognise(text: str) -> Metric | None:
+    """The metric of an item that bounds test or suite time from above, else None."""
+    lowered = text.lower()
+    match = _BOUNDED_TIME.search(lowered) or _NEGATED_TIME.search(lowered)
+    if match is None:
+        return None
+    seconds = units.parse_seconds(match.group(1), match.group(2))
+    scope = _scope(lowered)
+    if scope is None:
+        return None
+    strict = STRICT_UPPER_BOUND.search(lowered[: match.start(1)])
+    return Metric(KIND, threshold=seconds, comparison="<" if strict else "<=", scope=scope)
+
+
+def _scope(lowered: str) -> DurationScope | None:
+    if _MEAN_WORDS.search(lowered):
+        return DurationScope.MEAN
+    if _TOTAL_WORDS.search(lowered) and not _EACH_WORDS.search(lowered):
+        return DurationScope.TOTAL
+    if _EACH_WORDS.search(lowered) or _TEST_OR_TIME_WORDS.search(lowered):
+        return DurationScope.EACH
+    return None
+
+
+def parse_arguments(arguments: str) -> Metric:
+    """The metric of a `duration` rule from the words after `duration`; raises `RuleError`."""
+    match = _RULE.fullmatch(arguments.strip())
+    if match is None:
+        raise RuleError(f"duration rule {arguments!r}: expected e.g. `duration each <= 0.5s`")
+    try:
+        seconds = units.parse_seconds(match.group(3), match.group(4))
+    except KeyError:
+        raise RuleError(
+            f"duration rule {arguments!r}: unknown time unit {match.group(4)!r}"
+        ) from None
+    return Metric(
+        KIND,
+        threshold=seconds,
+        comparison=match.group(2),
+        scope=DurationScope(match.group(1).lower()),
+        source="rule",
+    )
+
+
+def judge(metric: Metric, run: RunView) -> Verdict:
+    """The slowest, mean or total test time (by scope) against the threshold; skips don't count."""
+    timed = [c for c in run.cases if c.duration is not None and c.outcome is not Outcome.SKIPPED]
+    if not timed:
+        return Verdict(Status.UNKNOWN, "no test durations in this run")
+    durations = [c.duration for c in timed if c.duration is not None]
+    assert metric.threshold is not None
+    limit = units.format_seconds(metric.threshold)
+    if metric.scope is DurationScope.MEAN:
+        value = sum(durations) / len(durations)
+        evidence = f"mean {units.format_seconds(value)} {metric.comparison} {limit}"
+    elif metric.scope is DurationScope.TOTAL:
+        value = sum(durations)
+        evidence = f"total {units.format_seconds(value)} {metric.comparison} {limit}"
+    else:
+        slowest = max(timed, key=lambda c: c.duration or 0.0)
+        value = slowest.duration or 0.0
+        shown = f"{units.format_seconds(value)} ({slowest.name})"
+        evidence = f"slowest {shown} {metric.comparison} {limit}"
+    return Verdict.met_if(compare(value, metric), evidence)
