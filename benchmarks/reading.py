@@ -1,0 +1,261 @@
+"""Reading benchmark: how well the plan reader understands real remediation plans.
+
+For every plan in `fixtures/plans/` that has a `<slug>.expected.yml` (expectations written by
+hand before the reader ran, see fixtures/plans/SOURCES.md), it prints whether the phases
+were read right, how many checklist items were read with the right kind and threshold, and
+how many boxes the bot would tick wrongly on an all-green and on an all-red run.
+
+Run with `python -m benchmarks.reading [--verbose] [--plan SLUG]`. Always exits 0: a
+report, not a test (tests/core/test_reading_corpus.py holds the zero-wrong-ticks line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.core import reconcile
+from bot.core.evaluate import RunInput
+from bot.core.plan import Item, Plan
+from bot.core.repoconfig import RepoConfig
+from bot.core.results import CaseResult, Outcome, SuiteResult
+
+PLANS = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
+MACHINE_KINDS = frozenset(
+    {"tests_passing", "pass_rate", "duration", "peak_memory", "zero_failures", "streak"}
+)
+# Kinds a red run can still meet truthfully: they bound durations or memory, not outcomes.
+OUTCOME_FREE = frozenset({"duration", "peak_memory"})
+GENERIC_TESTS = 20
+
+
+@dataclass
+class PlanScore:
+    """One plan's result."""
+
+    slug: str
+    phases_expected: int
+    phases_read: int
+    phases_right: bool
+    machine_total: int = 0
+    machine_right: int = 0
+    manual_total: int = 0
+    manual_right: int = 0
+    wrong_green: list[str] = field(default_factory=list)
+    wrong_red: list[str] = field(default_factory=list)
+    misread: list[str] = field(default_factory=list)
+
+
+def corpus(folder: Path = PLANS) -> list[tuple[str, str, dict[str, Any]]]:
+    """(slug, body, expectations) for every plan with expectations, by slug."""
+    found = []
+    for expected in sorted(folder.glob("*.expected.yml")):
+        slug = expected.name.removesuffix(".expected.yml")
+        body = (folder / f"{slug}.md").read_bytes().decode("utf-8")
+        found.append((slug, body, yaml.safe_load(expected.read_text(encoding="utf-8"))))
+    return found
+
+
+def _normal(text: str) -> str:
+    """Lower-case letters, digits and spaces only: markup, emoji and punctuation dropped."""
+    kept = "".join(
+        c if unicodedata.category(c)[0] in "LN" else " "
+        for c in unicodedata.normalize("NFKC", text)
+    )
+    return " ".join(kept.lower().split())
+
+
+def phases_right(expected: list[str], plan: Plan) -> bool:
+    """Same count, and each phase read names (part of) the heading a maintainer counted."""
+    if len(expected) != len(plan.phases):
+        return False
+    for heading, phase in zip(expected, plan.phases, strict=True):
+        title = _normal(phase.title) or _normal(phase.label)
+        if title not in _normal(heading):
+            return False
+    return True
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+def _same_direction(expected: str | None, read: str) -> bool:
+    if expected is None:
+        return True
+    return (expected in ("<", "<=")) == (read in ("<", "<="))
+
+
+def _scope_matches(expected: str | None, read: str | None) -> bool:
+    if expected is None:
+        return read is None
+    if read is None:
+        return False
+    a, b = (s.strip("`/ ").removeprefix("./") for s in (expected, read))
+    return a == b or a.endswith("/" + b) or b.endswith("/" + a) or a.endswith("::" + b)
+
+
+def item_right(expected: dict[str, Any], item: Item) -> bool:
+    """Whether the reader's reading is the maintainer's: manual stays manual, kinds agree."""
+    kind = expected.get("kind") or "manual"
+    metric = item.metric
+    if kind not in MACHINE_KINDS or expected.get("goal") is False:
+        return metric is None
+    if metric is None or metric.kind.value != kind:
+        return False
+    threshold = expected.get("threshold")
+    if kind == "tests_passing":
+        return metric.expected == threshold and _scope_matches(
+            expected.get("scope"), metric.selector
+        )
+    if kind == "zero_failures":
+        return True
+    if kind == "streak":
+        return _close(threshold, metric.threshold) if threshold is not None else True
+    return (
+        _close(float(threshold) if threshold is not None else None, metric.threshold)
+        and _same_direction(expected.get("comparison"), metric.comparison)
+        and (kind != "pass_rate" or _scope_matches(expected.get("scope"), metric.selector))
+    )
+
+
+def _case(name: str, outcome: Outcome) -> CaseResult:
+    """A test case a plan's name could select: `path::test`, a file, a class or a test."""
+    path, _, test = name.partition("::")
+    failed = outcome is Outcome.FAILED
+    details = (
+        {"message": "AssertionError: boom", "failure_type": "AssertionError"} if failed else {}
+    )
+    if "/" in path or "." in path and path.rsplit(".", 1)[-1].isalpha() and " " not in path:
+        return CaseResult(
+            suite=path,
+            classname=path,
+            name=test or "test_case",
+            outcome=outcome,
+            file=path,
+            duration=0.01,
+            **details,  # type: ignore[arg-type]
+        )
+    return CaseResult(
+        suite="suite",
+        classname=name,
+        name=test or name,
+        outcome=outcome,
+        duration=0.01,
+        **details,  # type: ignore[arg-type]
+    )
+
+
+def synthetic_run(plan: Plan, expected: dict[str, Any], outcome: Outcome) -> RunInput:
+    """Every test the plan names (as read, and as expected), plus a few others, all `outcome`."""
+    names = list(plan.tests)
+    names += [i["scope"] for i in expected.get("items") or [] if i.get("scope")]
+    names += [f"tests/test_other.py::test_{n}" for n in range(GENERIC_TESTS)]
+    cases = [_case(str(name), outcome) for name in dict.fromkeys(names)]
+    suites = [SuiteResult(name="suite", properties={"peak_memory_mb": "10"}, tests=len(cases))]
+    return RunInput(cases=cases, suites=suites, label=f"all {outcome.value}")
+
+
+def _ticked(body: str, run: RunInput) -> set[int]:
+    desired = reconcile.desire(body=body, runs=[run], config=RepoConfig())
+    return {d.index for d in desired.decisions if d.checked}
+
+
+def _wrong_tick(expected: dict[str, Any], red: bool) -> bool:
+    kind = expected.get("kind") or "manual"
+    if kind not in MACHINE_KINDS or kind == "streak" or expected.get("goal") is False:
+        return True  # nothing one run carries proves it
+    return red and kind not in OUTCOME_FREE
+
+
+def score(slug: str, body: str, expected: dict[str, Any]) -> PlanScore:
+    """Read one plan, compare with the expectations, and tick it on two synthetic runs."""
+    plan = reconcile.read_plan(body, RepoConfig())
+    wanted = expected.get("items") or []
+    result = PlanScore(
+        slug=slug,
+        phases_expected=len(expected.get("phases") or []),
+        phases_read=len(plan.phases),
+        phases_right=phases_right(expected.get("phases") or [], plan),
+    )
+    for want, item in zip(wanted, plan.items, strict=False):
+        machine = (want.get("kind") or "manual") in MACHINE_KINDS and want.get("goal") is not False
+        right = item_right(want, item)
+        if machine:
+            result.machine_total += 1
+            result.machine_right += right
+        else:
+            result.manual_total += 1
+            result.manual_right += right
+        if not right:
+            read = item.metric.as_dict() if item.metric else "manual"
+            result.misread.append(f"#{item.index} {item.text[:70]!r}: read {read}")
+    if len(wanted) != len(plan.items):
+        result.misread.append(f"{len(plan.items)} checkboxes read, {len(wanted)} expected")
+    by_index = dict(enumerate(wanted))
+    for outcome, wrong in (
+        (Outcome.PASSED, result.wrong_green),
+        (Outcome.FAILED, result.wrong_red),
+    ):
+        for index in sorted(_ticked(body, synthetic_run(plan, expected, outcome))):
+            want = by_index.get(index, {})
+            if not want.get("checked") and _wrong_tick(want, outcome is Outcome.FAILED):
+                wrong.append(f"#{index} {want.get('text', '?')[:70]!r}")
+    return result
+
+
+def main() -> None:
+    """Print the per-plan table and the totals."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="list each misread item")
+    parser.add_argument("--plan", help="only this slug")
+    parser.add_argument("--plans", type=Path, default=PLANS, help="the corpus folder")
+    args = parser.parse_args()
+    scores = [score(*entry) for entry in corpus(args.plans) if args.plan in (None, entry[0])]
+    print(f"{'plan':44} phases  machine  manual  wrong(green/red)")
+    for s in scores:
+        mark = "ok" if s.phases_right else f"{s.phases_read}/{s.phases_expected}"
+        print(
+            f"{s.slug[:44]:44} {mark:>6}  {s.machine_right:>3}/{s.machine_total:<3} "
+            f"{s.manual_right:>3}/{s.manual_total:<3}  {len(s.wrong_green)}/{len(s.wrong_red)}"
+        )
+        if args.verbose:
+            for line in [*s.misread, *(f"WRONG TICK green {w}" for w in s.wrong_green)]:
+                print(f"    {line}")
+            for w in s.wrong_red:
+                print(f"    WRONG TICK red {w}")
+    plans = len(scores) or 1
+    machine = sum(s.machine_total for s in scores) or 1
+    manual = sum(s.manual_total for s in scores) or 1
+    print()
+    print(f"plans: {len(scores)}")
+    print(
+        f"phases right: {sum(s.phases_right for s in scores)}/{len(scores)} "
+        f"({sum(s.phases_right for s in scores) / plans:.0%}; target 90%)"
+    )
+    print(
+        f"machine-checkable items read right: {sum(s.machine_right for s in scores)}/{machine} "
+        f"({sum(s.machine_right for s in scores) / machine:.0%}; target 95%)"
+    )
+    print(
+        f"manual items kept manual: {sum(s.manual_right for s in scores)}/{manual} "
+        f"({sum(s.manual_right for s in scores) / manual:.0%})"
+    )
+    print(
+        f"wrong ticks: {sum(len(s.wrong_green) for s in scores)} on all-green, "
+        f"{sum(len(s.wrong_red) for s in scores)} on all-red (target 0 and 0)"
+    )
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
