@@ -12,7 +12,6 @@ report, not a test (tests/core/test_reading_corpus.py holds the zero-wrong-ticks
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -135,7 +134,7 @@ def _case(name: str, outcome: Outcome) -> CaseResult:
     details = (
         {"message": "AssertionError: boom", "failure_type": "AssertionError"} if failed else {}
     )
-    if "/" in path or "." in path and path.rsplit(".", 1)[-1].isalpha() and " " not in path:
+    if "/" in path or ("." in path and path.rsplit(".", 1)[-1].isalpha() and " " not in path):
         return CaseResult(
             suite=path,
             classname=path,
