@@ -16,7 +16,7 @@ from bot.web.webhooks import JobKind, route
 from fakes import FakeGitHub
 from fakes.webhook_sender import delivery_headers, payload, sign
 
-PAYLOADS = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "webhooks").glob("*.json"))
+PAYLOADS = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "webhooks").glob("*.json"))
 
 
 def _post(bot: RunningBot, body: bytes, headers: dict[str, str]) -> httpx.Response:

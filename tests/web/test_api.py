@@ -21,7 +21,7 @@ from fakes import FakeGitHub
 from fakes.bot_server import serve_bot
 from fakes.webhook_sender import payload
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 REPO = "acme/agents"
 
 

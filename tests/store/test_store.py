@@ -31,7 +31,7 @@ from bot.store.runs import (
 )
 
 REPO = "octo-org/widgets"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 HAND_MADE_CASES = (
     CaseResult(

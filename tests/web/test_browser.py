@@ -19,7 +19,7 @@ from test_service import ISSUE, REPO
 
 from fakes import FakeGitHub, ServedFake
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Debian's Chromium as root in a container: no sandbox, nothing phoning home.
