@@ -441,8 +441,9 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     from sqlmodel import Session
 
-    from bot.store.engine import make_engine
     from bot.core.results import CaseResult, Outcome
+    from bot.store.engine import make_engine
+    from bot.store.runs import list_runs, save_run
 
     url, name, signals = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     engine = make_engine(url)
@@ -455,7 +456,7 @@ WRITER = textwrap.dedent(
         for i in range(15):
             for run_id in (f"{name}-{i}", f"shared-{i}"):
                 save_run(session=session, repo_full_name="race/repo", provider="cli",
-                               run_id=run_id, attempt=1, cases=cases, suites=[])
+                         run_id=run_id, attempt=1, cases=cases, suites=[])
             list_runs(session=session, repo_full_name="race/repo")
     engine.dispose()
     """
