@@ -25,7 +25,12 @@ def element(draw: st.DrawFn, depth: int = 0) -> str:
     if depth > 4 or draw(st.booleans()):
         return f"<{tag}{attrs}/>"
     children = "".join(draw(st.lists(element(depth + 1), max_size=4)))
-    text = draw(st.text(alphabet=st.characters(blacklist_characters="<&", blacklist_categories=("Cs",)), max_size=10))
+    text = draw(
+        st.text(
+            alphabet=st.characters(blacklist_characters="<&", blacklist_categories=("Cs",)),
+            max_size=10,
+        )
+    )
     return f"<{tag}{attrs}>{text}{children}</{tag}>"
 
 
