@@ -21,6 +21,7 @@ import yaml
 from bot.config import Settings
 from bot.web.webhooks import Event, route
 
+from fakes.seed_story import complete_run, open_seed_issue, story_zip, summary_comments
 from fakes.webhook_sender import load_payload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -307,7 +308,6 @@ def test_a_run_job_that_dies_after_storing_its_run_still_syncs_on_retry(
     bot: Any, github: Any, seed_body: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sqlalchemy import text as sql
-    from test_service import complete_run, open_seed_issue, story_zip, summary_comments
 
     from bot.worker import loop
 

@@ -24,19 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WEBHOOK_SECRET, RunningBot, bot_settings
-from sqlalchemy import text, update
+from sqlalchemy import text
 from sqlmodel import Session, col, select
-from test_service import (
-    ISSUE,
-    REPO,
-    boxes,
-    complete_run,
-    issue_payload,
-    open_seed_issue,
-    story_zip,
-    summary_comments,
-)
 
 from bot.core import checklist
 from bot.github import GitHubFactory
@@ -47,6 +36,17 @@ from bot.web.webhooks import JobKind
 from bot.worker.loop import Context, Worker
 
 from fakes import FakeGitHub, ServedFake
+from fakes.running_bot import WEBHOOK_SECRET, RunningBot, bot_settings, fast_forward
+from fakes.seed_story import (
+    ISSUE,
+    REPO,
+    boxes,
+    complete_run,
+    issue_payload,
+    open_seed_issue,
+    story_zip,
+    summary_comments,
+)
 from fakes.webhook_sender import payload
 
 # The seed story: which boxes (by index) each run leaves ticked.
@@ -75,16 +75,6 @@ def steady_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     round of work would retry at once.
     """
     monkeypatch.setattr(queue, "backoff", lambda attempts: timedelta(minutes=1))
-
-
-def fast_forward(bot: RunningBot) -> int:
-    """Fast-forward the queue clock: every queued job (backoff, deferral) is due now."""
-    with Session(bot.engine) as session:
-        result = session.execute(
-            update(Job).where(col(Job.status) == "queued").values(run_after=utc_now())
-        )
-        session.commit()
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def jobs_of(bot: RunningBot, kind: JobKind) -> list[Job]:

@@ -9,9 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import WEBHOOK_SECRET, RunningBot, bot_settings
 from prometheus_client import REGISTRY
-from test_service import REPO, complete_run, open_seed_issue, run_payload, story_zip
 
 from bot import telemetry
 from bot.config import LogFormat, Settings
@@ -20,6 +18,8 @@ from bot.store.migrate import upgrade
 from bot.telemetry import JsonFormatter, Redactor, TextFormatter
 
 from fakes import FakeGitHub, ServedFake
+from fakes.running_bot import WEBHOOK_SECRET, RunningBot, bot_settings
+from fakes.seed_story import REPO, complete_run, open_seed_issue, run_payload, story_zip
 
 PEM = (
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAxyz\nabc123==\n-----END RSA PRIVATE KEY-----"

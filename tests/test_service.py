@@ -2,80 +2,25 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import RunningBot
-
-from bot.core import checklist, summary
 
 from fakes import FakeGitHub
+from fakes.running_bot import RunningBot
+from fakes.seed_story import (
+    ISSUE,
+    MAIN,
+    REPO,
+    boxes,
+    complete_run,
+    issue_payload,
+    open_seed_issue,
+    run_payload,
+    story_zip,
+    summary_comments,
+)
 from fakes.webhook_sender import payload
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-REPO = "acme/agents"
-ISSUE = 870
-MAIN = {"repository": {"default_branch": "main"}}
-
-
-def zip_of(paths: list[Path], folder: str = "test-results") -> bytes:
-    """An artifact zip as actions/upload-artifact makes it."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in paths:
-            archive.writestr(f"{folder}/{path.name}", path.read_bytes())
-        archive.writestr(f"{folder}/coverage.txt", "not junit\n")
-    return buffer.getvalue()
-
-
-def story_zip(number: int) -> bytes:
-    return zip_of(sorted((FIXTURES / "seed-story" / f"run{number}").glob("*.xml")))
-
-
-def open_seed_issue(bot: RunningBot, github: FakeGitHub, body: str) -> None:
-    github.add_repo(REPO, default_branch="main")
-    github.add_issue(REPO, ISSUE, title="Issue #870", body=body, labels=["remediation"])
-    assert bot.deliver("issues", issue_payload("opened", body)).status_code == 202
-
-
-def run_payload(run_id: int, **extra: Any) -> bytes:
-    """A `workflow_run.completed` delivery of the default branch unless told otherwise."""
-    branch = extra.pop("head_branch", "main")
-    return payload(
-        "workflow_run",
-        "completed",
-        repo=REPO,
-        run_id=run_id,
-        head_branch=branch,
-        merge=MAIN,
-        **extra,
-    )
-
-
-def issue_payload(action: str, body: str) -> bytes:
-    """An `issues` delivery for the seed issue, labelled."""
-    label = {"issue": {"labels": [{"name": "remediation", "color": "d73a4a"}]}, **MAIN}
-    return payload("issues", action, repo=REPO, issue_number=ISSUE, issue_body=body, merge=label)
-
-
-def complete_run(
-    bot: RunningBot, github: FakeGitHub, run_id: int, data: bytes, **extra: Any
-) -> Any:
-    github.add_artifact(REPO, run_id, name="junit-results", zip_bytes=data)
-    return bot.deliver("workflow_run", run_payload(run_id, **extra))
-
-
-def boxes(github: FakeGitHub) -> list[int]:
-    body = github.repos[REPO].issues[ISSUE].body
-    return [box.index for box in checklist.find_checkboxes(body) if box.checked]
-
-
-def summary_comments(github: FakeGitHub) -> list[str]:
-    return [c.body for c in github.repos[REPO].issues[ISSUE].comments if summary.MARKER in c.body]
 
 
 def test_seed_story_through_webhooks(bot: RunningBot, github: FakeGitHub, seed_body: str) -> None:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import RunningBot
-from test_service import REPO, complete_run, open_seed_issue, story_zip, zip_of
-
 from bot.core import gate
 from bot.core import plan as plan_module
 from bot.core.evaluate import RunInput
@@ -14,6 +11,8 @@ from bot.core.mapping import MapRule
 from bot.core.results import CaseResult, Outcome
 
 from fakes import FakeGitHub
+from fakes.running_bot import RunningBot
+from fakes.seed_story import REPO, complete_run, open_seed_issue, story_zip, zip_of
 
 
 def _seed_plan(seed_body: str, **extra: object) -> gate.TrackedPlan:

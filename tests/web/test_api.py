@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import WEBHOOK_SECRET, RunningBot
 from sqlmodel import Session
 
 from bot.config import Settings
@@ -19,6 +18,7 @@ from bot.worker.loop import Worker
 
 from fakes import FakeGitHub
 from fakes.bot_server import serve_bot
+from fakes.running_bot import WEBHOOK_SECRET, RunningBot
 from fakes.webhook_sender import payload
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

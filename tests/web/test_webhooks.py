@@ -7,13 +7,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import WEBHOOK_SECRET, RunningBot
 from sqlmodel import Session
 
 from bot.store import queue, repositories
 from bot.web.webhooks import JobKind, route
 
 from fakes import FakeGitHub
+from fakes.running_bot import WEBHOOK_SECRET, RunningBot
 from fakes.webhook_sender import delivery_headers, payload, sign
 
 PAYLOADS = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "webhooks").glob("*.json"))

@@ -7,19 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from conftest import RunningBot
 from sqlmodel import Session, select
-from test_faults import fast_forward
-from test_service import (
-    ISSUE,
-    MAIN,
-    REPO,
-    boxes,
-    complete_run,
-    open_seed_issue,
-    story_zip,
-    summary_comments,
-)
 
 from bot.core import commands
 from bot.core.markdown_safe import ZWSP
@@ -30,6 +18,17 @@ from bot.worker.comments import REPLY_MARKER
 
 from fakes import FakeGitHub
 from fakes.github_state import FakeComment
+from fakes.running_bot import RunningBot, fast_forward
+from fakes.seed_story import (
+    ISSUE,
+    MAIN,
+    REPO,
+    boxes,
+    complete_run,
+    open_seed_issue,
+    story_zip,
+    summary_comments,
+)
 from fakes.webhook_sender import payload
 
 ISOLATION = "tests/integration/agents/test_base_agent_factory_user_isolation.py"
