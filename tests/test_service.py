@@ -14,6 +14,7 @@ from fakes.seed_story import (
     REPO,
     boxes,
     complete_run,
+    issue_body,
     issue_payload,
     open_seed_issue,
     run_payload,
@@ -32,14 +33,16 @@ def test_seed_story_through_webhooks(bot: RunningBot, github: FakeGitHub, seed_b
     for number in (1, 2, 3):
         if number == 3:  # a person edits the body between two runs
             issue = github.repos[REPO].issues[ISSUE]
-            issue.body = issue.body.replace("## Conclusion", "## Conclusion\n\nEdited by a person.")
+            issue.body = issue_body(github).replace(
+                "## Conclusion", "## Conclusion\n\nEdited by a person."
+            )
         response = complete_run(bot, github, 100 + number, story_zip(number))
         assert response.status_code == 202
         bot.work()
         assert boxes(github) == expected[number]
         assert len(summary_comments(github)) == 1  # created once, then updated
 
-    final = github.repos[REPO].issues[ISSUE].body
+    final = issue_body(github)
     assert "Edited by a person." in final
     assert final.replace("- [x]", "- [ ]") == seed_body.replace(
         "## Conclusion", "## Conclusion\n\nEdited by a person."
@@ -65,7 +68,7 @@ def test_one_run_costs_at_most_six_calls_and_nothing_when_unchanged(
     ingest_and_sync = [r for r in calls if r not in gate]
     assert len(ingest_and_sync) <= 6, [f"{r.method} {r.path}" for r in ingest_and_sync]
     github.requests.clear()
-    body = github.repos[REPO].issues[ISSUE].body
+    body = issue_body(github)
     bot.deliver("issues", issue_payload("edited", body))  # a sync with nothing new to say
     bot.work()
     assert [r for r in github.writes() if "access_tokens" not in r.path] == []

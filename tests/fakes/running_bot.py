@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, update
+import httpx
+from sqlalchemy import CursorResult, Engine, update
 from sqlmodel import Session, col
 
 from bot.config import Settings
@@ -33,7 +34,7 @@ class RunningBot:
     worker: Worker
     engine: Engine
 
-    def deliver(self, event: str, body: bytes, *, delivery_id: str | None = None) -> Any:
+    def deliver(self, event: str, body: bytes, *, delivery_id: str | None = None) -> httpx.Response:
         """Send a signed delivery the way GitHub does."""
         return deliver(
             self.url, event=event, body=body, secret=WEBHOOK_SECRET, delivery_id=delivery_id
@@ -74,4 +75,5 @@ def fast_forward(bot: RunningBot) -> int:
             update(Job).where(col(Job.status) == "queued").values(run_after=utc_now())
         )
         session.commit()
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        assert isinstance(result, CursorResult)  # what an UPDATE returns
+        return result.rowcount

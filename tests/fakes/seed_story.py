@@ -11,6 +11,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bot.core import checklist, summary
 from bot.core.evaluate import RunInput
 from bot.core.junit import read_report
@@ -80,7 +82,8 @@ def issue_payload(action: str, body: str) -> bytes:
 
 def complete_run(
     bot: RunningBot, github: FakeGitHub, run_id: int, data: bytes, **extra: Any
-) -> Any:
+) -> httpx.Response:
+    """The run's artifact uploaded, then its `workflow_run.completed` delivered."""
     github.add_artifact(REPO, run_id, name="junit-results", zip_bytes=data)
     return bot.deliver("workflow_run", run_payload(run_id, **extra))
 
@@ -94,9 +97,15 @@ def seed_story(bot: RunningBot, github: FakeGitHub, body: str, runs: int = 2) ->
         bot.work()
 
 
+def issue_body(github: FakeGitHub, number: int = ISSUE) -> str:
+    """An issue's body as it stands on the fake GitHub (the bot never blanks one)."""
+    body = github.repos[REPO].issues[number].body
+    assert body is not None, f"issue #{number} has no body"
+    return body
+
+
 def boxes(github: FakeGitHub) -> list[int]:
-    body = github.repos[REPO].issues[ISSUE].body
-    return [box.index for box in checklist.find_checkboxes(body) if box.checked]
+    return [box.index for box in checklist.find_checkboxes(issue_body(github)) if box.checked]
 
 
 def summary_comments(github: FakeGitHub) -> list[str]:

@@ -96,6 +96,7 @@ def test_upload_syncs_tracked_issues_through_the_same_pipeline(
     assert _upload(bot, _token(bot), 2).status_code == 202
     bot.work()
     body = github.repos[REPO].issues[870].body
+    assert body is not None
     assert [b.index for b in checklist.find_checkboxes(body) if b.checked] == [0, 2, 3]
 
 
