@@ -26,7 +26,7 @@ from sqlmodel import Session
 from benchmarks.reportgen import write_report
 from bot.core import junit
 from bot.store.engine import make_engine
-from bot.store.ingest import IN_MEMORY_BYTES, Report, RunMeta, ingest
+from bot.store.ingest import IN_MEMORY_BYTES, RunMeta, ingest
 from bot.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +114,7 @@ def timed_ingest(url: str, path: Path) -> float:
             outcome = ingest(
                 session=session,
                 meta=RunMeta(repo="bench/repo", provider="bench", run_id="1"),
-                reports=[Report(name=path.name, source=path)],
+                reports=[junit.Report(name=path.name, source=path)],
             )
             elapsed = time.perf_counter() - start
             assert outcome.created, "the run was already stored"

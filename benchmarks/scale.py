@@ -276,7 +276,9 @@ def check(
         results.append(
             (total == distinct == n + issues_opened, f"deliveries recorded once: {total:,}")
         )
-        kinds = dict(db.execute(text("SELECT kind, count(*) FROM jobs GROUP BY kind")).all())
+        kinds: dict[str, int] = dict(
+            db.execute(text("SELECT kind, count(*) FROM jobs GROUP BY kind")).all()
+        )
         results.append((kinds.get("workflow_run") == n, f"one job per run delivery: {kinds}"))
         per_delivery = db.execute(
             text(
@@ -285,9 +287,13 @@ def check(
             )
         ).scalar()
         results.append((per_delivery == 0, "no delivery made two jobs"))
-        statuses = dict(db.execute(text("SELECT status, count(*) FROM jobs GROUP BY status")).all())
+        statuses: dict[str, int] = dict(
+            db.execute(text("SELECT status, count(*) FROM jobs GROUP BY status")).all()
+        )
         results.append((set(statuses) == {"done"}, f"every job done, none dead: {statuses}"))
-        retried = dict(db.execute(text("SELECT id, attempts FROM jobs WHERE attempts <> 1")).all())
+        retried: dict[int, int] = dict(
+            db.execute(text("SELECT id, attempts FROM jobs WHERE attempts <> 1")).all()
+        )
         expected_retries = dict.fromkeys(kill.jobs, 2)
         results.append(
             (
@@ -314,7 +320,7 @@ def check(
         issue = fake.repos[repo].issues[1]
         summaries = [c.body for c in issue.comments if summary.MARKER in c.body]
         comment_counts[len(summaries)] += 1
-        ticked = [box.index for box in checklist.find_checkboxes(issue.body) if box.checked]
+        ticked = [box.index for box in checklist.find_checkboxes(issue.body or "") if box.checked]
         if not plan.ticks_right(repo, ticked):
             wrong.append(f"{repo}: ticked {ticked} (newest run: story {plan.final_story[repo]})")
         elif summaries and PASSING[plan.final_story[repo]] not in summaries[-1]:
@@ -473,7 +479,9 @@ def run(args: argparse.Namespace) -> int:
         downloads = Counter(r.path.rsplit("/", 2)[-2] for r in calls if r.path.endswith("/zip"))
         results = check(engine, fake, plan, kill, processes.logs(), len(opened))
         with engine.connect() as db:
-            per_kind = dict(db.execute(text("SELECT kind, count(*) FROM jobs GROUP BY kind")).all())
+            per_kind: dict[str, int] = dict(
+                db.execute(text("SELECT kind, count(*) FROM jobs GROUP BY kind")).all()
+            )
         twice = sorted(a for a, n in downloads.items() if n > 1)
 
     n = len(bodies)

@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,9 +55,9 @@ def _zip(path: Path) -> bytes:
     return buffer.getvalue()
 
 
-def _wait(condition: object, timeout: float = 60.0) -> None:
+def _wait(condition: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
             raise SystemExit("timed out waiting for the bot")
         time.sleep(0.01)
@@ -72,7 +74,7 @@ def main() -> None:
         database = f"sqlite:///{folder}/bench.db"
         upgrade(database)
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             database_url=database,
             github_app_id=str(served.app_id),
             github_private_key=served.private_key_pem,
@@ -120,7 +122,7 @@ def main() -> None:
                     ),
                     secret=SECRET,
                 )
-                _wait(lambda previous=previous: _comment(fake) not in (None, previous))
+                _wait(partial(_comment_changed, fake, previous))
                 latencies.append(time.perf_counter() - started)
                 round_requests = fake.requests[before:]
                 calls.append(sum("access_tokens" not in r.path for r in round_requests))
@@ -158,6 +160,11 @@ def _comment(fake: FakeGitHub) -> str | None:
     comments = fake.repos[REPO].issues[1].comments
     bodies = [c.body for c in comments if summary.MARKER in c.body]
     return bodies[-1] if bodies else None
+
+
+def _comment_changed(fake: FakeGitHub, previous: str | None) -> bool:
+    """A summary comment exists and is not the one before this round."""
+    return _comment(fake) not in (None, previous)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,14 @@ def _milliseconds(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def _find(pattern: str, output: str) -> re.Match[str]:
+    """The first match of a figure in wrk's report; a report without it ends the run."""
+    found = re.search(pattern, output)
+    if found is None:
+        raise SystemExit(f"wrk printed no {pattern!r}:\n{output}")
+    return found
+
+
 def _wrk(url: str, seconds: int, connections: int, script: Path, cpus: set[int] | None) -> Figures:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
     command += [url, "--", uuid.uuid4().hex[:12]]
@@ -108,11 +116,11 @@ def _wrk(url: str, seconds: int, connections: int, script: Path, cpus: set[int] 
     ).stdout
     if "Non-2xx" in output:
         raise SystemExit(f"the server refused requests:\n{output}")
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    maximum = re.search(r"Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+    rate = float(_find(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    maximum = _find(r"Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", output).groups()
 
     def percentile(label: str) -> float:
-        return _milliseconds(*re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", output).groups())  # type: ignore[union-attr]
+        return _milliseconds(*_find(rf"{label}%\s+([\d.]+)(us|ms|s)", output).groups())
 
     return Figures(rate, percentile("50"), percentile("99"), _milliseconds(*maximum))
 

@@ -5,20 +5,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from bot.config import Settings
 from bot.core.evaluate import RunInput
-from bot.core.junit import read_report
-from bot.core.results import CaseResult, SuiteResult
 from bot.github import GitHubFactory
 from bot.store.engine import make_engine
 from bot.store.migrate import upgrade
@@ -27,7 +21,8 @@ from bot.worker.loop import Worker
 
 from fakes import FakeGitHub, ServedFake, serve
 from fakes.bot_server import serve_bot
-from fakes.webhook_sender import deliver
+from fakes.running_bot import RunningBot, bot_settings, steady_backoff
+from fakes.seed_story import FIXTURES, load_story_run
 
 # TEST_DATABASES picks the backend legs (comma list); TEST_POSTGRES_URL points at a server
 # where the tests may create and drop schemas.
@@ -116,20 +111,7 @@ def session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-# The seed story: the issue of fixtures/issue-870.md and three CI runs (seed state, Phase 1
-# fixed, all fixed) written to reproduce it, in fixtures/seed-story/run{1,2,3}/.
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
-
-def load_story_run(number: int) -> RunInput:
-    """One run of the seed story as the evaluation reads it."""
-    cases: list[CaseResult] = []
-    suites: list[SuiteResult] = []
-    for path in sorted((FIXTURES / "seed-story" / f"run{number}").glob("*.xml")):
-        report = read_report(path)
-        cases.extend(report.cases)
-        suites.extend(report.suites)
-    return RunInput(cases=cases, suites=suites, label=f"run {number}")
+# The seed story: issue #870 and three CI runs (fakes/seed_story.py) ------------------------
 
 
 @pytest.fixture(scope="session")
@@ -146,8 +128,6 @@ def seed_runs() -> list[RunInput]:
 
 # The bot against a fake GitHub, both over real HTTP on 127.0.0.1 ----------------------------
 
-WEBHOOK_SECRET = "webhook-secret-for-tests"
-
 
 @pytest.fixture(scope="session")
 def served_github() -> Iterator[ServedFake]:
@@ -161,50 +141,6 @@ def github(served_github: ServedFake) -> FakeGitHub:
     """The fake GitHub, empty."""
     served_github.fake.reset()
     return served_github.fake
-
-
-def steady_backoff(attempts: int) -> timedelta:
-    """A failed job waits a whole minute: it is retried after a test fast-forwards the queue.
-
-    The real backoff is uniform in [0, 4 s] after a first failure, so now and then the same
-    round of work would retry at once.
-    """
-    return timedelta(minutes=1)
-
-
-@dataclass
-class RunningBot:
-    """The bot served by uvicorn; its worker is driven by the test, one job at a time."""
-
-    url: str
-    settings: Settings
-    worker: Worker
-    engine: Engine
-
-    def deliver(self, event: str, body: bytes, *, delivery_id: str | None = None) -> Any:
-        """Send a signed delivery the way GitHub does."""
-        return deliver(
-            self.url, event=event, body=body, secret=WEBHOOK_SECRET, delivery_id=delivery_id
-        )
-
-    def work(self) -> int:
-        """Run queued jobs until none is runnable."""
-        return self.worker.run_until_idle()
-
-
-def bot_settings(database_url: str, served: ServedFake, **overrides: Any) -> Settings:
-    """Settings of an App installed on the fake GitHub."""
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "github_app_id": str(served.app_id),
-        "github_private_key": served.private_key_pem,
-        "github_webhook_secret": WEBHOOK_SECRET,
-        "github_api_url": served.api_url,
-        "github_timeout_seconds": 5.0,
-        "worker_enabled": False,
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

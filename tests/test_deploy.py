@@ -21,6 +21,9 @@ import yaml
 from bot.config import Settings
 from bot.core.events import Event, route
 
+from fakes import FakeGitHub
+from fakes.running_bot import RunningBot
+from fakes.seed_story import complete_run, open_seed_issue, story_zip, summary_comments
 from fakes.webhook_sender import load_payload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,7 +143,9 @@ def test_image_runs_unprivileged_with_a_healthcheck_and_listens_everywhere() -> 
     assert user
     assert user[-1].split(":")[0] not in ("root", "0")
     assert re.search(r"^HEALTHCHECK .*\n?.*/healthz", runtime, re.M)
-    cmd = json.loads(re.search(r"^CMD (\[.*\])$", runtime, re.M).group(1))  # type: ignore[union-attr]
+    cmd_line = re.search(r"^CMD (\[.*\])$", runtime, re.M)
+    assert cmd_line
+    cmd = json.loads(cmd_line.group(1))
     assert cmd[:3] == ["serve", "--host", ALL_INTERFACES]
     assert re.search(r"^ENTRYPOINT \[\"remediation-bot\"\]", runtime, re.M)
     lines = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
@@ -191,7 +196,7 @@ def test_env_examples_name_real_settings_and_refuse_to_start_unfilled() -> None:
         if re.match(r"#? ?[A-Z_]+=", line)
     }
     assert names <= {name.upper() for name in Settings.model_fields}
-    values = dict(
+    values: dict[str, Any] = dict(
         line.split("=", 1)
         for line in (DEPLOY / "bot.env.example").read_text().splitlines()
         if re.match(r"[A-Z_]+=", line)
@@ -304,11 +309,10 @@ def test_app_manifest_has_the_keys_the_manifest_flow_needs() -> None:
 
 
 def test_a_run_job_that_dies_after_storing_its_run_still_syncs_on_retry(
-    bot: Any, github: Any, seed_body: str
+    bot: RunningBot, github: FakeGitHub, seed_body: str
 ) -> None:
     from sqlalchemy import event
     from sqlalchemy import text as sql
-    from test_service import complete_run, open_seed_issue, story_zip, summary_comments
 
     open_seed_issue(bot, github, seed_body)
     bot.work()

@@ -43,14 +43,14 @@ def _zip(**files: str) -> bytes:
     return buffer.getvalue()
 
 
-def _client(served: ServedFake, token: str, **options: object) -> GitHub[TokenAuthStrategy]:
-    settings: dict[str, object] = {"timeout": 5, "auto_retry": False, "http_cache": False}
-    settings.update(options)
+def _client(served: ServedFake, token: str, *, timeout: float = 5) -> GitHub[TokenAuthStrategy]:
     return GitHub(
         TokenAuthStrategy(token),
         base_url=served.api_url,
         cache_strategy=MemCacheStrategy(),
-        **settings,  # type: ignore[arg-type]
+        timeout=timeout,
+        auto_retry=False,
+        http_cache=False,
     )
 
 
@@ -131,7 +131,9 @@ def test_comments_paginate_with_absolute_link_headers(
 ) -> None:
     for n in range(5):
         fake.add_comment(REPO, 7, body=f"comment {n}")
-    bodies = [
+    # githubkit_schemas' IssuesClient has a method named `list`, which its annotations then
+    # name instead of the builtin: mypy cannot know what the pages hold.
+    bodies = [  # type: ignore[var-annotated]
         c.body
         for c in gh.rest.paginate(
             gh.rest.issues.list_comments, owner=OWNER, repo=NAME, issue_number=7, per_page=2
@@ -157,13 +159,15 @@ def test_comments_since_filters_on_update_time(
     fake.add_comment(REPO, 7, body="new")
     since = datetime.now(UTC) - timedelta(days=1)
     listed = gh.rest.issues.list_comments(OWNER, NAME, 7, since=since).parsed_data
-    assert [c.body for c in listed] == ["new"]
+    # githubkit_schemas' `IssuesClient.list` shadows the builtin in this annotation.
+    assert [c.body for c in listed] == ["new"]  # type: ignore[attr-defined]
 
 
 def test_comment_create_update_get(gh: GitHub[TokenAuthStrategy], fake: FakeGitHub) -> None:
     created = gh.rest.issues.create_comment(OWNER, NAME, 7, body="summary v1")
     assert created.status_code == 201
     comment = created.parsed_data
+    assert comment.user is not None
     assert (comment.user.login, comment.user.type) == ("remediation-bot[bot]", "Bot")
     gh.rest.issues.update_comment(OWNER, NAME, comment.id, body="summary v2")
     assert gh.rest.issues.get_comment(OWNER, NAME, comment.id).parsed_data.body == "summary v2"
@@ -308,6 +312,7 @@ def test_contents(gh: GitHub[TokenAuthStrategy], fake: FakeGitHub) -> None:
     assert missing.value.response.status_code == 404
     fake.set_file(REPO, ".github/remediation.yml", "tick: metrics\n")
     content = gh.rest.repos.get_content(OWNER, NAME, ".github/remediation.yml").parsed_data
+    assert not isinstance(content, list)  # a directory's listing
     assert content.type == "file"
     assert base64.b64decode(content.content) == b"tick: metrics\n"
 
@@ -635,16 +640,24 @@ def test_in_process_transports_for_unit_tests() -> None:
     fake.add_issue(REPO, 7, title="t", body="b")
     artifact = fake.add_artifact(REPO, 42, name="junit", zip_bytes=b"zip")
     token = fake.issue_token(installation_id=77)
-    options = {"base_url": "https://fake-github.test/", "http_cache": False, "auto_retry": False}
-    with GitHub(token, transport=transport(fake), **options) as gh:  # type: ignore[arg-type]
+    base_url = "https://fake-github.test/"
+    with GitHub(
+        token, base_url=base_url, transport=transport(fake), http_cache=False, auto_retry=False
+    ) as gh:
         assert gh.rest.issues.get(OWNER, NAME, 7).parsed_data.number == 7
         assert gh.rest.actions.download_artifact(OWNER, NAME, artifact.id, "zip").content == b"zip"
     assert "authorization" not in fake.blob_requests[-1].headers
 
     async def run() -> str:
-        client = GitHub(token, async_transport=async_transport(fake), **options)  # type: ignore[arg-type]
-        async with client as gh:
-            issue = await gh.rest.issues.async_get(OWNER, NAME, 7)
+        client = GitHub(
+            token,
+            base_url=base_url,
+            async_transport=async_transport(fake),
+            http_cache=False,
+            auto_retry=False,
+        )
+        async with client:  # githubkit's __aenter__ returns the client, untyped
+            issue = await client.rest.issues.async_get(OWNER, NAME, 7)
             return issue.parsed_data.title
 
     assert asyncio.run(run()) == "t"

@@ -24,19 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WEBHOOK_SECRET, RunningBot, bot_settings, steady_backoff
-from sqlalchemy import text, update
+from sqlalchemy import text
 from sqlmodel import Session, col, select
-from test_service import (
-    ISSUE,
-    REPO,
-    boxes,
-    complete_run,
-    issue_payload,
-    open_seed_issue,
-    story_zip,
-    summary_comments,
-)
 
 from bot.core import checklist
 from bot.core.events import JobKind
@@ -48,6 +37,24 @@ from bot.worker.context import Context
 from bot.worker.loop import Worker
 
 from fakes import FakeGitHub, ServedFake
+from fakes.running_bot import (
+    WEBHOOK_SECRET,
+    RunningBot,
+    bot_settings,
+    fast_forward,
+    steady_backoff,
+)
+from fakes.seed_story import (
+    ISSUE,
+    REPO,
+    boxes,
+    complete_run,
+    issue_body,
+    issue_payload,
+    open_seed_issue,
+    story_zip,
+    summary_comments,
+)
 from fakes.webhook_sender import payload
 
 # The seed story: which boxes (by index) each run leaves ticked.
@@ -66,16 +73,6 @@ ARTIFACT_ZIP = rf"/repos/{REPO}/actions/artifacts/\d+/zip$"
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def fast_forward(bot: RunningBot) -> int:
-    """Fast-forward the queue clock: every queued job (backoff, deferral) is due now."""
-    with Session(bot.engine) as session:
-        result = session.execute(
-            update(Job).where(col(Job.status) == "queued").values(run_after=utc_now())
-        )
-        session.commit()
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def jobs_of(bot: RunningBot, kind: JobKind) -> list[Job]:
@@ -565,10 +562,11 @@ def test_a_killed_worker_process_loses_nothing(
     ]
     assert held.worker is not None
     assert f":{process.pid}:" in held.worker
-    assert held.lease_until is not None
+    lease_until = held.lease_until
+    assert lease_until is not None
     if method == "POST":
         wait_for(lambda: len(summary_comments(github)) == 1, what="the dead worker's comment")
-    wait_for(lambda: utc_now() > held.lease_until, timeout=5, what="the lease to expire")  # type: ignore[operator]
+    wait_for(lambda: utc_now() > lease_until, timeout=5, what="the lease to expire")
     bot.work()
 
     taken = [
@@ -588,7 +586,7 @@ def edit(github: FakeGitHub, line: str, *, tick: int | None = None) -> None:
     """A person adds a line to the issue (and ticks box `tick`) on GitHub."""
     with github.lock:
         issue = github.repos[REPO].issues[ISSUE]
-        body = issue.body.replace("## Conclusion", f"## Conclusion\n\n{line}")
+        body = issue_body(github).replace("## Conclusion", f"## Conclusion\n\n{line}")
         if tick is not None:
             box = checklist.find_checkboxes(body)[tick]
             body = body[: box.offset] + "x" + body[box.offset + 1 :]
@@ -607,7 +605,7 @@ def test_a_persons_edit_made_while_the_bot_reads_survives(
         wait_for(arrived(github, "GET", ISSUE_GET), what="the sync's read of the issue")
         edit(github, "Edited by a person during the read.", tick=1)
 
-    body = github.repos[REPO].issues[ISSUE].body
+    body = issue_body(github)
     assert "Edited by a person during the read." in body
     assert boxes(github) == [1, *TICKED[1]]  # the person's tick and the bot's
     assert len(summary_comments(github)) == 1
@@ -630,7 +628,7 @@ def test_an_edit_racing_the_bots_write_is_lost_as_github_has_no_compare_and_swap
         wait_for(arrived(github, "PATCH", ISSUE_PATCH), what="the sync's write of the body")
         edit(github, "Edited by a person during the write.")
 
-    assert "Edited by a person during the write." not in github.repos[REPO].issues[ISSUE].body
+    assert "Edited by a person during the write." not in issue_body(github)
     assert_story_at(github, 1)
 
 

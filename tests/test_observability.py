@@ -9,9 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import WEBHOOK_SECRET, RunningBot, bot_settings
 from prometheus_client import REGISTRY
-from test_service import REPO, complete_run, open_seed_issue, run_payload, story_zip
 
 from bot import telemetry
 from bot.config import LogFormat, Settings
@@ -20,6 +18,8 @@ from bot.store.migrate import upgrade
 from bot.telemetry import JsonFormatter, Redactor, TextFormatter
 
 from fakes import FakeGitHub, ServedFake
+from fakes.running_bot import WEBHOOK_SECRET, RunningBot, bot_settings
+from fakes.seed_story import REPO, complete_run, open_seed_issue, run_payload, story_zip
 
 PEM = (
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAxyz\nabc123==\n-----END RSA PRIVATE KEY-----"
@@ -76,9 +76,11 @@ def test_json_line_keeps_the_exception() -> None:
 
 
 @pytest.mark.parametrize("formatter_class", [JsonFormatter, TextFormatter])
-def test_no_secret_reaches_a_log_line(formatter_class: type[logging.Formatter]) -> None:
+def test_no_secret_reaches_a_log_line(
+    formatter_class: type[JsonFormatter | TextFormatter],
+) -> None:
     configured = "the-configured-webhook-secret"
-    formatter = formatter_class(Redactor([configured]))  # type: ignore[call-arg]
+    formatter = formatter_class(Redactor([configured]))
     records = [
         _record("signature checked with %s", configured),
         _record("minted %s for installation 77", INSTALLATION_TOKEN),
@@ -260,7 +262,7 @@ def restored_logging() -> Iterator[None]:
 def test_configure_logging_installs_one_handler_and_quiets_httpx(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    settings = Settings(_env_file=None, log_format="json", log_level="warning")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, log_format="json", log_level="warning")
     telemetry.configure_logging(settings)
     handler = telemetry.configure_logging(settings)  # again: replaced, not doubled
     root = logging.getLogger()
@@ -269,6 +271,7 @@ def test_configure_logging_installs_one_handler_and_quiets_httpx(
     # httpx logs every request URL at INFO, signed artifact URLs included.
     assert logging.getLogger("httpx").level == logging.WARNING
     assert logging.getLogger("uvicorn.access").handlers == []
+    assert isinstance(handler, logging.StreamHandler)
     handler.setStream(__import__("sys").stderr)
     logging.getLogger("bot.test").warning("hello", extra={"job_id": 3})
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
@@ -276,9 +279,9 @@ def test_configure_logging_installs_one_handler_and_quiets_httpx(
 
 
 def test_log_settings_are_checked() -> None:
-    settings = Settings(_env_file=None, log_level="debug")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, log_level="debug")
     assert (settings.log_level, settings.log_format) == ("DEBUG", LogFormat.TEXT)
     with pytest.raises(ValueError, match="log_level"):
-        Settings(_env_file=None, log_level="chatty")  # type: ignore[call-arg]
+        Settings(_env_file=None, log_level="chatty")
     with pytest.raises(ValueError, match="log_format"):
-        Settings(_env_file=None, log_format="xml")  # type: ignore[call-arg]
+        Settings(_env_file=None, log_format="xml")

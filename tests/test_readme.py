@@ -30,4 +30,4 @@ def test_quick_start_is_two_commands_and_ci_runs_the_same_test_command() -> None
 @pytest.mark.parametrize("value", ["", "   ", "changeme", "secret"])
 def test_empty_or_placeholder_secrets_are_refused(value: str) -> None:
     with pytest.raises(ValidationError):
-        Settings(_env_file=None, github_webhook_secret=value)  # type: ignore[call-arg]
+        Settings(_env_file=None, github_webhook_secret=value)

@@ -2,80 +2,26 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import RunningBot
-
-from bot.core import checklist, summary
 
 from fakes import FakeGitHub
+from fakes.running_bot import RunningBot
+from fakes.seed_story import (
+    ISSUE,
+    MAIN,
+    REPO,
+    boxes,
+    complete_run,
+    issue_body,
+    issue_payload,
+    open_seed_issue,
+    run_payload,
+    story_zip,
+    summary_comments,
+)
 from fakes.webhook_sender import payload
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-REPO = "acme/agents"
-ISSUE = 870
-MAIN = {"repository": {"default_branch": "main"}}
-
-
-def zip_of(paths: list[Path], folder: str = "test-results") -> bytes:
-    """An artifact zip as actions/upload-artifact makes it."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in paths:
-            archive.writestr(f"{folder}/{path.name}", path.read_bytes())
-        archive.writestr(f"{folder}/coverage.txt", "not junit\n")
-    return buffer.getvalue()
-
-
-def story_zip(number: int) -> bytes:
-    return zip_of(sorted((FIXTURES / "seed-story" / f"run{number}").glob("*.xml")))
-
-
-def open_seed_issue(bot: RunningBot, github: FakeGitHub, body: str) -> None:
-    github.add_repo(REPO, default_branch="main")
-    github.add_issue(REPO, ISSUE, title="Issue #870", body=body, labels=["remediation"])
-    assert bot.deliver("issues", issue_payload("opened", body)).status_code == 202
-
-
-def run_payload(run_id: int, **extra: Any) -> bytes:
-    """A `workflow_run.completed` delivery of the default branch unless told otherwise."""
-    branch = extra.pop("head_branch", "main")
-    return payload(
-        "workflow_run",
-        "completed",
-        repo=REPO,
-        run_id=run_id,
-        head_branch=branch,
-        merge=MAIN,
-        **extra,
-    )
-
-
-def issue_payload(action: str, body: str) -> bytes:
-    """An `issues` delivery for the seed issue, labelled."""
-    label = {"issue": {"labels": [{"name": "remediation", "color": "d73a4a"}]}, **MAIN}
-    return payload("issues", action, repo=REPO, issue_number=ISSUE, issue_body=body, merge=label)
-
-
-def complete_run(
-    bot: RunningBot, github: FakeGitHub, run_id: int, data: bytes, **extra: Any
-) -> Any:
-    github.add_artifact(REPO, run_id, name="junit-results", zip_bytes=data)
-    return bot.deliver("workflow_run", run_payload(run_id, **extra))
-
-
-def boxes(github: FakeGitHub) -> list[int]:
-    body = github.repos[REPO].issues[ISSUE].body
-    return [box.index for box in checklist.find_checkboxes(body) if box.checked]
-
-
-def summary_comments(github: FakeGitHub) -> list[str]:
-    return [c.body for c in github.repos[REPO].issues[ISSUE].comments if summary.MARKER in c.body]
 
 
 def test_seed_story_through_webhooks(bot: RunningBot, github: FakeGitHub, seed_body: str) -> None:
@@ -87,14 +33,16 @@ def test_seed_story_through_webhooks(bot: RunningBot, github: FakeGitHub, seed_b
     for number in (1, 2, 3):
         if number == 3:  # a person edits the body between two runs
             issue = github.repos[REPO].issues[ISSUE]
-            issue.body = issue.body.replace("## Conclusion", "## Conclusion\n\nEdited by a person.")
+            issue.body = issue_body(github).replace(
+                "## Conclusion", "## Conclusion\n\nEdited by a person."
+            )
         response = complete_run(bot, github, 100 + number, story_zip(number))
         assert response.status_code == 202
         bot.work()
         assert boxes(github) == expected[number]
         assert len(summary_comments(github)) == 1  # created once, then updated
 
-    final = github.repos[REPO].issues[ISSUE].body
+    final = issue_body(github)
     assert "Edited by a person." in final
     assert final.replace("- [x]", "- [ ]") == seed_body.replace(
         "## Conclusion", "## Conclusion\n\nEdited by a person."
@@ -120,7 +68,7 @@ def test_one_run_costs_at_most_six_calls_and_nothing_when_unchanged(
     ingest_and_sync = [r for r in calls if r not in gate]
     assert len(ingest_and_sync) <= 6, [f"{r.method} {r.path}" for r in ingest_and_sync]
     github.requests.clear()
-    body = github.repos[REPO].issues[ISSUE].body
+    body = issue_body(github)
     bot.deliver("issues", issue_payload("edited", body))  # a sync with nothing new to say
     bot.work()
     assert [r for r in github.writes() if "access_tokens" not in r.path] == []

@@ -1,4 +1,9 @@
-"""Test fakes defined once: a fake GitHub served over real HTTP, and a webhook sender."""
+"""Test fakes and helpers defined once: a fake GitHub served over real HTTP, a webhook sender.
+
+Submodules hold the rest, imported by name: the bot served on loopback (running_bot,
+bot_server) and the seed story told to it (seed_story). Test modules import helpers from here
+or from a conftest, never from another test module.
+"""
 
 from .github import FakeGitHub, key_pair
 from .github_server import ServedFake, serve

@@ -5,12 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import RunningBot, bot_settings, steady_backoff
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from sqlmodel import select as select_rows
-from test_service import REPO, complete_run, open_seed_issue, story_zip
 
 from bot.core.events import JobKind
 from bot.github import GitHubFactory
@@ -20,6 +18,8 @@ from bot.worker.context import Context
 from bot.worker.loop import Worker
 
 from fakes import FakeGitHub, ServedFake
+from fakes.running_bot import RunningBot, bot_settings, steady_backoff
+from fakes.seed_story import REPO, complete_run, open_seed_issue, story_zip
 
 
 def _worker(bot: RunningBot, served: ServedFake, name: str, lease: float) -> Worker:
@@ -83,8 +83,6 @@ def test_extending_a_lease_takes_the_same_lock_as_claims(postgres_schema_url: st
             holder.execute(select(func.pg_advisory_xact_lock(claims.advisory_key("o/r#1"))))
             session.execute(text("SET lock_timeout = '300ms'"))
             with pytest.raises(OperationalError, match="lock timeout"):
-                claims.extend_lease(
-                    session=session, job=job, worker="w", lease=claims.DEFAULT_LEASE
-                )
+                claims.extend_lease(session=session, job=job, worker="w", lease=queue.DEFAULT_LEASE)
     finally:
         engine.dispose()

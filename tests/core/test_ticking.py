@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from bot.core import checklist, ticking
 from bot.core import plan as plan_module
 from bot.core.evaluate import Evaluation, RunInput, evaluate
@@ -12,14 +14,14 @@ def _changed_positions(before: str, after: str) -> list[int]:
     return [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
 
 
-def _replay(body: str, runs: list[RunInput], **policy: object) -> list[str]:
+def _replay(body: str, runs: list[RunInput], *, streak: int = 1) -> list[str]:
     """Bodies after each run, each evaluated on the body as it stood (as the bot does)."""
     bodies = []
     history: list[Evaluation] = []
     for number in range(1, len(runs) + 1):
         plan = plan_module.parse(body)
         history.append(evaluate(plan, runs[:number]))
-        body = checklist.tick(body, ticking.decide(plan, history, **policy))
+        body = checklist.tick(body, ticking.decide(plan, history, streak=streak))
         bodies.append(body)
     return bodies
 
@@ -76,8 +78,8 @@ def test_hysteresis_unticks_only_after_m_unmet_runs(
     bot_ticked = {_text(after_run2, 0), _text(after_run2, 3)}
     good, bad = seed_runs[1], seed_runs[0]  # run 1's failures come back in "bad"
     once = [evaluate(plan, [good]), evaluate(plan, [good, bad])]
-    policy = {"untick_regressions": True, "untick_after": 2, "bot_ticked": bot_ticked}
-    assert [d for d in ticking.decide(plan, once, **policy) if not d.checked] == []  # type: ignore[arg-type]
+    decide = partial(ticking.decide, untick_regressions=True, untick_after=2, bot_ticked=bot_ticked)
+    assert [d for d in decide(plan, once) if not d.checked] == []
     twice = [*once, evaluate(plan, [good, bad, bad])]
-    unticked = sorted(d.index for d in ticking.decide(plan, twice, **policy) if not d.checked)  # type: ignore[arg-type]
+    unticked = sorted(d.index for d in decide(plan, twice) if not d.checked)
     assert unticked == [0, 3]

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import WEBHOOK_SECRET, RunningBot
 from sqlmodel import Session
 
 from bot.core.events import JobKind, route
 from bot.store import queue, reads
 
 from fakes import FakeGitHub
+from fakes.running_bot import WEBHOOK_SECRET, RunningBot
 from fakes.webhook_sender import delivery_headers, payload, sign
 
-PAYLOADS = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "webhooks").glob("*.json"))
+PAYLOADS = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "webhooks").glob("*.json"))
 
 
 def _post(bot: RunningBot, body: bytes, headers: dict[str, str]) -> httpx.Response:
@@ -132,14 +132,16 @@ def _malformed(event: str, action: str, change: dict[str, object]) -> bytes:
     data = json.loads(payload(event, action, repo="acme/agents"))
     for dotted, value in change.items():
         *path, last = dotted.split(".")
-        target = data
+        target: dict[str, object] = data
         for key in path:
-            target = target[key]
+            inner = target[key]
+            assert isinstance(inner, dict)
+            target = inner
         target[last] = value
     return json.dumps(data).encode()
 
 
-SIGNED_BUT_MALFORMED = {
+SIGNED_BUT_MALFORMED: dict[str, tuple[str, str, dict[str, object]]] = {
     "action as an object": ("issues", "opened", {"action": {"x": 1}}),
     "repository as a string": ("issues", "opened", {"repository": "acme/agents"}),
     "issue as a list": ("issues", "opened", {"issue": [1, 2]}),

@@ -27,7 +27,7 @@ from bot.core.plan import Phase, Plan, parse
 from bot.core.results import CaseResult, SuiteResult, Totals
 from bot.core.summary import FOOTER, MARKER, MIN_LIMIT, render
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 LIVE_MENTION = re.compile(r"@[A-Za-z0-9-]")
 # The only HTML the report may contain: its marker and its own folds.

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from conftest import RunningBot
 from hypothesis import HealthCheck, given, settings
-from test_dashboard import seed_story
 
 from fakes import FakeGitHub
+from fakes.running_bot import RunningBot
+from fakes.seed_story import seed_story
 
 
 @pytest.fixture

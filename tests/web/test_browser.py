@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RunningBot
-from test_dashboard import ISSUE_PAGE, TOKEN, seed_story, served
-from test_service import ISSUE, REPO
 
 from fakes import FakeGitHub, ServedFake
+from fakes.running_bot import DASHBOARD_TOKEN, RunningBot, served
+from fakes.seed_story import ISSUE, ISSUE_PAGE, REPO, seed_story
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Debian's Chromium as root in a container: no sandbox, nothing phoning home.
@@ -120,7 +119,7 @@ def test_overview_issue_chart_and_navigation(story: RunningBot, page: Any) -> No
 def test_unauthorised_request_is_refused_then_login_opens_the_page(
     story: RunningBot, served_github: ServedFake, page: Any
 ) -> None:
-    with served(story, served_github, dashboard_token=TOKEN) as url:
+    with served(story, served_github, dashboard_token=DASHBOARD_TOKEN) as url:
         response = page.request.get(url + f"/api/v1/repos/{REPO}/issues/{ISSUE}")
         assert response.status == 401
         page.goto(url + ISSUE_PAGE)
@@ -129,7 +128,7 @@ def test_unauthorised_request_is_refused_then_login_opens_the_page(
         page.click("button[type=submit]")
         assert page.locator("p.error").is_visible()
         shot(page, "login-refused")
-        page.fill("input[name=token]", TOKEN)
+        page.fill("input[name=token]", DASHBOARD_TOKEN)
         page.click("button[type=submit]")
         page.wait_for_url(f"**{ISSUE_PAGE}")
         page.locator("#chart svg").wait_for()

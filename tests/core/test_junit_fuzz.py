@@ -27,7 +27,7 @@ def element(draw: st.DrawFn, depth: int = 0) -> str:
     children = "".join(draw(st.lists(element(depth + 1), max_size=4)))
     text = draw(
         st.text(
-            alphabet=st.characters(blacklist_characters="<&", blacklist_categories=("Cs",)),
+            alphabet=st.characters(exclude_characters="<&", exclude_categories=["Cs"]),
             max_size=10,
         )
     )

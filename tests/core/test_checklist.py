@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.core.checklist import MAX_NESTING, Checkbox, Decision, find_checkboxes, tick
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ISSUE_870 = (FIXTURES / "issue-870.md").read_bytes().decode("utf-8")
 ISSUE_870_TEXTS = [
     "`test_user_execution_engine_integration.py`: 5/5 tests passing",

@@ -31,7 +31,7 @@ from bot.store.runs import (
 )
 
 REPO = "octo-org/widgets"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 HAND_MADE_CASES = (
     CaseResult(
@@ -443,9 +443,9 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     from sqlmodel import Session
 
+    from bot.core.results import CaseResult, Outcome
     from bot.store.engine import make_engine
     from bot.store.runs import list_runs, save_run
-    from bot.core.results import CaseResult, Outcome
 
     url, name, signals = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     engine = make_engine(url)
@@ -458,7 +458,7 @@ WRITER = textwrap.dedent(
         for i in range(15):
             for run_id in (f"{name}-{i}", f"shared-{i}"):
                 save_run(session=session, repo_full_name="race/repo", provider="cli",
-                               run_id=run_id, attempt=1, cases=cases, suites=[])
+                         run_id=run_id, attempt=1, cases=cases, suites=[])
             list_runs(session=session, repo_full_name="race/repo")
     engine.dispose()
     """

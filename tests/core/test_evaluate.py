@@ -11,7 +11,7 @@ from bot.core.mapping import MapRule
 from bot.core.metrics.base import Status
 from bot.core.results import CaseResult, Outcome
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 MET, UNMET = Status.MET, Status.UNMET
 
 

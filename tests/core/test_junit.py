@@ -12,7 +12,7 @@ from bot.core import junit
 from bot.core.results import CaseResult, Outcome
 from bot.errors import HostileReport, MalformedReport, NotJUnitReport, ReportTooLarge
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CORPUS = FIXTURES / "junit"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((CORPUS / "expected.json").read_text())["files"]
 

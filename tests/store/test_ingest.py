@@ -11,7 +11,7 @@ from bot.core.junit import Report
 from bot.store import runs
 from bot.store.ingest import RunMeta, ingest
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 RUN1 = sorted((FIXTURES / "seed-story" / "run1").glob("*.xml"))
 META = RunMeta(repo="acme/agents", provider="cli", run_id="870", head_sha="abc123", branch="main")
 

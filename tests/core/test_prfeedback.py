@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from conftest import RunningBot
-from test_service import REPO, complete_run, open_seed_issue, story_zip
-
 from bot.core import checklist, prfeedback
 from bot.core import plan as plan_module
 from bot.core.evaluate import RunInput
@@ -12,6 +9,8 @@ from bot.core.gate import TrackedPlan
 from bot.core.results import CaseResult, Outcome
 
 from fakes import FakeGitHub
+from fakes.running_bot import RunningBot
+from fakes.seed_story import REPO, complete_run, issue_body, open_seed_issue, story_zip
 
 SHA = "f0e1d2c3b4a5968778695a4b3c2d1e0f12345678"
 
@@ -67,6 +66,5 @@ def test_fork_pull_request_gets_one_sticky_comment_and_ticks_nothing(
     bot.work()
     (updated,) = list(github.repos[REPO].issues[42].comments)
     assert "Fixes** (8)" in updated.body
-    issue_body = github.repos[REPO].issues[870].body
-    ticked = [b.index for b in checklist.find_checkboxes(issue_body) if b.checked]
+    ticked = [b.index for b in checklist.find_checkboxes(issue_body(github)) if b.checked]
     assert ticked == [2]  # only the base branch's run 1 ticked anything

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.core import plan as plan_module
 from bot.core.metrics.base import DurationScope, MetricKind
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SEED = (FIXTURES / "issue-870.md").read_text(encoding="utf-8")
 
 

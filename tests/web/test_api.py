@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import WEBHOOK_SECRET, RunningBot
 from sqlmodel import Session
 
 from bot.config import Settings
@@ -19,9 +18,10 @@ from bot.worker.loop import Worker
 
 from fakes import FakeGitHub
 from fakes.bot_server import serve_bot
+from fakes.running_bot import WEBHOOK_SECRET, RunningBot
 from fakes.webhook_sender import payload
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 REPO = "acme/agents"
 
 
@@ -96,6 +96,7 @@ def test_upload_syncs_tracked_issues_through_the_same_pipeline(
     assert _upload(bot, _token(bot), 2).status_code == 202
     bot.work()
     body = github.repos[REPO].issues[870].body
+    assert body is not None
     assert [b.index for b in checklist.find_checkboxes(body) if b.checked] == [0, 2, 3]
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-
-from conftest import RunningBot
-from test_service import REPO, complete_run, open_seed_issue, story_zip, zip_of
 
 from bot.core import gate
 from bot.core import plan as plan_module
@@ -14,12 +12,17 @@ from bot.core.mapping import MapRule
 from bot.core.results import CaseResult, Outcome
 
 from fakes import FakeGitHub
+from fakes.running_bot import RunningBot
+from fakes.seed_story import REPO, complete_run, open_seed_issue, story_zip, zip_of
 
 
-def _seed_plan(seed_body: str, **extra: object) -> gate.TrackedPlan:
+def _seed_plan(
+    seed_body: str, *, map_rules: Sequence[MapRule] = (), ignore: Sequence[str] = ()
+) -> gate.TrackedPlan:
+    plan = plan_module.parse(seed_body)
     return gate.TrackedPlan(
-        number=870, title="Issue 870", plan=plan_module.parse(seed_body), **extra
-    )  # type: ignore[arg-type]
+        number=870, title="Issue 870", plan=plan, map_rules=map_rules, ignore=ignore
+    )
 
 
 def _new_failure(n: int) -> CaseResult:

@@ -11,7 +11,7 @@ import pytest
 from bot.core.junit import artifacts
 from bot.errors import ArtifactError, ArtifactTooLarge
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 LIMITS = artifacts.Limits(max_total=20 * 1024 * 1024, max_members=100, max_ratio=200)
 
 

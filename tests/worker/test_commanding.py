@@ -6,19 +6,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from conftest import RunningBot
-from sqlmodel import Session, select
-from test_faults import fast_forward
-from test_service import (
-    ISSUE,
-    MAIN,
-    REPO,
-    boxes,
-    complete_run,
-    open_seed_issue,
-    story_zip,
-    summary_comments,
-)
+from sqlmodel import Session, col, select
 
 from bot.core import commands
 from bot.core.markdown_safe import ZWSP
@@ -28,6 +16,18 @@ from bot.worker.comments import REPLY_MARKER
 
 from fakes import FakeGitHub
 from fakes.github_state import FakeComment
+from fakes.running_bot import RunningBot, fast_forward
+from fakes.seed_story import (
+    ISSUE,
+    MAIN,
+    REPO,
+    boxes,
+    complete_run,
+    issue_body,
+    open_seed_issue,
+    story_zip,
+    summary_comments,
+)
 from fakes.webhook_sender import payload
 
 ISOLATION = "tests/integration/agents/test_base_agent_factory_user_isolation.py"
@@ -120,7 +120,7 @@ def item_line(comment: str, start: str) -> str:
 
 def stored_rules(bot: RunningBot) -> list[tuple[str, str | None, int | None, str | None]]:
     with Session(bot.engine) as session:
-        rows = session.exec(select(IssueRule).order_by(IssueRule.id)).all()  # type: ignore[arg-type]
+        rows = session.exec(select(IssueRule).order_by(col(IssueRule.id))).all()
         return [(r.kind, r.pattern or r.item_text, r.phase, r.reason) for r in rows]
 
 
@@ -223,7 +223,7 @@ def test_refresh_rereads_the_plan(bot: RunningBot, github: FakeGitHub, seed_body
     # A person adds an item; GitHub's `issues.edited` delivery never arrived.
     issue = github.repos[REPO].issues[ISSUE]
     new_item = "- [ ] `test_agent_registry_concurrent_access_integration.py`: 4/4 tests passing\n"
-    issue.body = issue.body.replace("- [ ] Zero user", new_item + "- [ ] Zero user")
+    issue.body = issue_body(github).replace("- [ ] Zero user", new_item + "- [ ] Zero user")
     comment = say(bot, github, "/remediation refresh")
     assert reactions(comment) == ["+1"]
     assert "Items met: **2 of 6**" in summary(github)

@@ -3,46 +3,29 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import httpx
 import pytest
-from conftest import RunningBot, bot_settings
 from markupsafe import Markup
-from test_service import ISSUE, REPO, complete_run, open_seed_issue, story_zip
 
 from bot.core import summary
-from bot.github import GitHubFactory
 from bot.web.access import COOKIE, Signer, safe_next
-from bot.web.app import create_app
 from bot.web.dashboard.pages import render_comment
 from bot.web.dashboard.views import web_root
 
 from fakes import FakeGitHub, ServedFake
-from fakes.bot_server import serve_bot
+from fakes.running_bot import DASHBOARD_TOKEN, RunningBot, served
+from fakes.seed_story import (
+    ISSUE,
+    ISSUE_PAGE,
+    REPO,
+    complete_run,
+    open_seed_issue,
+    seed_story,
+    story_zip,
+)
 
-ISSUE_PAGE = f"/dashboard/{REPO}/issues/{ISSUE}"
 ISSUE_API = f"/api/v1/repos/{REPO}/issues/{ISSUE}"
-TOKEN = "dashboard-token-for-tests"
-
-
-def seed_story(bot: RunningBot, github: FakeGitHub, body: str, runs: int = 2) -> None:
-    """The seed issue and its first runs, through webhooks and the worker."""
-    open_seed_issue(bot, github, body)
-    bot.work()
-    for number in range(1, runs + 1):
-        assert complete_run(bot, github, 100 + number, story_zip(number)).status_code == 202
-        bot.work()
-
-
-@contextmanager
-def served(bot: RunningBot, served_github: ServedFake, **overrides: Any) -> Iterator[str]:
-    """Another app on the same database with other settings (the worker stays off)."""
-    settings = bot_settings(bot.settings.database_url, served_github, **overrides)
-    with serve_bot(create_app(settings, github=GitHubFactory(settings))) as url:
-        yield url
 
 
 @pytest.fixture
@@ -138,11 +121,11 @@ def test_beyond_loopback_without_login_configured_is_refused(bot: RunningBot) ->
 def test_token_is_required_once_configured_even_on_loopback(
     story: RunningBot, served_github: ServedFake
 ) -> None:
-    with served(story, served_github, dashboard_token=TOKEN) as url:
+    with served(story, served_github, dashboard_token=DASHBOARD_TOKEN) as url:
         assert httpx.get(url + "/api/v1/overview").status_code == 401
         wrong = {"Authorization": "Bearer nope"}
         assert httpx.get(url + "/api/v1/overview", headers=wrong).status_code == 401
-        good = {"Authorization": f"Bearer {TOKEN}"}
+        good = {"Authorization": f"Bearer {DASHBOARD_TOKEN}"}
         assert httpx.get(url + ISSUE_API, headers=good).status_code == 200
         assert httpx.get(url + ISSUE_API, headers=good | {"X-Forwarded-For": "1.2.3.4"}).is_success
         redirect = httpx.get(url + ISSUE_PAGE)
@@ -154,13 +137,13 @@ def test_login_form_sets_a_signed_httponly_cookie(
     story: RunningBot, served_github: ServedFake
 ) -> None:
     with (
-        served(story, served_github, dashboard_token=TOKEN) as url,
+        served(story, served_github, dashboard_token=DASHBOARD_TOKEN) as url,
         httpx.Client(base_url=url) as client,
     ):
         refused = client.post("/login", data={"token": "wrong", "next": ISSUE_PAGE})
         assert refused.status_code == 401
         assert COOKIE not in client.cookies
-        response = client.post("/login", data={"token": TOKEN, "next": ISSUE_PAGE})
+        response = client.post("/login", data={"token": DASHBOARD_TOKEN, "next": ISSUE_PAGE})
         assert response.status_code == 303
         assert response.headers["location"] == ISSUE_PAGE
         cookie = response.headers["set-cookie"]
