@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from bot import __version__, telemetry
 from bot.config import Settings
-from bot.github import GitHubFactory
+from bot.github import GitHubFactory, web_url
 from bot.store.engine import WriteActivity, checkpoint_sqlite, is_sqlite, make_engine
 from bot.store.inbox import Inbox
 from bot.store.migrate import is_current
@@ -41,7 +41,7 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     engine = make_engine(settings.database_url, checkpoint_on_commit=not sqlite)
     activity = WriteActivity()
     evaluations = EvaluationCache()
-    web = views.web_root(settings.github_api_url)
+    web = web_url(settings.github_api_url)
 
     def warm(session: Session, repository: Repository, issue: TrackedIssue) -> None:
         # The in-process worker evaluates the dashboard's view right after a sync, so the

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.github import web_url
 from bot.store import reads
 from bot.store.models import Repository, TrackedIssue
 from bot.web.access import Gate, Viewer
@@ -48,7 +49,7 @@ def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIR
     """The dashboard's JSON routes, behind the gate."""
     api = APIRouter(prefix="/api/v1", tags=["dashboard"])
     ViewerDep = Annotated[Viewer, Depends(gate.api_viewer)]
-    web = views.web_root(settings.github_api_url)
+    web = web_url(settings.github_api_url)
 
     @api.get("/overview", response_model=views.Overview)
     def get_overview(db: SessionDep, viewer: ViewerDep) -> views.Overview:

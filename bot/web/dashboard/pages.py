@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from bot.config import Settings
 from bot.core.summary import MARKER
+from bot.github import web_url
 from bot.web.access import Gate, Viewer, safe_next
 from bot.web.dashboard import views
 from bot.web.dashboard.api import (
@@ -90,7 +91,7 @@ def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIR
     """The HTML routes: pages behind the gate, and the login form."""
     pages = APIRouter(include_in_schema=False)
     ViewerDep = Annotated[Viewer, Depends(gate.page_viewer)]
-    web = views.web_root(settings.github_api_url)
+    web = web_url(settings.github_api_url)
     html = templates()
     md = _markdown()
 

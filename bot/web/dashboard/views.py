@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session
@@ -192,16 +192,6 @@ class Operations(BaseModel):
     jobs: list[JobView]
     retrying: list[JobView]
     dead: list[JobView]
-
-
-def web_root(api_url: str) -> str:
-    """GitHub's web root for an API root (api.github.com, Enterprise `/api/v3/`, a fake)."""
-    parts = urlsplit(api_url)
-    if parts.hostname == "api.github.com":
-        return "https://github.com/"
-    path = parts.path.rstrip("/")
-    path = path.removesuffix("/api/v3")
-    return f"{parts.scheme}://{parts.netloc}{path}/"
 
 
 def run_point(run: Run) -> RunPoint:
