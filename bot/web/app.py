@@ -28,8 +28,9 @@ from bot.store.migrate import is_current
 from bot.store.models import Repository, TrackedIssue
 from bot.web import uploads, webhooks
 from bot.web.access import Gate
-from bot.web.dashboard import api, pages, views
-from bot.web.dashboard.views import EvaluationCache
+from bot.web.dashboard import api, pages
+from bot.web.dashboard.evaluations import EvaluationCache
+from bot.web.dashboard.issue_page import issue_detail
 from bot.worker.loop import Context, Worker
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     def warm(session: Session, repository: Repository, issue: TrackedIssue) -> None:
         # The in-process worker evaluates the dashboard's view right after a sync, so the
         # first page view after a run is served from the cache too.
-        views.issue_detail(
+        issue_detail(
             session=session, web=web, repository=repository, issue=issue, cache=evaluations
         )
 

@@ -15,6 +15,11 @@ from bot.store import reads
 from bot.store.models import Repository, TrackedIssue
 from bot.web.access import Gate, Viewer
 from bot.web.dashboard import views
+from bot.web.dashboard.case_history import case_history
+from bot.web.dashboard.evaluations import EvaluationCache
+from bot.web.dashboard.issue_page import issue_detail
+from bot.web.dashboard.operations import operations
+from bot.web.dashboard.overview import overview
 from bot.web.uploads import SessionDep
 
 # GitHub's rules for owner and repository names; anything else cannot exist.
@@ -45,7 +50,7 @@ def readable_issue(
     return found, issue
 
 
-def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIRouter:
+def router(settings: Settings, gate: Gate, cache: EvaluationCache) -> APIRouter:
     """The dashboard's JSON routes, behind the gate."""
     api = APIRouter(prefix="/api/v1", tags=["dashboard"])
     ViewerDep = Annotated[Viewer, Depends(gate.api_viewer)]
@@ -54,7 +59,7 @@ def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIR
     @api.get("/overview", response_model=views.Overview)
     def get_overview(db: SessionDep, viewer: ViewerDep) -> views.Overview:
         """Repositories and their issues with progress: items ticked, pass rate, trend."""
-        return views.overview(session=db, web=web, readable=viewer.repositories)
+        return overview(session=db, web=web, readable=viewer.repositories)
 
     @api.get("/repos/{owner}/{name}/issues/{number}", response_model=views.IssueDetail)
     def get_issue(
@@ -62,9 +67,7 @@ def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIR
     ) -> views.IssueDetail:
         """One issue: metric statuses, phases and failures, flaky tests, run history."""
         repository, issue = readable_issue(db, viewer, f"{owner}/{name}", number)
-        return views.issue_detail(
-            session=db, web=web, repository=repository, issue=issue, cache=cache
-        )
+        return issue_detail(session=db, web=web, repository=repository, issue=issue, cache=cache)
 
     @api.get("/repos/{owner}/{name}/tests", response_model=views.CaseHistory)
     def get_test(
@@ -72,7 +75,7 @@ def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIR
     ) -> views.CaseHistory:
         """One test's outcome and duration over the repository's runs."""
         repository = readable_repository(db, viewer, f"{owner}/{name}")
-        return views.case_history(session=db, repository=repository, test_id=id)
+        return case_history(session=db, repository=repository, test_id=id)
 
     @api.get("/operations", response_model=views.Operations)
     def get_operations(db: SessionDep, viewer: ViewerDep) -> views.Operations:
@@ -80,6 +83,6 @@ def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIR
         if viewer.repositories is not None:
             # Deliveries and jobs span repositories: only viewers who may read all see them.
             raise HTTPException(403, "operations are for viewers who may read every repository")
-        return views.operations(session=db)
+        return operations(session=db)
 
     return api

@@ -30,6 +30,11 @@ from bot.web.dashboard.api import (
     readable_issue,
     readable_repository,
 )
+from bot.web.dashboard.case_history import case_history
+from bot.web.dashboard.evaluations import EvaluationCache
+from bot.web.dashboard.issue_page import issue_detail
+from bot.web.dashboard.operations import operations
+from bot.web.dashboard.overview import overview
 from bot.web.uploads import SessionDep
 
 HERE = Path(__file__).resolve().parent
@@ -87,7 +92,7 @@ def test_chart(detail: views.CaseHistory) -> dict[str, Any]:
     }
 
 
-def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIRouter:
+def router(settings: Settings, gate: Gate, cache: EvaluationCache) -> APIRouter:
     """The HTML routes: pages behind the gate, and the login form."""
     pages = APIRouter(include_in_schema=False)
     ViewerDep = Annotated[Viewer, Depends(gate.page_viewer)]
@@ -116,14 +121,14 @@ def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIR
 
     @pages.get("/dashboard", response_class=HTMLResponse)
     def overview_page(request: Request, db: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-        overview = views.overview(session=db, web=web, readable=viewer.repositories)
-        return page(request, "overview.html", viewer, overview=overview)
+        data = overview(session=db, web=web, readable=viewer.repositories)
+        return page(request, "overview.html", viewer, overview=data)
 
     @pages.get("/dashboard/operations", response_class=HTMLResponse)
     def operations_page(request: Request, db: SessionDep, viewer: ViewerDep) -> Response:
         if viewer.repositories is not None:
             return HTMLResponse("operations are for viewers who may read everything", 403)
-        return page(request, "operations.html", viewer, ops=views.operations(session=db))
+        return page(request, "operations.html", viewer, ops=operations(session=db))
 
     @pages.get("/dashboard/{owner}/{name}/issues/{number}", response_class=HTMLResponse)
     def issue_page(
@@ -135,9 +140,7 @@ def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIR
         number: NumberPath,
     ) -> HTMLResponse:
         repository, issue = readable_issue(db, viewer, f"{owner}/{name}", number)
-        detail = views.issue_detail(
-            session=db, web=web, repository=repository, issue=issue, cache=cache
-        )
+        detail = issue_detail(session=db, web=web, repository=repository, issue=issue, cache=cache)
         return page(
             request,
             "issue.html",
@@ -157,7 +160,7 @@ def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIR
         id: TestIdQuery,
     ) -> HTMLResponse:
         repository = readable_repository(db, viewer, f"{owner}/{name}")
-        detail = views.case_history(session=db, repository=repository, test_id=id)
+        detail = case_history(session=db, repository=repository, test_id=id)
         return page(request, "test.html", viewer, detail=detail, chart=test_chart(detail))
 
     @pages.get("/login", response_class=HTMLResponse)
