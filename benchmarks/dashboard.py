@@ -33,7 +33,7 @@ from bot.store.migrate import upgrade
 from bot.store.models import utc_now
 from bot.store.runs import save_run
 from bot.web.app import create_app
-from bot.web.dashboard import views
+from bot.web.dashboard.issue_page import issue_detail
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "fixtures" / "seed-story"
@@ -197,7 +197,7 @@ def main() -> None:
         cold = []
         for _ in range(20):
             start = time.perf_counter()
-            views.issue_detail(session=session, web="/", repository=repository, issue=issue)
+            issue_detail(session=session, web="/", repository=repository, issue=issue)
             cold.append((time.perf_counter() - start) * 1000)
         print(
             f"  issue view, uncached (no HTTP) p50 {statistics.median(cold):7.1f} ms"

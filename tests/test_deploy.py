@@ -219,8 +219,8 @@ SAMPLES = {
     "check_suite": "check_suite.completed.1",
     "workflow_job": "workflow_job.completed.1",
 }
-# Each REST path bot/github.py calls, and the App permission it needs (GitHub's REST docs,
-# "Fine-grained access tokens" / "GitHub App" permission tables).
+# Each REST path bot/github/client.py calls, and the App permission it needs (GitHub's REST
+# docs, "Fine-grained access tokens" / "GitHub App" permission tables).
 ENDPOINT_PERMISSIONS = {
     "/repos/{repo}": ("metadata", "read"),
     "/repos/{repo}/collaborators/{user}/permission": ("metadata", "read"),
@@ -264,7 +264,7 @@ def test_events_the_code_does_not_handle_are_not_subscribed(event: str) -> None:
 
 
 def test_app_permissions_are_what_the_github_calls_need_and_no_more() -> None:
-    source = (ROOT / "bot" / "github.py").read_text(encoding="utf-8")
+    source = (ROOT / "bot" / "github" / "client.py").read_text(encoding="utf-8")
     called = set(re.findall(r'f"(/repos/\{repo\}[^"]*)"', source))
     assert called == set(ENDPOINT_PERMISSIONS), "a GitHub call was added or removed: map it"
     levels = {"read": 1, "write": 2}

@@ -80,7 +80,7 @@ class Signer:
         return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
 
 
-class Gate:
+class AccessRule:
     """The access rule for one app's settings."""
 
     def __init__(self, settings: Settings) -> None:

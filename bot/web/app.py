@@ -10,10 +10,11 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
@@ -21,19 +22,23 @@ from sqlmodel import Session
 
 from bot import __version__, telemetry
 from bot.config import Settings
-from bot.github import GitHubFactory
+from bot.github import GitHubFactory, web_url
 from bot.store.engine import WriteActivity, checkpoint_sqlite, is_sqlite, make_engine
 from bot.store.inbox import Inbox
 from bot.store.migrate import is_current
 from bot.store.models import Repository, TrackedIssue
 from bot.web import uploads, webhooks
-from bot.web.access import Gate
-from bot.web.dashboard import api, pages, views
-from bot.web.dashboard.views import EvaluationCache
+from bot.web.access import AccessRule
+from bot.web.dashboard import api, pages
+from bot.web.dashboard.evaluations import EvaluationCache
+from bot.web.dashboard.issue_page import issue_detail
+from bot.web.deps import EngineDep
 from bot.worker.context import Context
 from bot.worker.loop import Worker
 
 log = logging.getLogger(__name__)
+
+probes = APIRouter(tags=["operations"])
 
 
 def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> FastAPI:
@@ -42,21 +47,50 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     engine = make_engine(settings.database_url, checkpoint_on_commit=not sqlite)
     activity = WriteActivity()
     evaluations = EvaluationCache()
-    web = views.web_root(settings.github_api_url)
-
-    def warm(session: Session, repository: Repository, issue: TrackedIssue) -> None:
-        # The in-process worker evaluates the dashboard's view right after a sync, so the
-        # first page view after a run is served from the cache too.
-        views.issue_detail(
-            session=session, web=web, repository=repository, issue=issue, cache=evaluations
-        )
-
     context = Context(
         engine=engine,
         settings=settings,
         github=github or GitHubFactory(settings),
-        after_sync=warm,
+        after_sync=_warmer(settings, evaluations),
     )
+    app = FastAPI(
+        title="remediation-bot", version=__version__, lifespan=_lifespan(context, activity, sqlite)
+    )
+    # What bot.web.deps reads.
+    app.state.context = context
+    app.state.access = AccessRule(settings)
+    app.state.evaluations = evaluations
+    inbox = Inbox(engine, max_attempts=settings.job_max_attempts, activity=activity)
+    app.include_router(webhooks.router(settings, inbox))
+    app.include_router(uploads.router)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.include_router(telemetry.metrics_router(engine))
+    app.include_router(probes)
+    return app
+
+
+def _warmer(
+    settings: Settings, evaluations: EvaluationCache
+) -> Callable[[Session, Repository, TrackedIssue], None]:
+    """The after-sync hook that evaluates the dashboard's view of a synced issue."""
+    web = web_url(settings.github_api_url)
+
+    def warm(session: Session, repository: Repository, issue: TrackedIssue) -> None:
+        # The in-process worker evaluates the dashboard's view right after a sync, so the
+        # first page view after a run is served from the cache too.
+        issue_detail(
+            session=session, web=web, repository=repository, issue=issue, cache=evaluations
+        )
+
+    return warm
+
+
+def _lifespan(
+    context: Context, activity: WriteActivity, sqlite: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: the worker and checkpoint threads, stopped and joined at the end."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,22 +99,14 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
         gc.freeze()
         stop = threading.Event()
         thread = None
-        if settings.worker_enabled:
-            worker = Worker(context)
-            thread = threading.Thread(
-                target=worker.run_forever, args=(stop,), name="remediation-worker", daemon=True
-            )
-            thread.start()
+        if context.settings.worker_enabled:
+            thread = _background("remediation-worker", Worker(context).run_forever, stop)
         app.state.worker_thread = thread
         checkpointer = None
         if sqlite:
-            checkpointer = threading.Thread(
-                target=_checkpoint_loop,
-                args=(engine, activity, stop),
-                name="sqlite-checkpoint",
-                daemon=True,
+            checkpointer = _background(
+                "sqlite-checkpoint", _checkpoint_loop, context.engine, activity, stop
             )
-            checkpointer.start()
         try:
             yield
         finally:
@@ -88,41 +114,16 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
             for background in (thread, checkpointer):
                 if background is not None:
                     background.join(timeout=30)
-            engine.dispose()
+            context.engine.dispose()
 
-    app = FastAPI(title="remediation-bot", version=__version__, lifespan=lifespan)
-    app.state.context = context
-    app.include_router(
-        webhooks.router(
-            settings, Inbox(engine, max_attempts=settings.job_max_attempts, activity=activity)
-        )
-    )
-    app.include_router(uploads.router(settings))
-    gate = Gate(settings)
-    app.include_router(api.router(settings, gate, evaluations))
-    app.include_router(pages.router(settings, gate, evaluations))
-    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
-    app.include_router(telemetry.metrics_router(engine))
+    return lifespan
 
-    @app.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
-        """The process is alive."""
-        return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"])
-    def readyz() -> JSONResponse:
-        """The database answers and its schema is at the newest migration."""
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            current = is_current(engine)
-        except Exception as exc:  # any database failure means "not ready", never a 500
-            return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
-        if not current:
-            return JSONResponse({"status": "migrations pending"}, 503)
-        return JSONResponse({"status": "ready"})
-
-    return app
+def _background(name: str, target: Callable[..., None], *args: Any) -> threading.Thread:
+    """A daemon thread, started."""
+    thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def _checkpoint_loop(engine: Engine, activity: WriteActivity, stop: threading.Event) -> None:
@@ -132,6 +133,26 @@ def _checkpoint_loop(engine: Engine, activity: WriteActivity, stop: threading.Ev
             checkpoint_sqlite(engine, activity)
         except Exception:  # a busy or vanished database: the next second will do
             log.debug("checkpoint skipped", exc_info=True)
+
+
+@probes.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@probes.get("/readyz")
+def readyz(engine: EngineDep) -> JSONResponse:
+    """The database answers and its schema is at the newest migration."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        current = is_current(engine)
+    except Exception as exc:  # any database failure means "not ready", never a 500
+        return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
+    if not current:
+        return JSONResponse({"status": "migrations pending"}, 503)
+    return JSONResponse({"status": "ready"})
 
 
 def app_from_environment() -> FastAPI:

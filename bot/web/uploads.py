@@ -7,19 +7,18 @@ through the same pipeline as GitHub runs: a job syncs the repository's tracked i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from bot.config import Settings
 from bot.core.events import JobKind
 from bot.core.junit import Report
 from bot.store import queue, repositories, tokens
-from bot.store.ingest import RunMeta, ingest
-from bot.store.models import Repository
+from bot.store.ingest import IngestOutcome, RunMeta, ingest
+from bot.store.models import Repository, Run
+from bot.web.deps import SessionDep, SettingsDep
 
 
 class FileResult(BaseModel):
@@ -58,15 +57,6 @@ class IssueSummary(BaseModel):
     desired_body: str | None
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session on the app's engine for one request."""
-    with Session(request.app.state.context.engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-
-
 def uploader(request: Request, db: SessionDep) -> Repository:
     """The repository whose upload token the request carries (401 otherwise)."""
     header = request.headers.get("authorization", "")
@@ -81,85 +71,96 @@ def uploader(request: Request, db: SessionDep) -> Repository:
 
 UploaderDep = Annotated[Repository, Depends(uploader)]
 
+router = APIRouter(prefix="/api/v1", tags=["api"])
 
-def router(settings: Settings) -> APIRouter:
-    """The `/api/v1` routes, bound to the app's settings."""
-    api = APIRouter(prefix="/api/v1", tags=["api"])
 
-    @api.post("/runs", status_code=202, response_model=UploadResult)
-    def upload_run(
-        db: SessionDep,
-        repository: UploaderDep,
-        files: Annotated[list[UploadFile], File(description="JUnit XML files.")],
-        run_id: Annotated[str, Form(min_length=1, max_length=200)],
-        attempt: Annotated[int, Form(ge=1, le=1000)] = 1,
-        sha: Annotated[str | None, Form(max_length=64)] = None,
-        branch: Annotated[str | None, Form(max_length=255)] = None,
-        url: Annotated[str | None, Form(max_length=2000)] = None,
-        workflow: Annotated[str | None, Form(max_length=255)] = None,
-    ) -> UploadResult:
-        """Store one run made of JUnit files from any CI, then sync the tracked issues."""
-        reports = []
-        for upload in files:
-            data = upload.file.read(settings.max_report_bytes + 1)
-            reports.append(Report(name=upload.filename or "upload.xml", source=data))
-        outcome = ingest(
-            session=db,
-            meta=RunMeta(
-                repo=repository.full_name,
-                provider="upload",
-                run_id=run_id,
-                attempt=attempt,
-                head_sha=sha,
-                branch=branch,
-                url=url,
-                workflow=workflow,
-            ),
-            reports=reports,
-            max_bytes=settings.max_report_bytes,
+@router.post("/runs", status_code=202, response_model=UploadResult)
+def upload_run(
+    db: SessionDep,
+    settings: SettingsDep,
+    repository: UploaderDep,
+    files: Annotated[list[UploadFile], File(description="JUnit XML files.")],
+    run_id: Annotated[str, Form(min_length=1, max_length=200)],
+    attempt: Annotated[int, Form(ge=1, le=1000)] = 1,
+    sha: Annotated[str | None, Form(max_length=64)] = None,
+    branch: Annotated[str | None, Form(max_length=255)] = None,
+    url: Annotated[str | None, Form(max_length=2000)] = None,
+    workflow: Annotated[str | None, Form(max_length=255)] = None,
+) -> UploadResult:
+    """Store one run made of JUnit files from any CI, then sync the tracked issues."""
+    meta = RunMeta(
+        repo=repository.full_name,
+        provider="upload",
+        run_id=run_id,
+        attempt=attempt,
+        head_sha=sha,
+        branch=branch,
+        url=url,
+        workflow=workflow,
+    )
+    outcome = ingest(
+        session=db,
+        meta=meta,
+        reports=_read_uploads(files, settings.max_report_bytes),
+        max_bytes=settings.max_report_bytes,
+    )
+    if outcome.created:
+        _enqueue_sync(db, repository, outcome.run, branch)
+    return _upload_result(meta, outcome)
+
+
+def _read_uploads(files: list[UploadFile], max_bytes: int) -> list[Report]:
+    """The uploaded files as reports, read one byte past the limit so oversize shows."""
+    return [
+        Report(name=upload.filename or "upload.xml", source=upload.file.read(max_bytes + 1))
+        for upload in files
+    ]
+
+
+def _enqueue_sync(session: Session, repository: Repository, run: Run, branch: str | None) -> None:
+    """Queue the job that syncs the repository's tracked issues with a new uploaded run."""
+    queue.enqueue(
+        session=session,
+        kind=JobKind.UPLOADED_RUN.value,
+        payload={"repo": repository.full_name, "head_branch": branch, "run_pk": run.id},
+        lock_key=f"{repository.full_name}:upload:{run.id}",
+        dedupe_key=f"upload:{run.id}",
+    )
+
+
+def _upload_result(meta: RunMeta, outcome: IngestOutcome) -> UploadResult:
+    """What the upload stored, per file and in total."""
+    run = outcome.run
+    return UploadResult(
+        repository=meta.repo,
+        run_id=meta.run_id,
+        attempt=meta.attempt,
+        created=outcome.created,
+        totals={
+            "tests": run.tests,
+            "passed": run.passed,
+            "failed": run.failed,
+            "errors": run.errors,
+            "skipped": run.skipped,
+        },
+        files=[FileResult(name=f.path, error=f.error, **f.totals.as_dict()) for f in outcome.files],
+    )
+
+
+@router.get("/issues", response_model=list[IssueSummary])
+def list_issues(db: SessionDep) -> list[IssueSummary]:
+    """Every issue the bot knows, with the comment and body it wrote or would write."""
+    names = {r.id: r.full_name for r in db.exec(select(Repository))}
+    return [
+        IssueSummary(
+            repository=names.get(issue.repository_id, "?"),
+            number=issue.number,
+            title=issue.title,
+            tracked=issue.tracked,
+            state=issue.state,
+            comment_id=issue.comment_id,
+            desired_comment=issue.desired_comment,
+            desired_body=issue.desired_body,
         )
-        run = outcome.run
-        if outcome.created:
-            queue.enqueue(
-                session=db,
-                kind=JobKind.UPLOADED_RUN.value,
-                payload={"repo": repository.full_name, "head_branch": branch, "run_pk": run.id},
-                lock_key=f"{repository.full_name}:upload:{run.id}",
-                dedupe_key=f"upload:{run.id}",
-            )
-        return UploadResult(
-            repository=repository.full_name,
-            run_id=run_id,
-            attempt=attempt,
-            created=outcome.created,
-            totals={
-                "tests": run.tests,
-                "passed": run.passed,
-                "failed": run.failed,
-                "errors": run.errors,
-                "skipped": run.skipped,
-            },
-            files=[
-                FileResult(name=f.path, error=f.error, **f.totals.as_dict()) for f in outcome.files
-            ],
-        )
-
-    @api.get("/issues", response_model=list[IssueSummary])
-    def list_issues(db: SessionDep) -> list[IssueSummary]:
-        """Every issue the bot knows, with the comment and body it wrote or would write."""
-        names = {r.id: r.full_name for r in db.exec(select(Repository))}
-        return [
-            IssueSummary(
-                repository=names.get(issue.repository_id, "?"),
-                number=issue.number,
-                title=issue.title,
-                tracked=issue.tracked,
-                state=issue.state,
-                comment_id=issue.comment_id,
-                desired_comment=issue.desired_comment,
-                desired_body=issue.desired_body,
-            )
-            for issue in repositories.all_issues(session=db)
-        ]
-
-    return api
+        for issue in repositories.all_issues(session=db)
+    ]

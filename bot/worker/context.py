@@ -73,13 +73,3 @@ def repo_config(
         return load_config(session, None, repository)
     with context.github.client(installation_id or repository.installation_id) as gh:
         return load_config(session, gh, repository)
-
-
-def html_url(settings: Settings, path: str) -> str:
-    """A github.com (or Enterprise Server) web address for an API-side path."""
-    api = settings.github_api_url.rstrip("/")
-    if api.endswith("/api/v3"):
-        return f"{api[: -len('/api/v3')]}/{path}"
-    if "api.github.com" in api:
-        return f"https://github.com/{path}"
-    return f"{api}/{path}"

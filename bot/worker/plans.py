@@ -9,10 +9,11 @@ from sqlmodel import Session
 from bot.core import reconcile
 from bot.core.gate import TrackedPlan
 from bot.core.repoconfig import RepoConfig
+from bot.github import web_url
 from bot.store import issue_rules, repositories
 from bot.store.models import Repository, Run
 from bot.store.runs import get_run
-from bot.worker.context import Context, html_url, repo_config
+from bot.worker.context import Context, repo_config
 
 
 def stored_run(
@@ -40,7 +41,10 @@ def tracked_plans(
                 plan=reconcile.read_plan(issue.body, config),
                 map_rules=[*config.map_rules(), *stored.map_rules],
                 ignore=[*config.ignore, *stored.ignore],
-                url=html_url(context.settings, f"{repository.full_name}/issues/{issue.number}"),
+                url=web_url(
+                    context.settings.github_api_url,
+                    f"{repository.full_name}/issues/{issue.number}",
+                ),
             )
         )
     return plans

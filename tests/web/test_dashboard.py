@@ -11,7 +11,6 @@ from markupsafe import Markup
 from bot.core import summary
 from bot.web.access import COOKIE, Signer, safe_next
 from bot.web.dashboard.pages import render_comment
-from bot.web.dashboard.views import web_root
 
 from fakes import FakeGitHub, ServedFake
 from fakes.running_bot import DASHBOARD_TOKEN, RunningBot, served
@@ -206,12 +205,6 @@ def test_untrusted_titles_are_escaped_on_pages(
         text = httpx.get(bot.url + path).text
         assert "<img src=x" not in text
         assert "&lt;img src=x onerror=1&gt;" in text
-
-
-def test_web_root_for_github_enterprise_and_fakes() -> None:
-    assert web_root("https://api.github.com/") == "https://github.com/"
-    assert web_root("https://ghe.example/api/v3/") == "https://ghe.example/"
-    assert web_root("http://127.0.0.1:9/") == "http://127.0.0.1:9/"
 
 
 def _comment_statuses(comment: str) -> dict[int, str]:

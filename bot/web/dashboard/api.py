@@ -1,20 +1,23 @@
 """The dashboard's data as JSON under `/api/v1/`: overview, issue, test history, operations.
 
-Same views as the HTML pages (bot.views), same access rule (bot.access). A repository the
-viewer may not read answers 404, exactly like one that does not exist.
+Same views as the HTML pages (`pages`), same access rule (`bot.web.access`). A repository
+the viewer may not read answers 404, exactly like one that does not exist.
 """
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from sqlmodel import Session
 
-from bot.config import Settings
 from bot.store import reads
 from bot.store.models import Repository, TrackedIssue
-from bot.web.access import Gate, Viewer
+from bot.web.access import Viewer
 from bot.web.dashboard import views
-from bot.web.uploads import SessionDep
+from bot.web.dashboard.case_history import case_history
+from bot.web.dashboard.issue_page import issue_detail
+from bot.web.dashboard.operations import operations
+from bot.web.dashboard.overview import overview
+from bot.web.deps import ApiViewerDep, EvaluationsDep, SessionDep, WebRootDep
 
 # GitHub's rules for owner and repository names; anything else cannot exist.
 OwnerPath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -22,6 +25,8 @@ NamePath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0
 NumberPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 # Test ids are free text from CI, but never contain control characters (NUL breaks PostgreSQL).
 TestIdQuery = Annotated[str, Query(min_length=1, max_length=2000, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+router = APIRouter(prefix="/api/v1", tags=["dashboard"])
 
 
 def readable_repository(session: Session, viewer: Viewer, full_name: str) -> Repository:
@@ -44,41 +49,40 @@ def readable_issue(
     return found, issue
 
 
-def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIRouter:
-    """The dashboard's JSON routes, behind the gate."""
-    api = APIRouter(prefix="/api/v1", tags=["dashboard"])
-    ViewerDep = Annotated[Viewer, Depends(gate.api_viewer)]
-    web = views.web_root(settings.github_api_url)
+@router.get("/overview", response_model=views.Overview)
+def get_overview(db: SessionDep, viewer: ApiViewerDep, web: WebRootDep) -> views.Overview:
+    """Repositories and their issues with progress: items ticked, pass rate, trend."""
+    return overview(session=db, web=web, readable=viewer.repositories)
 
-    @api.get("/overview", response_model=views.Overview)
-    def get_overview(db: SessionDep, viewer: ViewerDep) -> views.Overview:
-        """Repositories and their issues with progress: items ticked, pass rate, trend."""
-        return views.overview(session=db, web=web, readable=viewer.repositories)
 
-    @api.get("/repos/{owner}/{name}/issues/{number}", response_model=views.IssueDetail)
-    def get_issue(
-        db: SessionDep, viewer: ViewerDep, owner: OwnerPath, name: NamePath, number: NumberPath
-    ) -> views.IssueDetail:
-        """One issue: metric statuses, phases and failures, flaky tests, run history."""
-        repository, issue = readable_issue(db, viewer, f"{owner}/{name}", number)
-        return views.issue_detail(
-            session=db, web=web, repository=repository, issue=issue, cache=cache
-        )
+@router.get("/repos/{owner}/{name}/issues/{number}", response_model=views.IssueDetail)
+def get_issue(
+    db: SessionDep,
+    viewer: ApiViewerDep,
+    web: WebRootDep,
+    cache: EvaluationsDep,
+    owner: OwnerPath,
+    name: NamePath,
+    number: NumberPath,
+) -> views.IssueDetail:
+    """One issue: metric statuses, phases and failures, flaky tests, run history."""
+    repository, issue = readable_issue(db, viewer, f"{owner}/{name}", number)
+    return issue_detail(session=db, web=web, repository=repository, issue=issue, cache=cache)
 
-    @api.get("/repos/{owner}/{name}/tests", response_model=views.CaseHistory)
-    def get_test(
-        db: SessionDep, viewer: ViewerDep, owner: OwnerPath, name: NamePath, id: TestIdQuery
-    ) -> views.CaseHistory:
-        """One test's outcome and duration over the repository's runs."""
-        repository = readable_repository(db, viewer, f"{owner}/{name}")
-        return views.case_history(session=db, repository=repository, test_id=id)
 
-    @api.get("/operations", response_model=views.Operations)
-    def get_operations(db: SessionDep, viewer: ViewerDep) -> views.Operations:
-        """Recent webhook deliveries and jobs, retries waiting, dead letters."""
-        if viewer.repositories is not None:
-            # Deliveries and jobs span repositories: only viewers who may read all see them.
-            raise HTTPException(403, "operations are for viewers who may read every repository")
-        return views.operations(session=db)
+@router.get("/repos/{owner}/{name}/tests", response_model=views.CaseHistory)
+def get_test(
+    db: SessionDep, viewer: ApiViewerDep, owner: OwnerPath, name: NamePath, id: TestIdQuery
+) -> views.CaseHistory:
+    """One test's outcome and duration over the repository's runs."""
+    repository = readable_repository(db, viewer, f"{owner}/{name}")
+    return case_history(session=db, repository=repository, test_id=id)
 
-    return api
+
+@router.get("/operations", response_model=views.Operations)
+def get_operations(db: SessionDep, viewer: ApiViewerDep) -> views.Operations:
+    """Recent webhook deliveries and jobs, retries waiting, dead letters."""
+    if viewer.repositories is not None:
+        # Deliveries and jobs span repositories: only viewers who may read all see them.
+        raise HTTPException(403, "operations are for viewers who may read every repository")
+    return operations(session=db)

@@ -10,16 +10,15 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from bot.config import Settings
 from bot.core.summary import MARKER
-from bot.web.access import Gate, Viewer, safe_next
+from bot.web.access import COOKIE, Viewer, safe_next
 from bot.web.dashboard import views
 from bot.web.dashboard.api import (
     NamePath,
@@ -29,7 +28,11 @@ from bot.web.dashboard.api import (
     readable_issue,
     readable_repository,
 )
-from bot.web.uploads import SessionDep
+from bot.web.dashboard.case_history import case_history
+from bot.web.dashboard.issue_page import issue_detail
+from bot.web.dashboard.operations import operations
+from bot.web.dashboard.overview import overview
+from bot.web.deps import AccessDep, EvaluationsDep, PageViewerDep, SessionDep, WebRootDep
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -38,7 +41,7 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# The report's only HTML is its own folds, each tag on a line of its own (bot.report).
+# The report's only HTML is its own folds, each tag on a line of its own (bot.core.summary).
 _FOLD_OPEN = re.compile(r"^(\s*)<details><summary>([^<>]*)</summary>\s*$")
 _FOLD_CLOSE = re.compile(r"^\s*</details>\s*$")
 
@@ -86,103 +89,120 @@ def test_chart(detail: views.CaseHistory) -> dict[str, Any]:
     }
 
 
-def router(settings: Settings, gate: Gate, cache: views.EvaluationCache) -> APIRouter:
-    """The HTML routes: pages behind the gate, and the login form."""
-    pages = APIRouter(include_in_schema=False)
-    ViewerDep = Annotated[Viewer, Depends(gate.page_viewer)]
-    web = views.web_root(settings.github_api_url)
-    html = templates()
-    md = _markdown()
+# One set per process: Jinja reads a template when first rendered, not here.
+_TEMPLATES = templates()
+_MARKDOWN = _markdown()
 
-    def page(request: Request, name: str, viewer: Viewer | None, **context: Any) -> HTMLResponse:
-        response = html.TemplateResponse(
-            request,
-            name,
-            {
-                "viewer": viewer,
-                "show_operations": viewer is not None and viewer.repositories is None,
-                **context,
-            },
+router = APIRouter(include_in_schema=False)
+
+
+def page(request: Request, name: str, viewer: Viewer | None, **context: Any) -> HTMLResponse:
+    """A template rendered for this viewer, with the dashboard's security headers."""
+    response = _TEMPLATES.TemplateResponse(
+        request,
+        name,
+        {
+            "viewer": viewer,
+            "show_operations": viewer is not None and viewer.repositories is None,
+            **context,
+        },
+    )
+    response.headers["content-security-policy"] = CSP
+    response.headers["x-content-type-options"] = "nosniff"
+    response.headers["referrer-policy"] = "same-origin"
+    return response
+
+
+@router.get("/", response_class=RedirectResponse)
+def root() -> RedirectResponse:
+    """The dashboard is the site's front page."""
+    return RedirectResponse("/dashboard", 303)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def overview_page(
+    request: Request, db: SessionDep, viewer: PageViewerDep, web: WebRootDep
+) -> HTMLResponse:
+    """Every readable repository and its issues."""
+    data = overview(session=db, web=web, readable=viewer.repositories)
+    return page(request, "overview.html", viewer, overview=data)
+
+
+@router.get("/dashboard/operations", response_class=HTMLResponse)
+def operations_page(request: Request, db: SessionDep, viewer: PageViewerDep) -> Response:
+    """Deliveries and jobs, for viewers who may read everything."""
+    if viewer.repositories is not None:
+        return HTMLResponse("operations are for viewers who may read everything", 403)
+    return page(request, "operations.html", viewer, ops=operations(session=db))
+
+
+@router.get("/dashboard/{owner}/{name}/issues/{number}", response_class=HTMLResponse)
+def issue_page(
+    request: Request,
+    db: SessionDep,
+    viewer: PageViewerDep,
+    web: WebRootDep,
+    cache: EvaluationsDep,
+    owner: OwnerPath,
+    name: NamePath,
+    number: NumberPath,
+) -> HTMLResponse:
+    """One issue: its metrics, phases, failures, chart and summary comment."""
+    repository, issue = readable_issue(db, viewer, f"{owner}/{name}", number)
+    detail = issue_detail(session=db, web=web, repository=repository, issue=issue, cache=cache)
+    return page(
+        request,
+        "issue.html",
+        viewer,
+        detail=detail,
+        chart=runs_chart(detail),
+        summary_html=render_comment(detail.summary_comment, _MARKDOWN),
+    )
+
+
+@router.get("/dashboard/{owner}/{name}/tests", response_class=HTMLResponse)
+def test_page(
+    request: Request,
+    db: SessionDep,
+    viewer: PageViewerDep,
+    owner: OwnerPath,
+    name: NamePath,
+    id: TestIdQuery,
+) -> HTMLResponse:
+    """One test's history over the repository's runs."""
+    repository = readable_repository(db, viewer, f"{owner}/{name}")
+    detail = case_history(session=db, repository=repository, test_id=id)
+    return page(request, "test.html", viewer, detail=detail, chart=test_chart(detail))
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> HTMLResponse:
+    """The login form."""
+    return page(request, "login.html", None, next=safe_next(next), error=None)
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    access: AccessDep,
+    token: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str | None, Form(max_length=2000)] = None,
+) -> Response:
+    """Check the token; on success set the session cookie and go where the viewer was going."""
+    if not access.token_matches(token):
+        response = page(
+            request, "login.html", None, next=safe_next(next), error="That token is not valid."
         )
-        response.headers["content-security-policy"] = CSP
-        response.headers["x-content-type-options"] = "nosniff"
-        response.headers["referrer-policy"] = "same-origin"
+        response.status_code = 401
         return response
+    redirect = RedirectResponse(safe_next(next), 303)
+    access.log_in(redirect, request)
+    return redirect
 
-    @pages.get("/", response_class=RedirectResponse)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/dashboard", 303)
 
-    @pages.get("/dashboard", response_class=HTMLResponse)
-    def overview_page(request: Request, db: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-        overview = views.overview(session=db, web=web, readable=viewer.repositories)
-        return page(request, "overview.html", viewer, overview=overview)
-
-    @pages.get("/dashboard/operations", response_class=HTMLResponse)
-    def operations_page(request: Request, db: SessionDep, viewer: ViewerDep) -> Response:
-        if viewer.repositories is not None:
-            return HTMLResponse("operations are for viewers who may read everything", 403)
-        return page(request, "operations.html", viewer, ops=views.operations(session=db))
-
-    @pages.get("/dashboard/{owner}/{name}/issues/{number}", response_class=HTMLResponse)
-    def issue_page(
-        request: Request,
-        db: SessionDep,
-        viewer: ViewerDep,
-        owner: OwnerPath,
-        name: NamePath,
-        number: NumberPath,
-    ) -> HTMLResponse:
-        repository, issue = readable_issue(db, viewer, f"{owner}/{name}", number)
-        detail = views.issue_detail(
-            session=db, web=web, repository=repository, issue=issue, cache=cache
-        )
-        return page(
-            request,
-            "issue.html",
-            viewer,
-            detail=detail,
-            chart=runs_chart(detail),
-            summary_html=render_comment(detail.summary_comment, md),
-        )
-
-    @pages.get("/dashboard/{owner}/{name}/tests", response_class=HTMLResponse)
-    def test_page(
-        request: Request,
-        db: SessionDep,
-        viewer: ViewerDep,
-        owner: OwnerPath,
-        name: NamePath,
-        id: TestIdQuery,
-    ) -> HTMLResponse:
-        repository = readable_repository(db, viewer, f"{owner}/{name}")
-        detail = views.case_history(session=db, repository=repository, test_id=id)
-        return page(request, "test.html", viewer, detail=detail, chart=test_chart(detail))
-
-    @pages.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request, next: str | None = None) -> HTMLResponse:
-        return page(request, "login.html", None, next=safe_next(next), error=None)
-
-    @pages.post("/login", response_model=None)
-    def login(
-        request: Request,
-        token: Annotated[str, Form(max_length=1000)],
-        next: Annotated[str | None, Form(max_length=2000)] = None,
-    ) -> Response:
-        if not gate.token_matches(token):
-            response = page(
-                request, "login.html", None, next=safe_next(next), error="That token is not valid."
-            )
-            response.status_code = 401
-            return response
-        redirect = RedirectResponse(safe_next(next), 303)
-        gate.log_in(redirect, request)
-        return redirect
-
-    @pages.post("/logout", response_class=RedirectResponse)
-    def logout() -> RedirectResponse:
-        redirect = RedirectResponse("/login", 303)
-        redirect.delete_cookie("rb_dashboard", path="/")
-        return redirect
-
-    return pages
+@router.post("/logout", response_class=RedirectResponse)
+def logout() -> RedirectResponse:
+    """Drop the session cookie."""
+    redirect = RedirectResponse("/login", 303)
+    redirect.delete_cookie(COOKIE, path="/")
+    return redirect

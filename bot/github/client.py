@@ -1,36 +1,25 @@
-"""GitHub: the calls the bot makes, as a Protocol, and its githubkit implementation.
+"""GitHubClient: githubkit behind the `GitHubAPI` port, reading responses as plain JSON.
 
-The only module importing githubkit. Responses are read as plain JSON (a few fields each),
-so schema drift on GitHub or an older Enterprise Server never breaks a job. Errors become
-the bot's own: `RetryLater` (rate limits: wait, don't burn an attempt), `GitHubUnavailable`
-(5xx, timeouts: retry with backoff), `GitHubNotFound`/`ArtifactExpired` (nothing to retry).
+The only module making GitHub requests. Responses are read as plain JSON (a few fields
+each), so schema drift on GitHub or an older Enterprise Server never breaks a job. Errors
+become the bot's own: `RetryLater` (rate limits: wait, don't burn an attempt),
+`GitHubUnavailable` (5xx, timeouts: retry with backoff), `GitHubNotFound`/`ArtifactExpired`
+(nothing to retry).
 """
 
 from __future__ import annotations
 
-import logging
+import base64
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
-from githubkit import AppInstallationAuthStrategy, GitHub, TokenAuthStrategy
-from githubkit.cache import MemCacheStrategy
-from githubkit.exception import (
-    GitHubException,
-    RateLimitExceeded,
-    RequestError,
-    RequestFailed,
-    RequestTimeout,
-)
-from githubkit.retry import RetryOption
+from githubkit import GitHub
+from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed, RequestTimeout
 
-from bot import __version__, telemetry
-from bot.config import GitHubMode, Settings
+from bot import telemetry
 from bot.errors import (
     ArtifactExpired,
     ArtifactTooLarge,
@@ -39,134 +28,14 @@ from bot.errors import (
     GitHubUnavailable,
     RetryLater,
 )
+from bot.github.port import ArtifactInfo, CommentInfo, IssueInfo
 
-log = logging.getLogger(__name__)
-
-# Rate-limit waits up to this long happen inside the call; longer ones re-queue the job.
-MAX_INLINE_WAIT = timedelta(seconds=10)
 # GitHub's guidance for a secondary limit that names no retry-after: wait at least a minute.
 SECONDARY_DEFAULT_WAIT = 60.0
 API_VERSION = "2022-11-28"  # understood by github.com and every supported Enterprise Server
 STANDARD_ROLES = frozenset({"admin", "maintain", "write", "triage", "read"})
 
-
-@dataclass(frozen=True, slots=True)
-class IssueInfo:
-    """The parts of an issue the bot reads."""
-
-    number: int
-    title: str
-    body: str
-    state: str
-    labels: tuple[str, ...]
-    is_pull_request: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class CommentInfo:
-    """A comment: who wrote it and what it says."""
-
-    id: int
-    body: str
-    user: str
-    user_type: str
-
-
-@dataclass(frozen=True, slots=True)
-class ArtifactInfo:
-    """An artifact of a workflow run."""
-
-    id: int
-    name: str
-    size: int
-    expired: bool
-
-
-class GitHubAPI(Protocol):
-    """Everything the bot asks of GitHub; tests use the real implementation on a fake server."""
-
-    def default_branch(self, repo: str) -> str:
-        """The repository's default branch."""
-        ...
-
-    def get_issue(self, repo: str, number: int) -> IssueInfo:
-        """An issue, fetched fresh."""
-        ...
-
-    def update_issue_body(self, repo: str, number: int, body: str) -> None:
-        """Replace the issue body."""
-        ...
-
-    def get_comment(self, repo: str, comment_id: int) -> CommentInfo | None:
-        """A comment by id, or None when it is gone."""
-        ...
-
-    def find_comment(self, repo: str, number: int, marker: str) -> CommentInfo | None:
-        """The first comment carrying the marker (bots' comments first), across all pages."""
-        ...
-
-    def create_comment(self, repo: str, number: int, body: str) -> CommentInfo:
-        """Post a comment."""
-        ...
-
-    def update_comment(self, repo: str, comment_id: int, body: str) -> None:
-        """Edit a comment."""
-        ...
-
-    def add_reaction(self, repo: str, comment_id: int, content: str) -> None:
-        """React to an issue comment (idempotent on GitHub's side)."""
-        ...
-
-    def permission(self, repo: str, user: str) -> str:
-        """The user's role on the repository: admin, maintain, write, triage, read or none."""
-        ...
-
-    def get_file(self, repo: str, path: str) -> str | None:
-        """A file of the default branch as text, or None when absent."""
-        ...
-
-    def list_artifacts(self, repo: str, run_id: int) -> list[ArtifactInfo]:
-        """Every artifact of a workflow run, across all pages."""
-        ...
-
-    def create_check_run(
-        self, repo: str, head_sha: str, output: dict[str, Any], **fields: Any
-    ) -> int:
-        """Create a completed check run on a commit; returns its id."""
-        ...
-
-    def pulls_for_commit(self, repo: str, sha: str) -> list[int]:
-        """Open pull requests whose head is this commit (a fork's run names none itself)."""
-        ...
-
-    def add_check_annotations(self, repo: str, check_run_id: int, output: dict[str, Any]) -> None:
-        """Append annotations to a check run (GitHub takes 50 per request)."""
-        ...
-
-    def download_artifact(self, repo: str, artifact_id: int, *, max_bytes: int) -> bytes:
-        """The artifact's zip, following GitHub's short-lived redirect, within a size limit."""
-        ...
-
-
 _WRITE_LOCK = threading.Lock()
-
-
-def _retry_decision(exc: GitHubException, count: int) -> RetryOption:
-    """Retry short rate-limit waits and a couple of 5xx in place; leave the rest to the job."""
-    if isinstance(exc, RateLimitExceeded):
-        if count < 2 and exc.retry_after <= MAX_INLINE_WAIT:
-            return RetryOption(True, exc.retry_after)
-        return RetryOption(False)
-    # Only reads are retried in place: a POST that failed with 5xx may still have created its
-    # comment; the job's own retry then finds it by its marker instead of posting twice.
-    if (
-        isinstance(exc, RequestFailed)
-        and exc.response.status_code >= 500
-        and count < 2
-        and exc.response.raw_request.method in ("GET", "HEAD")
-    ):
-        return RetryOption(True, timedelta(seconds=0.2 * 2**count))
-    return RetryOption(False)
 
 
 class GitHubClient:
@@ -307,8 +176,6 @@ class GitHubClient:
         except GitHubNotFound:
             return None
         if response.headers.get("content-type", "").startswith("application/json"):
-            import base64
-
             data = response.json()
             return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
         return response.text
@@ -422,48 +289,3 @@ def _comment(data: dict[str, Any]) -> CommentInfo:
         user=str(user.get("login") or ""),
         user_type=str(user.get("type") or "User"),
     )
-
-
-class GitHubFactory:
-    """Builds a client per job for the configured mode; holds the shared token cache."""
-
-    def __init__(self, settings: Settings, *, write_interval: float | None = None) -> None:
-        self._settings = settings
-        self._cache = MemCacheStrategy()  # installation tokens, shared across jobs
-        self._write_interval = 1.0 if write_interval is None else write_interval
-
-    @property
-    def online(self) -> bool:
-        """Whether credentials are configured (otherwise the bot runs offline)."""
-        return self._settings.github_mode is not GitHubMode.OFFLINE
-
-    @contextmanager
-    def client(self, installation_id: int | None) -> Iterator[GitHubClient]:
-        """A client for one job; `installation_id` is required in App mode."""
-        settings = self._settings
-        auth: Any
-        if settings.github_mode is GitHubMode.APP:
-            if installation_id is None:
-                raise GitHubError("App mode needs an installation id (none in the event)")
-            auth = AppInstallationAuthStrategy(
-                settings.github_app_id, settings.private_key_pem() or "", installation_id
-            )
-        elif settings.github_mode is GitHubMode.TOKEN:
-            assert settings.github_token is not None
-            auth = TokenAuthStrategy(settings.github_token.get_secret_value())
-        else:
-            raise GitHubError("no GitHub credentials configured (offline mode)")
-        gh: GitHub[Any] = GitHub(
-            auth,
-            base_url=settings.github_api_url,
-            user_agent=f"remediation-bot/{__version__}",
-            timeout=httpx.Timeout(settings.github_timeout_seconds, connect=5.0),
-            http_cache=False,  # the default caches every GET (artifacts too) with no TTL
-            follow_redirects=False,  # artifact downloads are fetched by hand, size-limited
-            auto_retry=_retry_decision,
-            cache_strategy=self._cache,
-        )
-        with gh:
-            yield GitHubClient(
-                gh, write_interval=self._write_interval, timeout=settings.github_timeout_seconds
-            )

@@ -1,0 +1,187 @@
+"""The local commands: read JUnit files, store a run, read a plan, evaluate it offline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from bot.cli.output import err, out, print_evaluation, print_plan, print_totals_table, progress
+from bot.cli.store import check_repository_name, store_session
+from bot.config import Settings
+from bot.core import checklist, junit, summary, ticking
+from bot.core import plan as plan_module
+from bot.core.evaluate import RunInput, evaluate
+from bot.core.junit import Report
+from bot.core.repoconfig import RepoConfig, parse_config
+from bot.core.results import CaseResult, SuiteResult, Totals
+from bot.errors import ConfigurationError
+from bot.store.ingest import RunMeta, ingest
+
+FilesArg = Annotated[list[Path], typer.Argument(help="JUnit XML files.", dir_okay=False)]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="A .github/remediation.yml to apply.", dir_okay=False),
+]
+
+
+def junit_command(
+    files: FilesArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
+) -> None:
+    """Parse JUnit files and print their totals (per file and overall)."""
+    settings = Settings()
+    summaries = [junit.summarize_file(path, max_bytes=settings.max_report_bytes) for path in files]
+    overall = Totals()
+    for file_summary in summaries:
+        overall.add(file_summary.totals)
+    if as_json:
+        payload = {
+            "totals": overall.as_dict(),
+            "files": [
+                {"path": s.path, "totals": s.totals.as_dict(), "error": s.error} for s in summaries
+            ],
+        }
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        print_totals_table(summaries, overall)
+    if summaries and all(s.error for s in summaries):
+        raise typer.Exit(code=1)
+
+
+def ingest_command(
+    files: FilesArg,
+    repo: Annotated[str, typer.Option(help="Repository as OWNER/NAME.")],
+    run_id: Annotated[str | None, typer.Option(help="CI run id (default: a new local id).")] = None,
+    attempt: Annotated[int, typer.Option(help="Run attempt.")] = 1,
+    sha: Annotated[str | None, typer.Option(help="Head commit SHA.")] = None,
+    branch: Annotated[str | None, typer.Option(help="Branch the run tested.")] = None,
+    url: Annotated[str | None, typer.Option(help="Link to the run.")] = None,
+) -> None:
+    """Store one run made of these files (idempotent on repo, provider, run id, attempt)."""
+    from bot.store.migrate import upgrade
+
+    check_repository_name(repo, param_hint="--repo")
+    settings = Settings()
+    upgrade(settings.database_url)
+    meta = RunMeta(
+        repo=repo,
+        provider="cli",
+        run_id=run_id or _local_run_id(files),
+        attempt=attempt,
+        head_sha=sha,
+        branch=branch,
+        url=url,
+    )
+    reports = [Report(name=str(path), source=path) for path in files]
+    with store_session(settings) as session, progress() as bar:
+        task = bar.add_task("storing test cases", total=None)
+        outcome = ingest(
+            session=session,
+            meta=meta,
+            reports=reports,
+            max_bytes=settings.max_report_bytes,
+            progress=lambda done: bar.update(task, completed=done),
+        )
+        run = outcome.run
+    for file_summary in outcome.files:
+        if file_summary.error:
+            err.print(f"[red]skipped[/] {escape(file_summary.error)}", highlight=False)
+    verb = "Stored" if outcome.created else "Already stored (nothing written):"
+    out.print(
+        f"{verb} run {escape(meta.run_id)} attempt {meta.attempt} of {escape(repo)}: "
+        f"{run.tests} tests, {run.passed} passed, {run.failed} failed, {run.errors} errors, "
+        f"{run.skipped} skipped."
+    )
+    if outcome.created and reports and outcome.readable == 0:
+        raise typer.Exit(code=1)
+
+
+def plan_command(
+    issue: Annotated[Path, typer.Argument(help="The issue body, as Markdown.", dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Parse a remediation plan and print its phases, items and tracked tests."""
+    plan, _ = _plan_with_config(_read_issue(issue), config)
+    if as_json:
+        typer.echo(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_plan(plan)
+
+
+def evaluate_command(
+    issue: Annotated[Path, typer.Argument(help="The issue body, as Markdown.", dir_okay=False)],
+    files: FilesArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation.")] = False,
+    comment: Annotated[bool, typer.Option("--comment", help="Print the summary comment.")] = False,
+    body: Annotated[bool, typer.Option("--body", help="Print the body, boxes ticked.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Evaluate the plan against one run made of these files, offline."""
+    if sum((as_json, comment, body)) > 1:
+        raise typer.BadParameter("choose one of --json, --comment, --body")
+    text = _read_issue(issue)
+    plan, repo_config = _plan_with_config(text, config)
+    settings = Settings()
+    cases: list[CaseResult] = []
+    suites: list[SuiteResult] = []
+    for path in files:
+        file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
+        if file_summary.error:
+            err.print(f"[red]skipped[/] {escape(file_summary.error)}", highlight=False)
+            continue
+        parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
+        cases.extend(parsed.cases)
+        suites.extend(parsed.suites)
+    evaluation = evaluate(
+        plan,
+        [RunInput(cases=cases, suites=suites, label="local run")],
+        map_rules=repo_config.map_rules(),
+        ignore=repo_config.ignore,
+    )
+    if as_json:
+        typer.echo(json.dumps(evaluation.as_dict(), indent=2, ensure_ascii=False))
+    elif comment:
+        typer.echo(summary.render(evaluation, plan))
+    elif body:
+        decisions = ticking.decide(plan, [evaluation], streak=repo_config.tick_after)
+        ticked = checklist.tick(text, decisions)
+        # Bytes out exactly as they came in, mis-encoded sequences included.
+        sys.stdout.buffer.write(ticked.encode("utf-8", errors="surrogateescape"))
+        sys.stdout.flush()
+    else:
+        print_evaluation(evaluation)
+
+
+def _plan_with_config(text: str, path: Path | None) -> tuple[plan_module.Plan, RepoConfig]:
+    try:
+        repo_config = parse_config(path.read_text(encoding="utf-8") if path else None)
+    except (OSError, ConfigurationError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--config") from None
+    plain = plan_module.parse(text)
+    overrides = repo_config.rule_overrides([item.text for item in plain.items])
+    return (plan_module.parse(text, rule_overrides=overrides) if overrides else plain), repo_config
+
+
+def _read_issue(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _local_run_id(files: list[Path]) -> str:
+    """A stable id for a local ingest: the same files (by content) make the same run."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path).encode())
+        if path.is_file():
+            with path.open("rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return "local-" + digest.hexdigest()[:12]
