@@ -34,6 +34,7 @@ lint: install
 	$(BIN)/ruff check bot tests benchmarks
 	$(BIN)/ruff format --check bot tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix bot tests benchmarks

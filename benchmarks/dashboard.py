@@ -31,7 +31,7 @@ from bot.store import reads, repositories
 from bot.store.engine import make_engine
 from bot.store.migrate import upgrade
 from bot.store.models import utc_now
-from bot.store.runs import save_run
+from bot.store.runs import run_input, save_run
 from bot.web.app import create_app
 from bot.web.dashboard.issue_page import issue_detail
 
@@ -172,17 +172,21 @@ def main() -> None:
     settings = Settings(_env_file=None, database_url=url, worker_enabled=False)
     engine = make_engine(url)
     with Session(engine) as session:
-        repository = reads.repository(session=session, full_name=REPO)
+        repository = repositories.get_repository(session=session, full_name=REPO)
         assert repository is not None
-        runs = reads.runs(session=session, repository=repository, branches=["main"])
+        runs = repositories.qualifying_runs(
+            session=session, repository=repository, branches=["main"], limit=200
+        )
         window = [r.id for r in runs if r.id is not None]
         for label, call in (
             (
                 "runs (200, pass rate)",
-                lambda: reads.runs(session=session, repository=repository, branches=["main"]),
+                lambda: repositories.qualifying_runs(
+                    session=session, repository=repository, branches=["main"], limit=200
+                ),
             ),
             ("flakiest (200 runs)", lambda: reads.flakiest(session=session, run_pks=window)),
-            ("run_cases (newest)", lambda: reads.run_cases(session=session, run_pk=window[-1])),
+            ("run_input (newest)", lambda: run_input(session=session, run=runs[-1])),
         ):
             call()
             samples = []
@@ -192,7 +196,7 @@ def main() -> None:
                 samples.append((time.perf_counter() - start) * 1000)
             print(f"  query {label:<24} median {statistics.median(samples):7.1f} ms")
         # The first view after a new run (or an edit) evaluates; later ones hit the cache.
-        issue = reads.issue(session=session, repository_id=repository.id or 0, number=ISSUE)
+        issue = repositories.get_issue(session=session, repository=repository, number=ISSUE)
         assert issue is not None
         cold = []
         for _ in range(20):

@@ -363,6 +363,35 @@ def main() -> None:
     sys.exit(run(args))
 
 
+def _arrange(fake: FakeGitHub, plan: Plan, seed_body: str, zips: dict[int, bytes]) -> None:
+    """The fake GitHub's repositories, seed issues, configurations and run artifacts."""
+    fake.rate_limit_per_hour = 10_000_000  # one installation; GitHub would scale it
+    for repo in plan.repos:
+        fake.add_repo(repo, default_branch="main")
+        fake.add_issue(repo, 1, title="Remediation", body=seed_body, labels=["remediation"])
+        if plan.unticks(repo):
+            fake.set_file(repo, ".github/remediation.yml", UNTICK)
+    for repo, run_id, story, _ in plan.runs:
+        fake.add_artifact(repo, run_id, name="junit-results", zip_bytes=zips[story])
+
+
+def _environment(url: str, served: ServedFake) -> dict[str, str]:
+    """The bot processes' environment: this store, the fake GitHub's App, short leases."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "DATABASE"))},
+        "DATABASE_URL": url,
+        "GITHUB_APP_ID": str(served.app_id),
+        "GITHUB_PRIVATE_KEY": served.private_key_pem,
+        "GITHUB_WEBHOOK_SECRET": SECRET,
+        "GITHUB_API_URL": served.api_url,
+        "WORKER_ENABLED": "false",
+        "WORKER_POLL_SECONDS": "0.05",
+        "JOB_LEASE_SECONDS": str(LEASE_SECONDS),
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     """The scenario; 0 when every check passed."""
     postgres = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
@@ -385,28 +414,9 @@ def run(args: argparse.Namespace) -> int:
         engine = make_engine(url)
         stack.callback(engine.dispose)
         served: ServedFake = stack.enter_context(serve(fake))
-        fake.rate_limit_per_hour = 10_000_000  # one installation; GitHub would scale it
-        for repo in plan.repos:
-            fake.add_repo(repo, default_branch="main")
-            fake.add_issue(repo, 1, title="Remediation", body=seed_body, labels=["remediation"])
-            if plan.unticks(repo):
-                fake.set_file(repo, ".github/remediation.yml", UNTICK)
-        for repo, run_id, story, _ in plan.runs:
-            fake.add_artifact(repo, run_id, name="junit-results", zip_bytes=zips[story])
+        _arrange(fake, plan, seed_body, zips)
 
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "DATABASE"))},
-            "DATABASE_URL": url,
-            "GITHUB_APP_ID": str(served.app_id),
-            "GITHUB_PRIVATE_KEY": served.private_key_pem,
-            "GITHUB_WEBHOOK_SECRET": SECRET,
-            "GITHUB_API_URL": served.api_url,
-            "WORKER_ENABLED": "false",
-            "WORKER_POLL_SECONDS": "0.05",
-            "JOB_LEASE_SECONDS": str(LEASE_SECONDS),
-            "LOG_FORMAT": "json",
-            "LOG_LEVEL": "INFO",
-        }
+        env = _environment(url, served)
         processes = Processes(folder, env)
         stack.callback(processes.stop_all)
         urls = []

@@ -150,7 +150,7 @@ def in_background(work: Callable[[], object]) -> Iterator[None]:
     def target() -> None:
         try:
             work()
-        except BaseException as exc:  # handed to the test thread
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
             errors.append(exc)
 
     thread = threading.Thread(target=target, daemon=True)

@@ -1,6 +1,6 @@
 """`.github/remediation.yml`: a repository's own settings for the bot, read and checked.
 
-Pure module: it parses text (YAML, safe loader) into a typed, validated object. Example:
+Pure module, no I/O: it parses text (YAML, safe loader) into a typed, validated object. Example:
 
     label: remediation            # issues with this label are tracked
     branches: [main]              # runs of these branches tick boxes (default: the default branch)

@@ -2,7 +2,7 @@
 
 Pure module: no I/O and no clock, so the same evaluation always renders the same bytes and
 an unchanged comment needs no edit. Every piece of text from the issue or from CI goes
-through `bot.markdown_safe`; the only HTML is the bot's own `<details>`/`<summary>`.
+through `bot.core.markdown_safe`; the only HTML is the bot's own `<details>`/`<summary>`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from bot.store import sanitize
 
 # Per-connection settings that take no lock. journal_mode=WAL is deliberately absent: it is
 # persistent in the file, needs an exclusive lock, and two workers setting it at once killed
-# each other with "database is locked"; bot.migrate.upgrade sets it once.
+# each other with "database is locked"; bot.store.migrate.upgrade sets it once.
 SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",

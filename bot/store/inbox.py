@@ -120,7 +120,7 @@ class Inbox:
         outcomes: list[bool | Exception]
         try:
             outcomes = list(self.write(arrivals))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - sqlite3, psycopg or SQLAlchemy, re-raised below
             # One bad delivery must not cost the others theirs: write each on its own.
             outcomes = [exc] if len(arrivals) == 1 else [self._write_alone(a) for a in arrivals]
         for (_, future), outcome in zip(group, outcomes, strict=True):
@@ -134,7 +134,7 @@ class Inbox:
     def _write_alone(self, arrival: Arrival) -> bool | Exception:
         try:
             return self.write([arrival])[0]
-        except Exception as exc:  # handed to the one request it belongs to
+        except Exception as exc:  # noqa: BLE001 - handed to the one request it belongs to
             return exc
 
 

@@ -108,7 +108,7 @@ class Run(SQLModel, table=True):
 
 
 class CaseResultRow(SQLModel, table=True):
-    """One test case's result within one run (a stored `bot.results.CaseResult`)."""
+    """One test case's result within one run (a stored `bot.core.results.CaseResult`)."""
 
     __tablename__ = "case_results"
     __table_args__ = (

@@ -10,17 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.core.results import CaseResult, Outcome, SuiteResult
-from bot.store.models import CaseResultRow, Delivery, Job, Repository, Run, SuiteRow, TrackedIssue
-
-# The evaluation reads a failure's details only this far (bot.mapping.place).
-DETAILS_READ = 2000
+from bot.store.models import CaseResultRow, Delivery, Job, Repository, Run, TrackedIssue
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +54,6 @@ def repositories(*, session: Session, names: Collection[str] | None = None) -> l
     return list(session.exec(query))
 
 
-def repository(*, session: Session, full_name: str) -> Repository | None:
-    """A repository by OWNER/NAME."""
-    return session.exec(select(Repository).where(Repository.full_name == full_name)).first()
-
-
 def issues(*, session: Session, repository_ids: Collection[int]) -> list[TrackedIssue]:
     """The issues of these repositories, by repository then number."""
     query = (
@@ -72,95 +62,6 @@ def issues(*, session: Session, repository_ids: Collection[int]) -> list[Tracked
         .order_by(col(TrackedIssue.repository_id), col(TrackedIssue.number))
     )
     return list(session.exec(query))
-
-
-def issue(*, session: Session, repository_id: int, number: int) -> TrackedIssue | None:
-    """One issue of a repository."""
-    query = select(TrackedIssue).where(
-        TrackedIssue.repository_id == repository_id, TrackedIssue.number == number
-    )
-    return session.exec(query).first()
-
-
-def runs(
-    *,
-    session: Session,
-    repository: Repository,
-    branches: Sequence[str] | None = None,
-    limit: int = 200,
-) -> list[Run]:
-    """The repository's newest runs (only these branches, no forks, when given), oldest first."""
-    query = select(Run).where(Run.repository_id == repository.id)
-    if branches is not None:
-        query = query.where(col(Run.branch).in_(list(branches))).where(
-            (col(Run.head_repository).is_(None))
-            | (col(Run.head_repository) == repository.full_name)
-        )
-    query = query.order_by(col(Run.created_at).desc(), col(Run.id).desc()).limit(limit)
-    return list(reversed(session.exec(query).all()))
-
-
-def run_cases(*, session: Session, run_pk: int) -> list[CaseResult]:
-    """A run's results as the evaluation reads them (large text columns left out or cut)."""
-    columns: list[Any] = [
-        CaseResultRow.suite,
-        CaseResultRow.classname,
-        CaseResultRow.name,
-        CaseResultRow.outcome,
-        CaseResultRow.file,
-        CaseResultRow.duration,
-        CaseResultRow.message,
-        CaseResultRow.failure_type,
-        func.substr(CaseResultRow.details, 1, DETAILS_READ),
-        CaseResultRow.properties,
-        CaseResultRow.reruns,
-        CaseResultRow.flaky,
-    ]
-    query = (
-        sa.select(*columns)
-        .where(col(CaseResultRow.run_pk) == run_pk)
-        .order_by(col(CaseResultRow.id))
-    )
-    outcomes = {o.value: o for o in Outcome}
-    return [
-        CaseResult(
-            suite=suite,
-            classname=classname,
-            name=name,
-            outcome=outcomes[outcome],
-            file=file,
-            duration=duration,
-            message=message,
-            failure_type=failure_type,
-            details=details,
-            properties=properties or {},
-            reruns=reruns,
-            flaky=flaky,
-        )
-        for (
-            suite,
-            classname,
-            name,
-            outcome,
-            file,
-            duration,
-            message,
-            failure_type,
-            details,
-            properties,
-            reruns,
-            flaky,
-        ) in session.execute(query)
-    ]
-
-
-def run_suites(*, session: Session, run_pk: int) -> list[SuiteResult]:
-    """A run's suites with their properties."""
-    query = select(SuiteRow).where(SuiteRow.run_pk == run_pk).order_by(col(SuiteRow.id))
-    return [
-        SuiteResult(name=s.name, properties=dict(s.properties or {}), tests=s.tests)
-        for s in session.exec(query)
-    ]
 
 
 def flakiest(
@@ -238,9 +139,3 @@ def retrying_jobs(*, session: Session, limit: int = 50) -> list[Job]:
         .limit(limit)
     )
     return list(session.exec(query))
-
-
-def job_counts(*, session: Session) -> dict[str, int]:
-    """Jobs per status."""
-    query = select(Job.status, func.count()).group_by(col(Job.status))
-    return {status: int(count) for status, count in session.exec(query)}

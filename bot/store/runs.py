@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from sqlalchemy import select as sql_select
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
@@ -184,31 +185,75 @@ def suites_for_run(*, session: Session, run_pk: int) -> list[SuiteRow]:
 
 
 def run_input(*, session: Session, run: Run) -> RunInput:
-    """A stored run as the evaluation reads it (cases and suites back as plain data)."""
+    """A stored run as the evaluation reads it: the one builder the sync and dashboard share."""
     assert run.id is not None
-    cases = [
-        CaseResult(
-            suite=row.suite,
-            classname=row.classname,
-            name=row.name,
-            outcome=Outcome(row.outcome),
-            file=row.file,
-            duration=row.duration,
-            message=row.message,
-            failure_type=row.failure_type,
-            details=row.details,
-            properties=dict(row.properties or {}),
-            reruns=row.reruns,
-            flaky=row.flaky,
-        )
-        for row in results_for_run(session=session, run_pk=run.id)
-    ]
-    suites = [
-        SuiteResult(name=s.name, properties=dict(s.properties or {}), tests=s.tests)
-        for s in suites_for_run(session=session, run_pk=run.id)
-    ]
     label = f"run {run.run_id}" + (f" (attempt {run.attempt})" if run.attempt > 1 else "")
-    return RunInput(cases=cases, suites=suites, label=label, url=run.url)
+    return RunInput(
+        cases=_cases(session, run.id), suites=_suites(session, run.id), label=label, url=run.url
+    )
+
+
+def _cases(session: Session, run_pk: int) -> list[CaseResult]:
+    """A run's results as plain data, read column by column (no ORM objects built)."""
+    columns: list[Any] = [
+        CaseResultRow.suite,
+        CaseResultRow.classname,
+        CaseResultRow.name,
+        CaseResultRow.outcome,
+        CaseResultRow.file,
+        CaseResultRow.duration,
+        CaseResultRow.message,
+        CaseResultRow.failure_type,
+        CaseResultRow.details,
+        CaseResultRow.properties,
+        CaseResultRow.reruns,
+        CaseResultRow.flaky,
+    ]
+    query = (
+        sql_select(*columns)
+        .where(col(CaseResultRow.run_pk) == run_pk)
+        .order_by(col(CaseResultRow.id))
+    )
+    outcomes = {o.value: o for o in Outcome}
+    return [
+        CaseResult(
+            suite=suite,
+            classname=classname,
+            name=name,
+            outcome=outcomes[outcome],
+            file=file,
+            duration=duration,
+            message=message,
+            failure_type=failure_type,
+            details=details,
+            properties=properties or {},
+            reruns=reruns,
+            flaky=flaky,
+        )
+        for (
+            suite,
+            classname,
+            name,
+            outcome,
+            file,
+            duration,
+            message,
+            failure_type,
+            details,
+            properties,
+            reruns,
+            flaky,
+        ) in session.execute(query)
+    ]
+
+
+def _suites(session: Session, run_pk: int) -> list[SuiteResult]:
+    """A run's suites with their properties."""
+    query = select(SuiteRow).where(SuiteRow.run_pk == run_pk).order_by(col(SuiteRow.id))
+    return [
+        SuiteResult(name=s.name, properties=dict(s.properties or {}), tests=s.tests)
+        for s in session.exec(query)
+    ]
 
 
 def outcome_maps(*, session: Session, run_pks: Sequence[int]) -> list[dict[str, Outcome]]:

@@ -27,6 +27,7 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.store import queue
@@ -122,7 +123,7 @@ def refresh_queue_depth(engine: Engine) -> None:
     try:
         with Session(engine) as session:
             depth = queue.counts(session=session)
-    except Exception as exc:  # an unreachable database must not break the scrape
+    except (SQLAlchemyError, OSError) as exc:  # an unreachable database must not break the scrape
         log.warning("queue depth unavailable: %s", type(exc).__name__)
         return
     for status, count in depth.items():

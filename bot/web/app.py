@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot import __version__, telemetry
@@ -148,7 +149,7 @@ def readyz(engine: EngineDep) -> JSONResponse:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         current = is_current(engine)
-    except Exception as exc:  # any database failure means "not ready", never a 500
+    except (SQLAlchemyError, OSError) as exc:  # a database failure: "not ready", never a 500
         return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
     if not current:
         return JSONResponse({"status": "migrations pending"}, 503)

@@ -170,16 +170,7 @@ def payload(event: str, action: str | None, **overrides: Any) -> bytes:
 
     if "repository" in data:
         _set_repository(data["repository"], repo)
-    if event == "installation":
-        _installation(data, installation_id, repo)
-    elif installation_id is None:
-        data.pop("installation", None)
-    else:
-        data["installation"] = {
-            "id": installation_id,
-            "node_id": f"MDIzOkludGVncmF0aW9u{installation_id}",
-        }
-
+    _set_installation(data, event, installation_id, repo)
     if event in {"issues", "issue_comment"}:
         _issue(data, repo, options)
     if event == "issue_comment":
@@ -191,6 +182,20 @@ def payload(event: str, action: str | None, **overrides: Any) -> bytes:
     if merge:
         _deep_merge(data, merge)
     return json.dumps(data, indent=2).encode()
+
+
+def _set_installation(
+    data: dict[str, Any], event: str, installation_id: int | None, repo: str
+) -> None:
+    if event == "installation":
+        _installation(data, installation_id, repo)
+    elif installation_id is None:
+        data.pop("installation", None)
+    else:
+        data["installation"] = {
+            "id": installation_id,
+            "node_id": f"MDIzOkludGVncmF0aW9u{installation_id}",
+        }
 
 
 def _with_login(user: dict[str, Any], login: str, type_: str) -> dict[str, Any]:

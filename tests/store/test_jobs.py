@@ -105,7 +105,7 @@ def test_concurrent_duplicates_never_raise(engine: Engine) -> None:
                         session=session, kind="k", payload={}, lock_key="k", dedupe_key="same"
                     )
                 )
-        except BaseException as exc:  # collected for the assertion below
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
             errors.append(exc)
 
     threads = [threading.Thread(target=enqueue_one) for _ in range(8)]

@@ -141,7 +141,7 @@ def test_upgrade_gives_stored_pytest_results_one_identity(database_url: str) -> 
     from bot.core import junit
     from bot.store.runs import save_run
 
-    dialects = Path(__file__).resolve().parent.parent / "fixtures" / "pytest-dialects"
+    dialects = Path(__file__).resolve().parents[2] / "fixtures" / "pytest-dialects"
     upgrade(database_url, revision="0004")
     engine = make_engine(database_url)
     try:

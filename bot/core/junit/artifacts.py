@@ -1,6 +1,6 @@
 """CI artifacts -> JUnit reports: unzip in memory within limits, find reports by content.
 
-Pure module: bytes in, reports out. Artifact zips from forks are untrusted input, so the
+Pure module, no I/O: bytes in, reports out. Artifact zips from forks are untrusted input, so the
 member count, each member's declared and actual size, the total, and the compression ratio
 are all bounded (zip bombs), and nothing is ever written to disk (no zip-slip).
 """

@@ -1,7 +1,8 @@
 """JUnit XML -> test results, streaming, for every dialect CI runners write.
 
-Pure module (no database, no network): it reads bytes and yields plain data; the state
-machine lives in `bot.junit_reader` (junitparser's vocabulary, lxml's parser callbacks).
+No I/O beyond reading a file the caller names (no database, no network): it reads bytes
+and yields plain data; the state machine lives in `bot.core.junit.target` (junitparser's
+vocabulary, lxml's parser callbacks).
 Rules, in one place:
 
 - Totals come from the test cases, never from suite attributes (they often lie).

@@ -1,4 +1,4 @@
-"""The JUnit state machine behind `bot.junit`: lxml parser-target callbacks -> results.
+"""The JUnit state machine behind `bot.core.junit`: lxml parser-target callbacks -> results.
 
 Pure module (no I/O): lxml calls `start`/`end`/`data` as it parses, no tree is built, and
 each finished test case or suite is appended to `ready` for the caller to hand out. The

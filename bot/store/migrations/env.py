@@ -1,4 +1,4 @@
-"""Alembic environment: migrates the connection handed over by bot.migrate, or opens one."""
+"""Alembic environment: migrates the connection handed over by bot.store.migrate, or opens one."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def run_migrations(connection: Connection) -> None:
 
 
 def run_online() -> None:
-    """Use bot.migrate's connection, or the sqlalchemy.url option for the alembic CLI."""
+    """Use bot.store.migrate's connection, or the sqlalchemy.url option for the alembic CLI."""
     connection = config.attributes.get("connection")
     if connection is not None:
         run_migrations(connection)

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 from sqlmodel import Session
 
-from bot.store import reads
+from bot.store import repositories
 from bot.store.models import Repository, TrackedIssue
 from bot.web.access import Viewer
 from bot.web.dashboard import views
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/api/v1", tags=["dashboard"])
 
 def readable_repository(session: Session, viewer: Viewer, full_name: str) -> Repository:
     """The repository, or 404 when it is unknown or the viewer may not read it."""
-    found = reads.repository(session=session, full_name=full_name)
+    found = repositories.get_repository(session=session, full_name=full_name)
     if found is None or found.id is None or not viewer.may_read(found.full_name):
         raise HTTPException(404, "no such repository")
     return found
@@ -42,8 +42,7 @@ def readable_issue(
 ) -> tuple[Repository, TrackedIssue]:
     """The repository and its issue, or 404."""
     found = readable_repository(session, viewer, full_name)
-    assert found.id is not None
-    issue = reads.issue(session=session, repository_id=found.id, number=number)
+    issue = repositories.get_issue(session=session, repository=found, number=number)
     if issue is None:
         raise HTTPException(404, "no such issue")
     return found, issue

@@ -13,11 +13,11 @@ from collections import OrderedDict
 from sqlmodel import Session
 
 from bot.core import reconcile
-from bot.core.evaluate import Evaluation, RunInput
+from bot.core.evaluate import Evaluation
 from bot.core.repoconfig import RepoConfig
-from bot.store import issue_rules, reads
+from bot.store import issue_rules
 from bot.store.models import Repository, Run, TrackedIssue
-from bot.store.runs import outcome_maps
+from bot.store.runs import outcome_maps, run_input
 
 
 class EvaluationCache:
@@ -77,7 +77,7 @@ def newest_evaluation(
         outcomes = outcome_maps(session=session, run_pks=window)
         evaluation = reconcile.evaluate_newest(
             reconcile.read_plan(body, config),
-            [_run_input(session, run) for run in runs[-2:]],
+            [run_input(session=session, run=run) for run in runs[-2:]],
             config=config,
             map_rules=rules.map_rules,
             ignore=rules.ignore,
@@ -86,13 +86,3 @@ def newest_evaluation(
         if cache is not None:
             cache.put(key, evaluation)
     return evaluation, None
-
-
-def _run_input(session: Session, run: Run) -> RunInput:
-    assert run.id is not None
-    return RunInput(
-        cases=reads.run_cases(session=session, run_pk=run.id),
-        suites=reads.run_suites(session=session, run_pk=run.id),
-        label=f"run {run.run_id}",
-        url=run.url,
-    )

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.store import reads
+from bot.store import queue, reads
 from bot.store.models import Delivery, Job
 from bot.web.dashboard.views import DeliveryView, JobView, Operations
 
 
 def operations(*, session: Session) -> Operations:
     """Recent deliveries and jobs, retries waiting, dead letters."""
-    counts = dict.fromkeys(("queued", "running", "done", "dead"), 0)
-    counts.update(reads.job_counts(session=session))
     return Operations(
-        job_counts=counts,
+        job_counts=queue.counts(session=session),
         deliveries=[_delivery(d) for d in reads.recent_deliveries(session=session)],
         jobs=[_job(j) for j in reads.recent_jobs(session=session)],
         retrying=[_job(j) for j in reads.retrying_jobs(session=session)],

@@ -11,9 +11,8 @@ from urllib.parse import quote
 from sqlmodel import Session
 
 from bot.core import checklist
-from bot.core.repoconfig import RepoConfig, parse_config
-from bot.errors import ConfigurationError
-from bot.store import reads
+from bot.core.repoconfig import RepoConfig, parse_or_default
+from bot.store import repositories
 from bot.store.models import Repository, Run, TrackedIssue
 from bot.web.dashboard.views import RunPoint
 
@@ -67,15 +66,14 @@ def issue_url(web: str, repository: str, number: int) -> str:
 
 def config_of(repository: Repository) -> tuple[RepoConfig, str | None]:
     """The repository's cached configuration, and any problem reading it."""
-    try:
-        return parse_config(repository.config_text), None
-    except ConfigurationError as exc:
-        return RepoConfig(), str(exc)
+    return parse_or_default(repository.config_text)
 
 
 def qualifying_runs(
     *, session: Session, repository: Repository, config: RepoConfig, limit: int
 ) -> list[Run]:
     """The newest runs of the branches that tick boxes (as the worker decides), oldest first."""
-    branches = config.branches or [repository.default_branch or "main"]
-    return reads.runs(session=session, repository=repository, branches=branches, limit=limit)
+    branches = config.branches_or_default(repository.default_branch)
+    return repositories.qualifying_runs(
+        session=session, repository=repository, branches=branches, limit=limit
+    )

@@ -5,7 +5,7 @@ Revises:
 Create Date: 2026-11-24
 
 Written out with plain SQLAlchemy types (String for sqlmodel's AutoString, DateTime for
-bot.models.UTCDateTime) so this revision never changes when bot.models does.
+bot.store.models.UTCDateTime) so this revision never changes when bot.store.models does.
 """
 
 from __future__ import annotations
