@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         default=None,
         description="Token that opens the dashboard and its API (Bearer header or login form).",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For and "
+        "X-Forwarded-Proto name the client and scheme; empty: none, the socket peer counts.",
+    )
     session_secret: SecretStr | None = Field(
         default=None,
         description="Key signing dashboard login cookies (random per process when unset).",

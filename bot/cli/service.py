@@ -50,6 +50,10 @@ def serve(
         # new connections waited 40 ms per connection ahead of it (p99 0.3-1.1 s in
         # benchmarks/webhooks.py). asyncio accepts them all at once, at the same throughput.
         loop="asyncio",
+        # Only these proxies may name the client (login limits, the Secure cookie); a
+        # proxied request never counts as loopback either way (bot.web.access).
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
     )
 
 

@@ -3,9 +3,10 @@
 The rule: with `DASHBOARD_TOKEN` set, every request must carry it (`Authorization: Bearer`)
 or the cookie the login form sets. Without it, requests from loopback clients are served
 and every other client gets 403 with a message saying how to configure access, so a
-dashboard bound to 0.0.0.0 by mistake shows nothing. A request that came through a proxy
-(`Forwarded`/`X-Forwarded-For`) never counts as loopback, since a proxy on the same machine
-would otherwise make the whole internet look local.
+dashboard bound to 0.0.0.0 by mistake shows nothing. Only the socket peer says whether a
+client is on loopback, and only when no proxy header of any kind is present: a proxy on the
+same machine would otherwise make the whole internet look local. Failed logins are limited
+per client (the peer, or the client a `TRUSTED_PROXIES` proxy names).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -26,6 +29,20 @@ from bot.config import Settings
 COOKIE = "rb_dashboard"
 COOKIE_SECONDS = 8 * 3600
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+# Headers by which proxies and CDNs name the client they forward for.
+PROXY_HEADERS = (
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-real-ip",
+    "x-client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+    "fastly-client-ip",
+    "x-cluster-client-ip",
+)
+LOGIN_FAILURES = 10  # failed logins a client may make per window
+LOGIN_WINDOW = 600.0  # seconds
 NO_LOGIN_CONFIGURED = (
     "The dashboard is reached from beyond loopback and no login is configured: set "
     "DASHBOARD_TOKEN (then send `Authorization: Bearer <token>` or sign in at /login), "
@@ -90,6 +107,7 @@ class AccessRule:
         key = settings.session_secret.get_secret_value() if settings.session_secret else None
         # Without SESSION_SECRET, logins last as long as the process (and one replica).
         self.signer = Signer((key or secrets.token_hex(32)).encode())
+        self.logins = LoginLimiter()
 
     @property
     def login_configured(self) -> bool:
@@ -155,10 +173,51 @@ class AccessRule:
 
 def is_loopback(request: Request) -> bool:
     """The client is on this machine and no proxy forwarded the request."""
-    if "forwarded" in request.headers or "x-forwarded-for" in request.headers:
+    if any(header in request.headers for header in PROXY_HEADERS):
         return False
-    host = request.client.host if request.client else ""
-    return host in LOOPBACK
+    return client_address(request) in LOOPBACK
+
+
+def client_address(request: Request) -> str:
+    """The socket peer (uvicorn puts the forwarded client here only for TRUSTED_PROXIES)."""
+    return request.client.host if request.client else "unknown"
+
+
+class LoginLimiter:
+    """At most LOGIN_FAILURES failed logins per client in LOGIN_WINDOW seconds (in memory)."""
+
+    def __init__(self, *, failures: int = LOGIN_FAILURES, window: float = LOGIN_WINDOW) -> None:
+        self._failures = failures
+        self._window = window
+        self._lock = threading.Lock()
+        self._seen: dict[str, deque[float]] = {}
+
+    def wait(self, client: str, *, now: float | None = None) -> int:
+        """Seconds until this client may try again (0: now)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if client not in self._seen:
+                return 0
+            times = self._recent(client, now)
+            if len(times) < self._failures:
+                return 0
+            return max(1, int(times[0] + self._window - now) + 1)
+
+    def failed(self, client: str, *, now: float | None = None) -> None:
+        """Count one failed login."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._recent(client, now).append(now)
+            if len(self._seen) > 10_000:  # every client ever: forget the quiet ones
+                self._seen = {
+                    c: t for c, t in self._seen.items() if t and t[-1] > now - self._window
+                }
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        times = self._seen.setdefault(client, deque())
+        while times and times[0] <= now - self._window:
+            times.popleft()
+        return times
 
 
 def safe_next(target: str | None) -> str:

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
@@ -33,7 +33,7 @@ from bot.web.access import AccessRule
 from bot.web.dashboard import api, pages
 from bot.web.dashboard.evaluations import EvaluationCache
 from bot.web.dashboard.issue_page import issue_detail
-from bot.web.deps import EngineDep
+from bot.web.deps import EngineDep, api_viewer
 from bot.worker.context import Context
 from bot.worker.loop import Worker
 
@@ -65,9 +65,10 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     app.include_router(webhooks.router(settings, inbox))
     app.include_router(uploads.router)
     app.include_router(api.router)
+    app.include_router(pages.public)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
-    app.include_router(telemetry.metrics_router(engine))
+    app.include_router(telemetry.metrics_router(engine), dependencies=[Depends(api_viewer)])
     app.include_router(probes)
     return app
 

@@ -11,11 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.core.events import JobKind
 from bot.core.junit import Report
-from bot.store import queue, repositories, tokens
+from bot.store import queue, tokens
 from bot.store.ingest import IngestOutcome, RunMeta, ingest
 from bot.store.models import Repository, Run
 from bot.web.deps import SessionDep, SettingsDep
@@ -42,19 +42,6 @@ class UploadResult(BaseModel):
     created: bool = Field(description="False when this run was already stored (nothing new).")
     totals: dict[str, int]
     files: list[FileResult]
-
-
-class IssueSummary(BaseModel):
-    """An issue the bot knows, and what it would write (offline mode keeps it here)."""
-
-    repository: str
-    number: int
-    title: str
-    tracked: bool
-    state: str
-    comment_id: int | None
-    desired_comment: str | None
-    desired_body: str | None
 
 
 def uploader(request: Request, db: SessionDep) -> Repository:
@@ -145,22 +132,3 @@ def _upload_result(meta: RunMeta, outcome: IngestOutcome) -> UploadResult:
         },
         files=[FileResult(name=f.path, error=f.error, **f.totals.as_dict()) for f in outcome.files],
     )
-
-
-@router.get("/issues", response_model=list[IssueSummary])
-def list_issues(db: SessionDep) -> list[IssueSummary]:
-    """Every issue the bot knows, with the comment and body it wrote or would write."""
-    names = {r.id: r.full_name for r in db.exec(select(Repository))}
-    return [
-        IssueSummary(
-            repository=names.get(issue.repository_id, "?"),
-            number=issue.number,
-            title=issue.title,
-            tracked=issue.tracked,
-            state=issue.state,
-            comment_id=issue.comment_id,
-            desired_comment=issue.desired_comment,
-            desired_body=issue.desired_body,
-        )
-        for issue in repositories.all_issues(session=db)
-    ]

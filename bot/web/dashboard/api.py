@@ -6,10 +6,11 @@ the viewer may not read answers 404, exactly like one that does not exist.
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from pydantic import BaseModel
 from sqlmodel import Session
 
-from bot.store import repositories
+from bot.store import reads, repositories
 from bot.store.models import Repository, TrackedIssue
 from bot.web.access import Viewer
 from bot.web.dashboard import views
@@ -17,7 +18,7 @@ from bot.web.dashboard.case_history import case_history
 from bot.web.dashboard.issue_page import issue_detail
 from bot.web.dashboard.operations import operations
 from bot.web.dashboard.overview import overview
-from bot.web.deps import ApiViewerDep, EvaluationsDep, SessionDep, WebRootDep
+from bot.web.deps import ApiViewerDep, EvaluationsDep, SessionDep, WebRootDep, api_viewer
 
 # GitHub's rules for owner and repository names; anything else cannot exist.
 OwnerPath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -26,7 +27,8 @@ NumberPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 # Test ids are free text from CI, but never contain control characters (NUL breaks PostgreSQL).
 TestIdQuery = Annotated[str, Query(min_length=1, max_length=2000, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
-router = APIRouter(prefix="/api/v1", tags=["dashboard"])
+# Every route needs a viewer (router-level, so a new route cannot forget it).
+router = APIRouter(prefix="/api/v1", tags=["dashboard"], dependencies=[Depends(api_viewer)])
 
 
 def readable_repository(session: Session, viewer: Viewer, full_name: str) -> Repository:
@@ -85,3 +87,36 @@ def get_operations(db: SessionDep, viewer: ApiViewerDep) -> views.Operations:
         # Deliveries and jobs span repositories: only viewers who may read all see them.
         raise HTTPException(403, "operations are for viewers who may read every repository")
     return operations(session=db)
+
+
+class IssueSummary(BaseModel):
+    """An issue the bot knows, and what it would write (offline mode keeps it here)."""
+
+    repository: str
+    number: int
+    title: str
+    tracked: bool
+    state: str
+    comment_id: int | None
+    desired_comment: str | None
+    desired_body: str | None
+
+
+@router.get("/issues", response_model=list[IssueSummary])
+def list_issues(db: SessionDep, viewer: ApiViewerDep) -> list[IssueSummary]:
+    """The readable issues the bot knows, with the comment and body it wrote or would write."""
+    names = {r.id: r.full_name for r in reads.repositories(session=db, names=viewer.repositories)}
+    return [
+        IssueSummary(
+            repository=names.get(issue.repository_id, "?"),
+            number=issue.number,
+            title=issue.title,
+            tracked=issue.tracked,
+            state=issue.state,
+            comment_id=issue.comment_id,
+            desired_comment=issue.desired_comment,
+            desired_body=issue.desired_body,
+        )
+        for issue in repositories.all_issues(session=db)
+        if issue.repository_id in names
+    ]

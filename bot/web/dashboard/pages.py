@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from bot.core.summary import MARKER
-from bot.web.access import COOKIE, Viewer, safe_next
+from bot.web.access import COOKIE, Viewer, client_address, safe_next
 from bot.web.dashboard import views
 from bot.web.dashboard.api import (
     NamePath,
@@ -32,7 +32,14 @@ from bot.web.dashboard.case_history import case_history
 from bot.web.dashboard.issue_page import issue_detail
 from bot.web.dashboard.operations import operations
 from bot.web.dashboard.overview import overview
-from bot.web.deps import AccessDep, EvaluationsDep, PageViewerDep, SessionDep, WebRootDep
+from bot.web.deps import (
+    AccessDep,
+    EvaluationsDep,
+    PageViewerDep,
+    SessionDep,
+    WebRootDep,
+    page_viewer,
+)
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -93,7 +100,10 @@ def test_chart(detail: views.CaseHistory) -> dict[str, Any]:
 _TEMPLATES = templates()
 _MARKDOWN = _markdown()
 
-router = APIRouter(include_in_schema=False)
+# Every page needs a viewer (router-level, so a new page cannot forget it); only the login
+# form, logging out and the front door's redirect are public.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(page_viewer)])
+public = APIRouter(include_in_schema=False)
 
 
 def page(request: Request, name: str, viewer: Viewer | None, **context: Any) -> HTMLResponse:
@@ -113,7 +123,7 @@ def page(request: Request, name: str, viewer: Viewer | None, **context: Any) -> 
     return response
 
 
-@router.get("/", response_class=RedirectResponse)
+@public.get("/", response_class=RedirectResponse)
 def root() -> RedirectResponse:
     """The dashboard is the site's front page."""
     return RedirectResponse("/dashboard", 303)
@@ -175,13 +185,13 @@ def test_page(
     return page(request, "test.html", viewer, detail=detail, chart=test_chart(detail))
 
 
-@router.get("/login", response_class=HTMLResponse)
+@public.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None) -> HTMLResponse:
     """The login form."""
     return page(request, "login.html", None, next=safe_next(next), error=None)
 
 
-@router.post("/login", response_model=None)
+@public.post("/login", response_model=None)
 def login(
     request: Request,
     access: AccessDep,
@@ -189,7 +199,16 @@ def login(
     next: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
     """Check the token; on success set the session cookie and go where the viewer was going."""
+    client = client_address(request)
+    wait = access.logins.wait(client)
+    if wait:
+        return HTMLResponse(
+            f"Too many failed logins from {client}: try again in {wait} s.",
+            429,
+            headers={"Retry-After": str(wait)},
+        )
     if not access.token_matches(token):
+        access.logins.failed(client)
         response = page(
             request, "login.html", None, next=safe_next(next), error="That token is not valid."
         )
@@ -200,7 +219,7 @@ def login(
     return redirect
 
 
-@router.post("/logout", response_class=RedirectResponse)
+@public.post("/logout", response_class=RedirectResponse)
 def logout() -> RedirectResponse:
     """Drop the session cookie."""
     redirect = RedirectResponse("/login", 303)
