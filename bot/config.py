@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL of the store: SQLite file (default) or postgresql://...",
     )
+    max_upload_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        description="Largest upload body (all its files) POST /api/v1/runs reads; 413 beyond.",
+    )
     max_report_bytes: int = Field(
         default=200 * 1024 * 1024,
         description="A JUnit file larger than this is refused.",

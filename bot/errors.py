@@ -13,6 +13,7 @@ BotError
 │   └── ArtifactTooLarge   over a size, ratio or member limit (zip bombs)
 └── GitHubError            GitHub refused a call (`status` says how)
     ├── GitHubNotFound     404: the thing is gone or out of reach
+    ├── PermissionMissing  403: the App lacks a permission; dead-lettered, never retried
     ├── GitHubUnavailable  5xx, timeout, network: retried with backoff
     └── RetryLater         a rate limit: wait `retry_after` seconds, no attempt is used
 """
@@ -74,6 +75,10 @@ class GitHubError(BotError):
 
 class GitHubNotFound(GitHubError):
     """The resource does not exist or is out of the token's reach."""
+
+
+class PermissionMissing(GitHubError):
+    """GitHub answered 403: the App was not granted a permission this call needs."""
 
 
 class GitHubUnavailable(GitHubError):

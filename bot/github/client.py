@@ -10,9 +10,7 @@ become the bot's own: `RetryLater` (rate limits: wait, don't burn an attempt),
 from __future__ import annotations
 
 import base64
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 import httpx
@@ -26,8 +24,10 @@ from bot.errors import (
     GitHubError,
     GitHubNotFound,
     GitHubUnavailable,
+    PermissionMissing,
     RetryLater,
 )
+from bot.github.pacing import WritePacer
 from bot.github.port import ArtifactInfo, CommentInfo, IssueInfo
 
 # GitHub's guidance for a secondary limit that names no retry-after: wait at least a minute.
@@ -35,17 +35,22 @@ SECONDARY_DEFAULT_WAIT = 60.0
 API_VERSION = "2022-11-28"  # understood by github.com and every supported Enterprise Server
 STANDARD_ROLES = frozenset({"admin", "maintain", "write", "triage", "read"})
 
-_WRITE_LOCK = threading.Lock()
-
 
 class GitHubClient:
     """githubkit behind the `GitHubAPI` Protocol, for one job (one installation)."""
 
-    def __init__(self, gh: GitHub[Any], *, write_interval: float = 1.0, timeout: float = 20.0):
+    def __init__(
+        self,
+        gh: GitHub[Any],
+        *,
+        pacer: WritePacer | None = None,
+        pace_key: Hashable = "token",
+        timeout: float = 20.0,
+    ):
         self._gh = gh
-        self._write_interval = write_interval
+        self._pacer = pacer or WritePacer()
+        self._pace_key = pace_key  # the installation (or token) GitHub counts writes against
         self._timeout = timeout
-        self._last_write = 0.0
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -76,15 +81,9 @@ class GitHubClient:
         return response.raw_response
 
     def _write(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Content-creating requests go one at a time, spaced as GitHub asks."""
-        with _WRITE_LOCK:
-            wait = self._last_write + self._write_interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            try:
-                return self._call(method, url, **kwargs)
-            finally:
-                self._last_write = time.monotonic()
+        """Content-creating requests, spaced as GitHub asks across every client (`pacing`)."""
+        with self._pacer.turn(self._pace_key):
+            return self._call(method, url, **kwargs)
 
     def _pages(self, url: str, params: dict[str, Any]) -> Iterator[Any]:
         """Follow `Link: rel="next"` headers, as GitHub paginates."""
@@ -156,8 +155,13 @@ class GitHubClient:
         except GitHubNotFound:
             return "none"
         except GitHubError as exc:
-            if exc.status == 403:  # "Must have push access to view collaborator permission"
-                return "none"
+            if exc.status == 403:  # the App lacks a permission: say so, never guess "none"
+                raise PermissionMissing(
+                    f"GitHub refused the collaborator-permission call on {repo} (403: {exc}); "
+                    "the App needs the repository permission Metadata (read) and the "
+                    "installation must accept the App's current permissions",
+                    status=403,
+                ) from None
             raise
         role = str(data.get("role_name") or "")
         if role in STANDARD_ROLES:

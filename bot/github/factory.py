@@ -21,6 +21,7 @@ from bot import __version__
 from bot.config import GitHubMode, Settings
 from bot.errors import GitHubError
 from bot.github.client import GitHubClient
+from bot.github.pacing import WritePacer
 
 # Rate-limit waits up to this long happen inside the call; longer ones re-queue the job.
 MAX_INLINE_WAIT = timedelta(seconds=10)
@@ -50,7 +51,9 @@ class GitHubFactory:
     def __init__(self, settings: Settings, *, write_interval: float | None = None) -> None:
         self._settings = settings
         self._cache = MemCacheStrategy()  # installation tokens, shared across jobs
-        self._write_interval = 1.0 if write_interval is None else write_interval
+        # One pacer for every client this factory builds: writes of one installation are
+        # spaced across jobs, not only within one.
+        self._pacer = WritePacer(1.0 if write_interval is None else write_interval)
 
     @property
     def online(self) -> bool:
@@ -85,5 +88,8 @@ class GitHubFactory:
         )
         with gh:
             yield GitHubClient(
-                gh, write_interval=self._write_interval, timeout=settings.github_timeout_seconds
+                gh,
+                pacer=self._pacer,
+                pace_key=installation_id if installation_id is not None else "token",
+                timeout=settings.github_timeout_seconds,
             )

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
@@ -70,7 +70,18 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.include_router(telemetry.metrics_router(engine), dependencies=[Depends(api_viewer)])
     app.include_router(probes)
+    app.add_exception_handler(SQLAlchemyError, _store_unavailable)
     return app
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The store failed mid-request: 503, so the caller retries (nothing is half-written)."""
+    log.error("store unavailable: %s", type(exc).__name__, exc_info=exc)
+    return JSONResponse(
+        {"message": "the store is unavailable; retry shortly (the bot's log says why)"},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
 
 
 def _warmer(

@@ -1,4 +1,4 @@
-"""The JSON API: uploads from any CI, and what the bot knows and would write.
+"""Uploads from any CI: JUnit files sent with a per-repository token.
 
 Uploads authenticate with a per-repository token (`remediation-bot token create`), are
 read and stored at once (so the caller learns which files were unreadable), and then go
@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
+from bot.config import Settings
 from bot.core.events import JobKind
 from bot.core.junit import Report
 from bot.store import queue, tokens
 from bot.store.ingest import IngestOutcome, RunMeta, ingest
 from bot.store.models import Repository, Run
 from bot.web.deps import SessionDep, SettingsDep
+from bot.web.limits import BodyTooLarge, bounded
 
 
 class FileResult(BaseModel):
@@ -61,47 +65,114 @@ UploaderDep = Annotated[Repository, Depends(uploader)]
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
-@router.post("/runs", status_code=202, response_model=UploadResult)
-def upload_run(
-    db: SessionDep,
-    settings: SettingsDep,
-    repository: UploaderDep,
-    files: Annotated[list[UploadFile], File(description="JUnit XML files.")],
-    run_id: Annotated[str, Form(min_length=1, max_length=200)],
-    attempt: Annotated[int, Form(ge=1, le=1000)] = 1,
-    sha: Annotated[str | None, Form(max_length=64)] = None,
-    branch: Annotated[str | None, Form(max_length=255)] = None,
-    url: Annotated[str | None, Form(max_length=2000)] = None,
-    workflow: Annotated[str | None, Form(max_length=255)] = None,
+class UploadForm(BaseModel):
+    """The upload's form fields (the files come as `files` parts)."""
+
+    run_id: str = Field(min_length=1, max_length=200)
+    attempt: int = Field(default=1, ge=1, le=1000)
+    sha: str | None = Field(default=None, max_length=64)
+    branch: str | None = Field(default=None, max_length=255)
+    url: str | None = Field(default=None, max_length=2000)
+    workflow: str | None = Field(default=None, max_length=255)
+
+
+MAX_FILES = 1000  # JUnit files in one upload
+# The body is read by hand (after the token check), so its schema is written out here.
+_FORM_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["run_id", "files"],
+                    "properties": {
+                        **UploadForm.model_json_schema()["properties"],
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "JUnit XML files.",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/runs",
+    status_code=202,
+    response_model=UploadResult,
+    openapi_extra=_FORM_SCHEMA,
+    responses={413: {"description": "The body is over MAX_UPLOAD_BYTES."}},
+)
+async def upload_run(
+    request: Request, settings: SettingsDep, repository: UploaderDep
 ) -> UploadResult:
-    """Store one run made of JUnit files from any CI, then sync the tracked issues."""
+    """Store one run made of JUnit files from any CI, then sync the tracked issues.
+
+    The token is checked before a byte of the body is read, and the body is read within
+    MAX_UPLOAD_BYTES as it streams.
+    """
+    form, reports = await _read_form(request, settings)
     meta = RunMeta(
         repo=repository.full_name,
         provider="upload",
-        run_id=run_id,
-        attempt=attempt,
-        head_sha=sha,
-        branch=branch,
-        url=url,
-        workflow=workflow,
+        run_id=form.run_id,
+        attempt=form.attempt,
+        head_sha=form.sha,
+        branch=form.branch,
+        url=form.url,
+        workflow=form.workflow,
     )
-    outcome = ingest(
-        session=db,
-        meta=meta,
-        reports=_read_uploads(files, settings.max_report_bytes),
-        max_bytes=settings.max_report_bytes,
-    )
-    if outcome.created:
-        _enqueue_sync(db, repository, outcome.run, branch)
-    return _upload_result(meta, outcome)
+    return await run_in_threadpool(_store, request, settings, repository, meta, reports)
 
 
-def _read_uploads(files: list[UploadFile], max_bytes: int) -> list[Report]:
-    """The uploaded files as reports, read one byte past the limit so oversize shows."""
-    return [
-        Report(name=upload.filename or "upload.xml", source=upload.file.read(max_bytes + 1))
-        for upload in files
-    ]
+async def _read_form(request: Request, settings: Settings) -> tuple[UploadForm, list[Report]]:
+    """The validated fields and the files as reports, or 413 (too large) / 422 (what was wrong)."""
+    try:
+        parts = await bounded(request, settings.max_upload_bytes).form(
+            max_files=MAX_FILES, max_fields=20
+        )
+    except BodyTooLarge as exc:
+        raise HTTPException(413, f"the upload is over MAX_UPLOAD_BYTES ({exc})") from None
+    try:
+        fields = {k: v for k, v in parts.multi_items() if isinstance(v, str)}
+        files = [v for k, v in parts.multi_items() if k == "files" and not isinstance(v, str)]
+        try:
+            form = UploadForm.model_validate(fields)
+        except ValidationError as exc:
+            raise HTTPException(422, exc.errors(include_url=False, include_input=False)) from None
+        if not files:
+            raise HTTPException(422, "send at least one JUnit file as a `files` part")
+        return form, [await _report(upload, settings.max_report_bytes) for upload in files]
+    finally:
+        await parts.close()
+
+
+async def _report(upload: UploadFile, max_bytes: int) -> Report:
+    """One uploaded file as a report, read one byte past the limit so oversize shows."""
+    return Report(name=upload.filename or "upload.xml", source=await upload.read(max_bytes + 1))
+
+
+def _store(
+    request: Request,
+    settings: Settings,
+    repository: Repository,
+    meta: RunMeta,
+    reports: list[Report],
+) -> UploadResult:
+    """Ingest the run and queue its sync (also when the run was stored by an earlier try)."""
+    with Session(request.app.state.context.engine) as session:
+        outcome = ingest(
+            session=session, meta=meta, reports=reports, max_bytes=settings.max_report_bytes
+        )
+        # Always, under the run's dedupe key: a process that died between storing the run and
+        # queueing its sync left a stored run whose retry would otherwise queue nothing.
+        _enqueue_sync(session, repository, outcome.run, meta.branch)
+        return _upload_result(meta, outcome)
 
 
 def _enqueue_sync(session: Session, repository: Repository, run: Run, branch: str | None) -> None:

@@ -17,6 +17,7 @@ from bot import telemetry
 from bot.config import Settings
 from bot.core.events import Arrival, Refusal, intake
 from bot.store.inbox import Inbox
+from bot.web.limits import BodyTooLarge, read_within
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,10 @@ def router(settings: Settings, inbox: Inbox) -> APIRouter:
     @api.post("/webhooks/github", status_code=202, tags=["webhooks"])
     async def receive(request: Request) -> JSONResponse:
         """Verify a GitHub delivery, record it, queue its work, and answer at once."""
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > settings.webhook_max_bytes:
-            return _answer(413, "payload too large")
-        body = await request.body()
-        if len(body) > settings.webhook_max_bytes:
-            return _answer(413, "payload too large")
+        try:
+            body = await read_within(request, settings.webhook_max_bytes)
+        except BodyTooLarge as exc:
+            return _answer(413, f"payload too large: {exc}")
         taken = intake(request.headers, body, secret.get_secret_value() if secret else None)
         if isinstance(taken, Refusal):
             if taken.status == 401:

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from bot.core import commands, markdown_safe
 from bot.core.checklist import find_checkboxes
 from bot.core.commands import Command, Malformed, Verb
+from bot.errors import PermissionMissing
 from bot.github import GitHubAPI, GitHubFactory
 from bot.store import issue_rules, repositories
 from bot.store.models import Repository, TrackedIssue
@@ -30,6 +31,12 @@ WRITE_ROLES = frozenset({"admin", "maintain", "write"})
 PERMISSION_TTL = 60.0  # seconds a collaborator's role is trusted before asking again
 PERMISSION_CACHE_SIZE = 1000
 REPLY_MARKER = "<!-- remediation-bot:reply -->"
+PERMISSION_MISSING = (
+    "I could not check who may run commands here: GitHub refused to tell me your permission "
+    "on this repository (403), so this App lacks a permission. Nothing was changed. A "
+    "repository admin can fix it in the App's installation settings (accept the permissions "
+    "it asks for); the bot's operations page lists this as a dead job to requeue."
+)
 
 
 @dataclass(slots=True)
@@ -103,7 +110,12 @@ def handle_comment(
     issue = repositories.upsert_issue(session=session, repository=repository, number=number)
     replies = outcome.replies
     with github.client(payload.get("installation_id") or repository.installation_id) as gh:
-        role = PERMISSIONS.role(gh, repo, user)
+        try:
+            role = PERMISSIONS.role(gh, repo, user)
+        except PermissionMissing as exc:  # said to the commenter, then dead-lettered
+            log.error("command permissions cannot be checked: %s", exc, extra={"repository": repo})
+            post_reply(gh, repo, number, user, [PERMISSION_MISSING])
+            raise
         accepted = [c for c in parsed if isinstance(c, Command) and _allowed(c, role)]
         refused = [c for c in parsed if c not in accepted]
         comment_id = payload.get("comment_id")

@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import telemetry
-from bot.errors import RetryLater
+from bot.errors import PermissionMissing, RetryLater
 from bot.store import claims, queue
 from bot.store.models import utc_now
 from bot.worker.context import Context, Handler
@@ -106,6 +106,11 @@ class Worker:
             try:
                 with Heartbeat(self.context.engine, job, self.name, lease):
                     handler(self.context, session, job.payload)
+            except PermissionMissing as exc:  # no retry can succeed until an admin acts
+                session.rollback()
+                log.error("job dead: %s", exc, extra=fields)
+                queue.fail(session=session, job=job, worker=self.name, error=str(exc), retry=False)
+                return "dead"
             except RetryLater as exc:
                 session.rollback()
                 until = utc_now() + timedelta(seconds=max(exc.retry_after, 1.0))

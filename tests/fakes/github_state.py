@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,7 @@ class RecordedRequest:
     json: Any
     status: int = 0
     token: str | None = None
+    received_at: float = field(default_factory=time.monotonic)  # when the fake read it
 
     @property
     def is_write(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,9 +17,9 @@ from bot.store.migrate import upgrade
 from bot.web.app import create_app
 from bot.worker.loop import Worker
 
-from fakes import FakeGitHub
+from fakes import FakeGitHub, ServedFake
 from fakes.bot_server import serve_bot
-from fakes.running_bot import WEBHOOK_SECRET, RunningBot
+from fakes.running_bot import WEBHOOK_SECRET, RunningBot, served
 from fakes.webhook_sender import payload
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -138,3 +139,83 @@ def test_offline_mode_keeps_what_it_would_write(offline_bot: RunningBot, seed_bo
     assert issue["desired_comment"].startswith(summary.MARKER)
     ticked = [b.index for b in checklist.find_checkboxes(issue["desired_body"]) if b.checked]
     assert ticked == [0, 2, 3]
+
+
+def test_a_retried_upload_queues_the_sync_the_first_try_lost(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    """The run is stored, then the store fails on the sync's job: 503, and the retry queues it."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    github.add_repo(REPO, default_branch="main")
+    github.add_issue(REPO, 870, title="Issue #870", body=seed_body, labels=["remediation"])
+    label = {
+        "issue": {"labels": [{"name": "remediation"}]},
+        "repository": {"default_branch": "main"},
+    }
+    bot.deliver("issues", payload("issues", "opened", repo=REPO, issue_number=870, merge=label))
+    bot.work()
+    failures = []
+
+    def store_fails_once(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.startswith("INSERT INTO jobs") and "uploaded_run" in str(params):
+            failures.append(params)
+            if len(failures) == 1:
+                raise OperationalError(statement, params, Exception("server closed the connection"))
+
+    event.listen(bot.engine, "before_cursor_execute", store_fails_once)
+    token = _token(bot)
+    first = _upload(bot, token, 2)
+    assert first.status_code == 503
+    retry = _upload(bot, token, 2)
+    assert retry.status_code == 202
+    assert retry.json()["created"] is False  # the first try had stored the run
+    bot.work()
+    body = github.repos[REPO].issues[870].body
+    assert body is not None
+    assert [b.index for b in checklist.find_checkboxes(body) if b.checked] == [0, 2, 3]
+
+
+def test_the_upload_token_is_checked_before_the_body_is_read(bot: RunningBot) -> None:
+    """A body that is not even multipart: parsed first it would be a 400; it is a 401."""
+    response = httpx.post(
+        f"{bot.url}/api/v1/runs",
+        headers={"Authorization": "Bearer rbt_wrong", "Content-Type": "multipart/form-data"},
+        content=b"not a multipart body at all",
+        timeout=10,
+    )
+    assert response.status_code == 401
+
+
+def _chunks(total: int, size: int = 64 * 1024) -> Iterator[bytes]:
+    for start in range(0, total, size):
+        yield b"x" * min(size, total - start)
+
+
+def test_a_chunked_upload_over_max_upload_bytes_is_413(
+    bot: RunningBot, served_github: ServedFake
+) -> None:
+    with served(bot, served_github, max_upload_bytes=256 * 1024) as url:
+        boundary = "b0undary"
+        head = (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="files"; filename="a.xml"\r\n'
+            "Content-Type: application/xml\r\n\r\n"
+        ).encode()
+
+        def body() -> Iterator[bytes]:  # no Content-Length: sent chunked
+            yield head
+            yield from _chunks(4 * 1024 * 1024)
+
+        response = httpx.post(
+            f"{url}/api/v1/runs",
+            headers={
+                "Authorization": f"Bearer {_token(bot)}",
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            },
+            content=body(),
+            timeout=30,
+        )
+    assert response.status_code == 413
+    assert "MAX_UPLOAD_BYTES" in response.json()["detail"]

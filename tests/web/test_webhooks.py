@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -183,3 +184,18 @@ def test_route_says_which_field_was_wrong() -> None:
     assert chosen.kind is None
     assert chosen.reason is not None
     assert chosen.reason.startswith("malformed issues payload: issue.number")
+
+
+def test_a_chunked_body_over_the_limit_is_413_while_it_streams(bot: RunningBot) -> None:
+    """No Content-Length to refuse up front: the limit is counted as the chunks arrive."""
+    limit = bot.settings.webhook_max_bytes
+
+    def body() -> Iterator[bytes]:
+        chunk = b"x" * (1024 * 1024)
+        for _ in range(limit // len(chunk) + 8):
+            yield chunk
+
+    headers = delivery_headers(event="issues", body=b"", secret=WEBHOOK_SECRET, delivery_id="c1")
+    response = httpx.post(f"{bot.url}/webhooks/github", content=body(), headers=headers, timeout=60)
+    assert response.status_code == 413
+    assert _counts(bot) == (0, 0)

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.core import commands
 from bot.core.markdown_safe import ZWSP
-from bot.store.models import IssueRule
+from bot.store.models import IssueRule, Job
 from bot.worker import comments
 from bot.worker.comments import REPLY_MARKER
 
@@ -428,3 +428,20 @@ def test_malformed_and_unknown_commands_get_the_usage(
         assert usage in reply
     assert reactions(unknown) == ["confused"]
     assert stored_rules(bot) == []
+
+
+def test_a_403_on_the_permission_check_is_said_and_dead_lettered_not_taken_for_no_access(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    """The App lacks a permission: the commenter is told, the job is dead with the reason."""
+    seed_with_run(bot, github, seed_body, 1)
+    github.server_error(403, method="GET", path=r"/collaborators/[^/]+/permission$")
+    say(bot, github, f"/remediation map {ISOLATION} to phase 3")
+    (reply,) = replies(github)
+    assert "this App lacks a permission" in reply
+    assert stored_rules(bot) == []
+    with Session(bot.engine) as session:
+        (job,) = session.exec(select(Job).where(Job.kind == "comment")).all()
+    assert (job.status, job.attempts) == ("dead", 1)
+    assert job.last_error is not None
+    assert "Metadata (read)" in job.last_error
