@@ -38,6 +38,8 @@ from pathlib import Path
 
 import httpx
 
+from bot.store.engine import make_engine
+
 SECRET = "benchmark-secret"
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATE = 1000.0
@@ -176,10 +178,15 @@ def _wait_ready(url: str) -> None:
     raise SystemExit(f"the server at {url} did not start")
 
 
+# Where the bot under test stores deliveries: SQLite in the run's folder unless
+# --postgres-url names a server (a fresh schema there, dropped afterwards).
+DATABASE: dict[str, str] = {}
+
+
 def _start_bot(folder: Path, port: int, cpus: set[int] | None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'bot.db'}",
+        "DATABASE_URL": DATABASE.get("url") or f"sqlite:///{folder / 'bot.db'}",
         "GITHUB_WEBHOOK_SECRET": SECRET,
         # The acknowledgement is measured here; jobs are drained by workers elsewhere.
         "WORKER_ENABLED": "false",
@@ -221,6 +228,18 @@ def _median(runs: list[Figures]) -> Figures:
     )
 
 
+def _stored_jobs(folder: Path) -> int:
+    """How many jobs the bot stored (every delivery it acknowledged queued one)."""
+    if "url" in DATABASE:
+        engine = make_engine(DATABASE["url"])
+        with engine.connect() as connection:
+            count = connection.exec_driver_sql("SELECT count(*) FROM jobs").scalar_one()
+        engine.dispose()
+        return int(count)
+    row = sqlite3.connect(folder / "bot.db").execute("SELECT count(*) FROM jobs").fetchone()
+    return int(row[0])
+
+
 def main() -> None:
     """Serve both, drive each in turn for every round, print each round and the medians."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -229,7 +248,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--no-pin", action="store_true", help="let the scheduler place both")
+    parser.add_argument("--postgres-url", help="store the bot's deliveries on this PostgreSQL")
     args = parser.parse_args()
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    if args.postgres_url:
+        admin = make_engine(args.postgres_url)
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        separator = "&" if "?" in args.postgres_url else "?"
+        DATABASE["url"] = f"{args.postgres_url}{separator}options=-csearch_path%3D{schema}"
     body = _body()
     use_wrk = shutil.which("wrk") is not None
     cores = sorted(os.sched_getaffinity(0))
@@ -268,9 +295,14 @@ def main() -> None:
             for process in processes:
                 process.terminate()
                 process.wait(timeout=30)
-        stored = sqlite3.connect(folder / "bot.db").execute("SELECT count(*) FROM jobs").fetchone()
+        stored = _stored_jobs(folder)
+    if args.postgres_url:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
     bot, reference = results.values()
-    print(f" median of {args.rounds} rounds (bot jobs stored: {stored[0]:,})")
+    store = "PostgreSQL" if args.postgres_url else "SQLite"
+    print(f" median of {args.rounds} rounds (store: {store}; bot jobs stored: {stored:,})")
     medians = {name: _median(runs) for name, runs in results.items()}
     for name, figures in medians.items():
         print(figures.line(name))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from datetime import UTC
 
 import pytest
@@ -106,3 +108,37 @@ def test_a_request_that_goes_away_leaves_the_others_answered(engine: Engine) -> 
     deliveries, _ = _stored(engine)
     # Its arrival had joined the shared commit: the row is kept, and a redelivery says so.
     assert len(deliveries) == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_slow_postgresql_commit_does_not_stall_the_event_loop(engine: Engine) -> None:
+    """The deliveries table is locked for 0.6 s: the write waits, the loop keeps turning."""
+    inbox = Inbox(engine, max_attempts=6)
+    gaps: list[float] = []
+
+    async def ticker(stop: asyncio.Event) -> None:
+        last = time.perf_counter()
+        while not stop.is_set():
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    async def scenario() -> bool:
+        stop = asyncio.Event()
+        ticking = asyncio.create_task(ticker(stop))
+        await asyncio.sleep(0.05)
+        fresh = await inbox.record(_arrival("slow"))
+        stop.set()
+        await ticking
+        return fresh
+
+    with engine.connect() as holder:
+        holder.exec_driver_sql("LOCK TABLE deliveries IN EXCLUSIVE MODE")
+        threading.Timer(0.6, holder.rollback).start()
+        started = time.perf_counter()
+        assert asyncio.run(scenario()) is True
+        waited = time.perf_counter() - started
+    assert waited >= 0.5  # the write really waited for the lock
+    assert max(gaps) < 0.3  # while the loop went on
