@@ -48,6 +48,18 @@ def _upload(bot: RunningBot, token: str, run: int, **form: str) -> httpx.Respons
     )
 
 
+def _track_seed_issue(bot: RunningBot, github: FakeGitHub, seed_body: str) -> None:
+    """The seed issue, labelled on the fake GitHub and known to the bot."""
+    github.add_repo(REPO, default_branch="main")
+    github.add_issue(REPO, 870, title="Issue #870", body=seed_body, labels=["remediation"])
+    label = {
+        "issue": {"labels": [{"name": "remediation"}]},
+        "repository": {"default_branch": "main"},
+    }
+    bot.deliver("issues", payload("issues", "opened", repo=REPO, issue_number=870, merge=label))
+    bot.work()
+
+
 def test_upload_stores_the_run_and_reports_bad_files(bot: RunningBot) -> None:
     response = _upload(bot, _token(bot), 1, sha="abc1234")
     assert response.status_code == 202, response.text
@@ -86,14 +98,7 @@ def test_tokens_are_stored_hashed(bot: RunningBot) -> None:
 def test_upload_syncs_tracked_issues_through_the_same_pipeline(
     bot: RunningBot, github: FakeGitHub, seed_body: str
 ) -> None:
-    github.add_repo(REPO, default_branch="main")
-    github.add_issue(REPO, 870, title="Issue #870", body=seed_body, labels=["remediation"])
-    label = {
-        "issue": {"labels": [{"name": "remediation"}]},
-        "repository": {"default_branch": "main"},
-    }
-    bot.deliver("issues", payload("issues", "opened", repo=REPO, issue_number=870, merge=label))
-    bot.work()
+    _track_seed_issue(bot, github, seed_body)
     assert _upload(bot, _token(bot), 2).status_code == 202
     bot.work()
     body = github.repos[REPO].issues[870].body
@@ -148,14 +153,7 @@ def test_a_retried_upload_queues_the_sync_the_first_try_lost(
     from sqlalchemy import event
     from sqlalchemy.exc import OperationalError
 
-    github.add_repo(REPO, default_branch="main")
-    github.add_issue(REPO, 870, title="Issue #870", body=seed_body, labels=["remediation"])
-    label = {
-        "issue": {"labels": [{"name": "remediation"}]},
-        "repository": {"default_branch": "main"},
-    }
-    bot.deliver("issues", payload("issues", "opened", repo=REPO, issue_number=870, merge=label))
-    bot.work()
+    _track_seed_issue(bot, github, seed_body)
     failures = []
 
     def store_fails_once(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
