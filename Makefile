@@ -46,6 +46,8 @@ bench: install
 	$(BIN)/python -m benchmarks.webhooks
 	$(BIN)/python -m benchmarks.sync_latency
 	$(BIN)/python -m benchmarks.dashboard
+	$(BIN)/python -m benchmarks.body_limits
+	$(BIN)/python -m benchmarks.reading
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
