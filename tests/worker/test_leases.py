@@ -46,6 +46,8 @@ def test_a_job_slower_than_its_lease_runs_exactly_once(
     second = _worker(bot, served_github, "second", lease=1.0)
     running = threading.Thread(target=first.run_once)
     running.start()
+    while not [j for j in _run_jobs(bot) if j.worker == "first"]:  # first claims it first
+        running.join(0.01)
     stolen = []
     while running.is_alive():  # the lease expires three times over while the job runs
         stolen.append(second.run_once())

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from bot.core.metrics import duration, pass_rate, peak_memory, tests_passing, zero_failures
 from bot.core.metrics.base import Metric, MetricKind, RunView, Status, Verdict
+from bot.core.metrics.subjects import manual_reason
+from bot.core.testnames import is_test_name
 from bot.errors import RuleError
 
 
@@ -43,11 +46,20 @@ _BY_RULE_WORD = {k.RULE_WORD: k for k in KINDS}
 def recognise(text: str) -> Metric | None:
     """Read a checklist item's text as a metric, or None when it is not machine-checkable."""
     plain = text.replace("**", "").replace("__", "")
+    if manual_reason(_outside_code(plain)) is not None:
+        return None
     for kind in KINDS:
         metric = kind.recognise(plain)
         if metric is not None:
             return metric
     return None
+
+
+def _outside_code(text: str) -> str:
+    """The text without the test names in its code spans: `test_imports` is not about imports."""
+    return re.sub(
+        r"`([^`]*)`", lambda m: " " if is_test_name(m.group(1).strip()) else m.group(0), text
+    )
 
 
 def rule_in_comment(comment: str | None) -> str | None:

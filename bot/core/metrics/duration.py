@@ -25,15 +25,17 @@ RULE_WORD = "duration"
 RULE_ARGUMENTS = "each|mean|total CMP TIME"
 
 _NEGATED_LOWER = (
-    r"\b(?:no|none|not|never)\b[^.;]*?(?:above|over|longer than|more than|exceed(?:s|ing)?)"
+    r"\b(?:no|none|not|never)\b[^.;]*?"
+    r"(?:above|over|longer than|slower than|more than|exceed(?:s|ing)?)"
 )
 # Both read lowered text: "under 2 minutes", "no single test above 3 s".
 _BOUNDED_TIME = re.compile(UPPER_BOUND_WORDS + r"\s*" + units.TIME.pattern)
 _NEGATED_TIME = re.compile(_NEGATED_LOWER + r"\s*" + units.TIME.pattern)
 _MEAN_WORDS = re.compile(r"\b(average|mean|avg)\b")
-_TOTAL_WORDS = re.compile(r"\b(suite|total|whole|overall|run|pipeline|build)\b")
+_TOTAL_WORDS = re.compile(r"\b(suite|total|whole|overall|test run)\b")
 _EACH_WORDS = re.compile(r"\bper test\b|\beach\b|\bsingle\b|\bevery\b")
-_TEST_OR_TIME_WORDS = re.compile(r"\btests?\b|time|duration")
+# A time is a test's only when the item says so: "execution time < 30 s" names no tests.
+_TEST_WORDS = re.compile(r"\btests?\b")
 _RULE = re.compile(r"(each|mean|total)\s+" + COMPARATOR + r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)", re.I)
 
 
@@ -56,7 +58,9 @@ def _scope(lowered: str) -> DurationScope | None:
         return DurationScope.MEAN
     if _TOTAL_WORDS.search(lowered) and not _EACH_WORDS.search(lowered):
         return DurationScope.TOTAL
-    if _EACH_WORDS.search(lowered) or _TEST_OR_TIME_WORDS.search(lowered):
+    if _TEST_WORDS.search(lowered) and (
+        _EACH_WORDS.search(lowered) or not _TOTAL_WORDS.search(lowered)
+    ):
         return DurationScope.EACH
     return None
 

@@ -59,7 +59,10 @@ def parse_arguments(arguments: str) -> Metric:
 
 
 def judge(metric: Metric, run: RunView) -> Verdict:
-    """UNMET if a failure mentions the words, else MET if tests name them or nothing failed."""
+    """UNMET if a failure mentions the words, MET if the tests about them all passed.
+
+    Anything else is UNKNOWN: no related test ran, none passed, or some fail otherwise.
+    """
     words = metric.words
     topic = " ".join(words)
     offending = [c for c in run.failing if _mentions(_failure_words(c), words)]
@@ -68,12 +71,16 @@ def judge(metric: Metric, run: RunView) -> Verdict:
         more = f" and {len(offending) - 3} more" if len(offending) > 3 else ""
         return Verdict(Status.UNMET, f"{len(offending)} failing about “{topic}”: {names}{more}")
     if not any(word in run.identity_vocabulary for word in words):
-        executed = sum(c.outcome is not Outcome.SKIPPED for c in run.cases)
-        if executed and not run.failing:
-            return Verdict(Status.MET, f"no failures at all in {executed} tests")
+        # No failures at all in unrelated tests proves nothing about these.
         return Verdict(Status.UNKNOWN, f"no tests about “{topic}” ran in this run")
-    related = sum(_mentions(identity_words(c), words, need=1) for c in run.cases)
-    return Verdict(Status.MET, f"0 failures about “{topic}” in {related} related tests")
+    related = [c for c in run.cases if _mentions(identity_words(c), words, need=1)]
+    failing = [c for c in related if c.outcome in (Outcome.FAILED, Outcome.ERROR)]
+    if failing:  # they fail for another reason: that says nothing either way
+        return Verdict(Status.UNKNOWN, f"{len(failing)} tests about “{topic}” fail otherwise")
+    passed = sum(c.outcome is Outcome.PASSED for c in related)
+    if not passed:
+        return Verdict(Status.UNKNOWN, f"no test about “{topic}” passed in this run")
+    return Verdict(Status.MET, f"0 failures about “{topic}” in {len(related)} related tests")
 
 
 def _mentions(found: set[str], words: Sequence[str], *, need: int | None = None) -> bool:

@@ -1,0 +1,68 @@
+"""Items whose subject is not a test result a run carries: they stay manual. Pure: no I/O.
+
+A run proves what tests did: passed, failed, how long, how much memory. Checklist items
+about code (imports, lint, types, references), coverage, logs, services and SLAs, builds,
+security findings, process, or about several runs or a baseline, read the same words
+("no errors", "80%", "< 5 s") but are not about test results; reading them as metrics would
+tick boxes no run proves. `manual_reason` names the subject so people see why.
+"""
+
+from __future__ import annotations
+
+import re
+
+# (reason, pattern): the first that matches an item's text decides. Word boundaries keep
+# "imports" from matching inside test names such as `test_imports_resolve`.
+_SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (reason, re.compile(pattern, re.I))
+    for reason, pattern in (
+        ("about coverage, not test results", r"\bcoverage\b|\bcovered\b"),
+        (
+            "about code (lint, types, imports, references), not test results",
+            r"\b(?:lint\w*|clippy|ruff|mypy|eslint|flake8|pylint|tsc|typecheck\w*|type[- ]check\w*|"
+            r"type errors?|type definitions?|import(?:s|ed)?|imports? errors?|unused|references?|"
+            r"occurrences?|warnings?|deprecat\w*|todo|fixme|dead code|cow imports?|"
+            r"attr-defined|union-attr|var-annotated|import-untyped|override)\b",
+        ),
+        (
+            "about builds or compilation, not test results",
+            r"\b(?:compil\w*|builds?|bundles?|cache hit\w*|hit rates?)\b",
+        ),
+        (
+            "about logs, not test results",
+            r"\blogs?\b|\boutput\b|\bconsole\b|\bstderr\b|\bstdout\b",
+        ),
+        (
+            "about a service, SLA or production, not test results",
+            r"\b(?:latency|response times?|uptime|sla|slo|throughput|requests? per|rps|qps|"
+            r"production|prod|deploy\w*|staging|success rates?|error rates?|"
+            r"data loss|memory leaks?|race conditions?|-race|redis|memcached|kafka|"
+            r"(?:api|endpoint|quer(?:y|ies)|requests?|pages?)\s+(?:\w+\s+)?(?:under|below|within))\b",
+        ),
+        (
+            "about issues, reviews or process, not test results",
+            r"\b(?:p[0-3]|blockers?|blocking|critical issues?|severity|vulnerabilit\w*|cves?|"
+            r"security|issues? (?:open|remain\w*)|false positives?|reviewed|approved|documented)\b",
+        ),
+        (
+            "needs several runs (one run cannot prove it)",
+            r"\b(?:consecutive|consistently|reliabl\w*|stability|flak\w*|"
+            r"multiple runs|across \d+ runs|\d+ (?:of|out of) \d+ runs|over \d+ runs|"
+            r"in a row|every run|all runs)\b",
+        ),
+        (
+            "relative to a baseline (one run cannot prove it)",
+            r"\b(?:reduc\w*|improv\w*|decreas\w*|increas\w*|faster|slower)\s+(?:\S+\s+){0,3}"
+            r"by\s+\d|\b(?:faster than|slower than before|no new|regressions?|overhead|impact)\b|"
+            r"[-−]\s*\d+\s*%",
+        ),
+    )
+)
+
+
+def manual_reason(text: str) -> str | None:
+    """Why an item is not about a test result a run carries, or None when it may be."""
+    for reason, pattern in _SUBJECTS:
+        if pattern.search(text):
+            return reason
+    return None
