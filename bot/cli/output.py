@@ -62,11 +62,13 @@ def print_plan(plan: plan_module.Plan) -> None:
         )
     out.print(table)
     items = Table(title="Checklist")
-    for column in ("#", "done", "item", "metric"):
+    for column in ("#", "done", "item", "reading"):
         items.add_column(column)
     for item in plan.items:
-        metric = item.metric.kind.value if item.metric else "manual"
-        items.add_row(str(item.index), "x" if item.checked else "", escape(item.text), metric)
+        reading = item.metric.kind.value if item.metric else f"manual: {item.manual_reason}"
+        items.add_row(
+            str(item.index), "x" if item.checked else "", escape(item.text), escape(reading)
+        )
     out.print(items)
     out.print(f"Tracked tests: {escape(', '.join(plan.tests)) or 'none'}")
 

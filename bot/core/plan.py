@@ -13,7 +13,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from bot.core import checklist
-from bot.core.metrics import parse_rule, recognise, rule_in_comment
+from bot.core.metrics import parse_rule, recognise, rule_in_comment, why_manual
 from bot.core.metrics.base import Metric
 from bot.core.testnames import TEST_NAME, is_test_name
 from bot.errors import RuleError
@@ -84,6 +84,7 @@ class Item:
     metric: Metric | None = None
     rule: str | None = None
     rule_error: str | None = None
+    manual_reason: str | None = None  # why a run cannot prove it (None when it can)
 
     def as_dict(self) -> dict[str, Any]:
         """The item object of `plan --json`."""
@@ -97,6 +98,7 @@ class Item:
             "metric": self.metric.as_dict() if self.metric else None,
             "rule": self.rule,
             "rule_error": self.rule_error,
+            "manual_reason": self.manual_reason,
         }
 
 
@@ -171,6 +173,7 @@ def _item(box: checklist.Checkbox, phases: list[Phase], override: str | None) ->
         metric = recognise(_HTML_COMMENT.sub("", box.text))
     phase = next((p.number for p in phases if p.line <= box.line < p.end_line), None)
     return Item(
+        manual_reason=_manual_reason(box.text, metric, rule_text, rule_error),
         index=box.index,
         text=box.text,
         checked=box.checked,
@@ -181,6 +184,18 @@ def _item(box: checklist.Checkbox, phases: list[Phase], override: str | None) ->
         rule=rule_text,
         rule_error=rule_error,
     )
+
+
+def _manual_reason(
+    text: str, metric: Metric | None, rule: str | None, rule_error: str | None
+) -> str | None:
+    if metric is not None:
+        return None
+    if rule_error is not None:
+        return f"its rule is broken: {rule_error}"
+    if rule is not None:
+        return "a rule says it is manual"
+    return why_manual(_HTML_COMMENT.sub("", text))
 
 
 def _phase_headings(tokens: list[Token], lines_total: int) -> list[Phase]:

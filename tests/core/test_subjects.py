@@ -64,3 +64,25 @@ def test_test_results_are_still_read(text: str, kind: MetricKind) -> None:
     metric = recognise(text)
     assert metric is not None
     assert metric.kind is kind
+
+
+def test_every_manual_item_of_a_plan_says_why() -> None:
+    from bot.core import plan as plan_module
+
+    body = (
+        "- [ ] Zero deprecation warnings in logs\n"
+        "- [ ] Ship it <!-- remediation: manual -->\n"
+        "- [ ] Be nice\n"
+        "- [ ] Fast <!-- remediation: speed 3 -->\n"
+        "- [ ] `test_x.py`: 2/2 tests passing\n"
+    )
+    reasons = [item.manual_reason for item in plan_module.parse(body).items]
+    assert reasons[0] is not None
+    assert "not test results" in reasons[0]
+    assert reasons[1] == "a rule says it is manual"
+    assert reasons[2] is not None
+    assert "explicit rule" in reasons[2]
+    assert reasons[3] is not None
+    assert reasons[3].startswith("its rule is broken")
+    assert reasons[4] is None
+    assert plan_module.parse(body).as_dict()["items"][0]["manual_reason"] == reasons[0]

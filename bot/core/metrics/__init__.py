@@ -55,6 +55,15 @@ def recognise(text: str) -> Metric | None:
     return None
 
 
+UNRECOGNISED = "its words are no metric the bot knows; an explicit rule makes it one"
+
+
+def why_manual(text: str) -> str:
+    """Why an item's text is not machine-checkable (for items `recognise` leaves manual)."""
+    plain = text.replace("**", "").replace("__", "")
+    return manual_reason(_outside_code(plain)) or UNRECOGNISED
+
+
 def _outside_code(text: str) -> str:
     """The text without the test names in its code spans: `test_imports` is not about imports."""
     return re.sub(

@@ -16,6 +16,10 @@ import re
 _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (reason, re.compile(pattern, re.I))
     for reason, pattern in (
+        (
+            "about logs, not test results",
+            r"\blogs?\b|\boutput\b|\bconsole\b|\bstderr\b|\bstdout\b",
+        ),
         ("about coverage, not test results", r"\bcoverage\b|\bcovered\b"),
         (
             "about code (lint, types, imports, references), not test results",
@@ -27,10 +31,6 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "about builds or compilation, not test results",
             r"\b(?:compil\w*|builds?|bundles?|cache hit\w*|hit rates?)\b",
-        ),
-        (
-            "about logs, not test results",
-            r"\blogs?\b|\boutput\b|\bconsole\b|\bstderr\b|\bstdout\b",
         ),
         (
             "about a service, SLA or production, not test results",
