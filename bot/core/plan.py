@@ -204,10 +204,13 @@ def _phase_headings(tokens: list[Token], lines_total: int) -> list[Phase]:
         for i, token in enumerate(tokens)
         if token.type == "heading_open"
     ]
+    matches = [_PHASE_HEADING.match(_plain(text)) for _, text, _ in headings]
+    # Headings inside a phase ("#### Step 3" under "## Phase 1") are not phases of their own.
+    top = min((h[0] for h, m in zip(headings, matches, strict=True) if m), default=0)
     phases: list[Phase] = []
-    for position, (level, text, line) in enumerate(headings):
-        match = _PHASE_HEADING.match(_plain(text))
-        if match is None:
+    for position, (level, _, line) in enumerate(headings):
+        match = matches[position]
+        if match is None or level != top:
             continue
         end = next((ln for lv, _, ln in headings[position + 1 :] if lv <= level), lines_total)
         number = _phase_number(match.group(2))

@@ -175,3 +175,19 @@ def test_phase_heading_variants(heading: str) -> None:
     assert len(plan.phases) == 1
     assert plan.phases[0].number == 1
     assert plan.phases[0].title == "Core API Fixes"
+
+
+def test_steps_inside_a_phase_are_not_phases_of_their_own() -> None:
+    body = (
+        "## Phase 1: Fix imports (30 min)\n"
+        "#### Step 1: find them\n- [ ] a\n"
+        "#### Step 2: fix them\n- [ ] b\n"
+        "## Phase 2: Fix fixtures\n"
+        "### Step 1: rewrite conftest\n- [ ] c\n"
+    )
+    plan = plan_module.parse(body)
+    assert [(p.label, p.title) for p in plan.phases] == [
+        ("Phase 1", "Fix imports"),
+        ("Phase 2", "Fix fixtures"),
+    ]
+    assert [item.phase for item in plan.items] == [1, 1, 2]
