@@ -127,7 +127,7 @@ def route(event: str, data: dict[str, Any]) -> Route:
         return Route(None, reason=f"event {event!r} is not handled")
     action = data.get("action")
     if not isinstance(action, str) or action not in routing.actions:
-        return Route(None, reason=routing.unhandled(action))
+        return Route(None, reason=routing.why_not.format(event=event, action=action))
     try:
         parsed = routing.model.model_validate(data)
     except ValidationError as exc:
@@ -226,25 +226,15 @@ class Routing:
     actions: frozenset[str]
     model: type[payloads.Envelope]
     make: Callable[[Any], Route]
-    why_not: str = "{event}.{action} is not handled"
-    event: str = ""
-
-    def unhandled(self, action: object) -> str:
-        """Why a delivery with this action is ignored."""
-        return self.why_not.format(event=self.event, action=action)
+    why_not: str = "{event}.{action} is not handled"  # why other actions are ignored
 
 
 ROUTES: dict[str, Routing] = {
-    Event.INSTALLATION: Routing(
-        INSTALLATION_ACTIONS, payloads.InstallationEvent, _installation, event="installation"
-    ),
+    Event.INSTALLATION: Routing(INSTALLATION_ACTIONS, payloads.InstallationEvent, _installation),
     Event.INSTALLATION_REPOSITORIES: Routing(
-        INSTALLATION_ACTIONS,
-        payloads.InstallationEvent,
-        _installation,
-        event="installation_repositories",
+        INSTALLATION_ACTIONS, payloads.InstallationEvent, _installation
     ),
-    Event.ISSUES: Routing(ISSUE_ACTIONS, payloads.IssuesEvent, _issues, event="issues"),
+    Event.ISSUES: Routing(ISSUE_ACTIONS, payloads.IssuesEvent, _issues),
     Event.ISSUE_COMMENT: Routing(
         frozenset({"created"}),
         payloads.IssueCommentEvent,

@@ -121,8 +121,9 @@ def _sync_online(
         return None
     new_body, now_ticked = reconcile.ticked_body(info.body, desired, issue.bot_ticked)
     _claim_ticks(session, issue, now_ticked)
-    applied = _write(gh, repository.full_name, number, info.body, new_body, desired, issue)
-    applied.bot_ticked = now_ticked
+    applied = _write(
+        gh, repository.full_name, number, info.body, (new_body, now_ticked), desired, issue
+    )
     repositories.save_sync(
         session=session,
         issue=issue,
@@ -170,12 +171,16 @@ def _write(
     repo: str,
     number: int,
     body: str,
-    new_body: str,
+    change: tuple[str, list[str]],
     desired: reconcile.Desired,
     issue: TrackedIssue,
 ) -> Applied:
-    """Write the difference between the desired state and GitHub's current state."""
-    applied = Applied(comment_id=issue.comment_id, body=new_body, bot_ticked=[])
+    """Write the difference between the desired state and GitHub's current state.
+
+    `change` is the ticked body and the boxes the bot owns afterwards (`ticked_body`).
+    """
+    new_body, now_ticked = change
+    applied = Applied(comment_id=issue.comment_id, body=new_body, bot_ticked=now_ticked)
     if new_body != body:
         gh.update_issue_body(repo, number, new_body)
         applied.body_written = True
