@@ -12,6 +12,7 @@ report, not a test (tests/core/test_reading_corpus.py holds the zero-wrong-ticks
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -94,19 +95,39 @@ def _same_direction(expected: str | None, read: str) -> bool:
     return (expected in ("<", "<=")) == (read in ("<", "<="))
 
 
-def _scope_matches(expected: str | None, read: str | None) -> bool:
+def _scope_matches(expected: str | list[str] | None, read: str | None) -> bool:
+    if isinstance(expected, list):
+        return any(_scope_matches(one, read) for one in expected)
     if expected is None:
         return read is None
     if read is None:
         return False
     a, b = (s.strip("`/ ").removeprefix("./") for s in (expected, read))
-    return a == b or a.endswith("/" + b) or b.endswith("/" + a) or a.endswith("::" + b)
+    if a == b or a.endswith("/" + b) or b.endswith("/" + a) or a.endswith("::" + b):
+        return True
+    # "CLI tests" (a maintainer's words) names the folder `tests/cli/` the reader resolved.
+    words = [w for w in re.split(r"[\s_-]+", a.lower()) if w not in ("test", "tests", "suite")]
+    return len(words) == 1 and words[0] in b.lower().split("/")[1:]
+
+
+def _all_pass(kind: str, expected: dict[str, Any]) -> bool:
+    """ "100% pass" over some tests and "those tests pass" are the same predicate."""
+    if kind == "pass_rate":
+        return expected.get("threshold") == 1.0 and expected.get("comparison", ">=") == ">="
+    return kind == "tests_passing" and expected.get("threshold") is None
 
 
 def item_right(expected: dict[str, Any], item: Item) -> bool:
     """Whether the reader's reading is the maintainer's: manual stays manual, kinds agree."""
     kind = expected.get("kind") or "manual"
     metric = item.metric
+    if metric is not None and kind in ("pass_rate", "tests_passing") and metric.kind.value != kind:
+        read = {"threshold": metric.threshold, "comparison": metric.comparison}
+        if _all_pass(kind, expected) and _all_pass(
+            metric.kind.value,
+            read | {"threshold": (metric.threshold if metric.kind.value == "pass_rate" else None)},
+        ):
+            return _scope_matches(expected.get("scope"), metric.selector)
     if kind not in MACHINE_KINDS or expected.get("goal") is False:
         return metric is None
     if metric is None or metric.kind.value != kind:
@@ -125,6 +146,15 @@ def item_right(expected: dict[str, Any], item: Item) -> bool:
         and _same_direction(expected.get("comparison"), metric.comparison)
         and (kind != "pass_rate" or _scope_matches(expected.get("scope"), metric.selector))
     )
+
+
+def _reading(item: Item) -> dict[str, Any] | str:
+    if item.metric is None:
+        return "manual"
+    found = item.metric.as_dict()
+    found.pop("source", None)
+    found["kind"] = item.metric.kind.value
+    return found
 
 
 def _case(name: str, outcome: Outcome) -> CaseResult:
@@ -157,7 +187,9 @@ def _case(name: str, outcome: Outcome) -> CaseResult:
 def synthetic_run(plan: Plan, expected: dict[str, Any], outcome: Outcome) -> RunInput:
     """Every test the plan names (as read, and as expected), plus a few others, all `outcome`."""
     names = list(plan.tests)
-    names += [i["scope"] for i in expected.get("items") or [] if i.get("scope")]
+    for want in expected.get("items") or []:
+        scope = want.get("scope")
+        names += scope if isinstance(scope, list) else [scope] if scope else []
     names += [f"tests/test_other.py::test_{n}" for n in range(GENERIC_TESTS)]
     cases = [_case(str(name), outcome) for name in dict.fromkeys(names)]
     suites = [SuiteResult(name="suite", properties={"peak_memory_mb": "10"}, tests=len(cases))]
@@ -196,8 +228,13 @@ def score(slug: str, body: str, expected: dict[str, Any]) -> PlanScore:
             result.manual_total += 1
             result.manual_right += right
         if not right:
-            read = item.metric.as_dict() if item.metric else "manual"
-            result.misread.append(f"#{item.index} {item.text[:70]!r}: read {read}")
+            read = _reading(item)
+            wanted_reading = {
+                k: want[k] for k in ("kind", "scope", "threshold", "comparison") if k in want
+            }
+            result.misread.append(
+                f"#{item.index} {item.text[:70]!r}: read {read}, expected {wanted_reading}"
+            )
     if len(wanted) != len(plan.items):
         result.misread.append(f"{len(plan.items)} checkboxes read, {len(wanted)} expected")
     by_index = dict(enumerate(wanted))

@@ -176,7 +176,12 @@ def evaluate(
     counted = [c for c in newest.cases if c.test_id not in ignored_set]
     past = list(history) if history is not None else [_outcomes(run) for run in runs[:-1]]
     flaky = flaky_tests(newest, past, flaky_policy or FlakyPolicy())
-    view = RunView(cases=counted, suites=newest.suites, flaky=frozenset(flaky))
+    view = RunView(
+        cases=counted,
+        suites=newest.suites,
+        flaky=frozenset(flaky),
+        earlier_failures=tuple(c for run in runs[:-1] for c in run.cases if c.outcome in FAILING),
+    )
     items = tuple(
         ItemResult(
             index=item.index,

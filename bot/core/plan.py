@@ -7,35 +7,43 @@ small regular expressions only read the text of a node the parser already isolat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from markdown_it.token import Token
 
 from bot.core import checklist
-from bot.core.metrics import parse_rule, recognise, rule_in_comment, why_manual
+from bot.core import phases as phase_layout
+from bot.core.metrics import parse_rule, recognise, rule_in_comment, scopes, why_manual
 from bot.core.metrics.base import Metric
 from bot.core.testnames import TEST_NAME, is_test_name
 from bot.errors import RuleError
 
-_PHASE_HEADING = re.compile(
-    r"^\W*(phase|milestone|stage|step|part|sprint|wave)\s+([0-9]+|[A-Za-z])\b\s*[:.)\-—–]*\s*(.*)$",
-    re.I,
-)
-_PLAN_HEADING = re.compile(r"\b(plan|roadmap|steps|remediation|fix(?:es)?)\b", re.I)
 _PRIORITY = re.compile(r"\b(?:priority|prio)\s*[:#]?\s*(\w+)|\b(P\d)\b", re.I)
 _ESTIMATE = re.compile(
     r"~?\s*(\d+(?:\.\d+)?(?:\s*[-–]\s*\d+(?:\.\d+)?)?\s*"
     r"(?:hours?|hrs?|h|days?|d|weeks?|wks?|minutes?|mins?))\b",
     re.I,
 )
+_DAY = re.compile(r"\b((?:day|week|sprint)\s*\d+(?:\s*[-–]\s*\d+)?)\b", re.I)
+_WHEN = re.compile(
+    r"\b(?:immediate\w*|today|tomorrow|same day|this week|next week|asap|urgent|later)\b", re.I
+)
+_TIMER = re.compile(r"\s*[⏱⏰⌛⏳]\ufe0f?")
+_TRAILING_MARKS = re.compile(r"[\s\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f]+$")
 _FILE = re.compile(
     r"[\w./-]*[\w-]+\.(?:py|pyi|js|jsx|mjs|ts|tsx|java|kt|go|rb|rs|cs|php|cpp|cc|c|h|hpp|"
     r"scala|swift|ya?ml|json|toml|sql|sh|ini|cfg)\b"
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _FRACTION_CLAIM = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Checklists under these headings say where the work began, not what it must reach.
+_STARTING_STATE = re.compile(
+    r"\b(?:current (?:state|status)|before (?:starting|you start)|prerequisites?|baseline|"
+    r"starting point|status quo|as[- ]is)\b|estado atual|estado actual|текущее состояние|"
+    r"现状|当前状态|현재 상태|現状",
+    re.I,
+)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TASK_TEXT = re.compile(r"^\s*\[[ xX]\](?:\s|$)")
 
@@ -55,6 +63,7 @@ class Phase:
     text: str = ""
     line: int = 0
     end_line: int = 0
+    sections: tuple[tuple[int, int], ...] = ()  # later headings of its own ("Phase 1 criteria")
 
     def as_dict(self) -> dict[str, Any]:
         """The phase object of `plan --json`."""
@@ -146,23 +155,34 @@ def parse(body: str, *, rule_overrides: dict[int, str] | None = None) -> Plan:
     """Read a plan from an issue body; `rule_overrides` maps item index -> explicit rule."""
     tokens = _MD.parse(body)
     lines_total = body.count("\n") + 1
-    phases = _phase_headings(tokens, lines_total) or _numbered_plan(tokens, lines_total)
+    all_headings = phase_layout.headings(tokens, lines_total)
+    spans = phase_layout.find(all_headings) or phase_layout.from_list(tokens, all_headings)
+    phases = [_phase(tokens, span) for span in spans]
+    layout = _Layout(spans, all_headings, _tracked_tests(tokens))
     items = tuple(
-        _item(box, phases, (rule_overrides or {}).get(box.index))
+        _item(box, layout, (rule_overrides or {}).get(box.index))
         for box in checklist.find_checkboxes(body)
     )
-    return Plan(
-        phases=tuple(phases),
-        items=items,
-        tests=_tracked_tests(tokens),
-        claims=_claims(tokens),
-    )
+    return Plan(phases=tuple(phases), items=items, tests=layout.tracked, claims=_claims(tokens))
 
 
-def _item(box: checklist.Checkbox, phases: list[Phase], override: str | None) -> Item:
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """What an item's reading needs from the rest of the body."""
+
+    spans: list[phase_layout.PhaseSpan]
+    headings: list[phase_layout.Heading]
+    tracked: tuple[str, ...]
+
+    def enclosing(self, line: int) -> list[phase_layout.Heading]:
+        """The headings a line sits under, innermost first."""
+        return [h for h in reversed(self.headings) if h.line <= line < h.end]
+
+
+def _item(box: checklist.Checkbox, layout: _Layout, override: str | None) -> Item:
     rule_text = override or rule_in_comment(box.comment)
     metric: Metric | None
-    rule_error = None
+    rule_error = reason = None
     if rule_text is not None:
         try:
             metric = parse_rule(rule_text)
@@ -170,10 +190,10 @@ def _item(box: checklist.Checkbox, phases: list[Phase], override: str | None) ->
             rule_error = str(exc)
             metric = None  # a broken rule makes the item manual; the report says why
     else:
-        metric = recognise(_HTML_COMMENT.sub("", box.text))
-    phase = next((p.number for p in phases if p.line <= box.line < p.end_line), None)
+        metric, reason = _read(box, layout)
+    phase = phase_layout.phase_of(box.line, layout.spans)
     return Item(
-        manual_reason=_manual_reason(box.text, metric, rule_text, rule_error),
+        manual_reason=reason or _manual_reason(box.text, metric, rule_text, rule_error),
         index=box.index,
         text=box.text,
         checked=box.checked,
@@ -184,6 +204,39 @@ def _item(box: checklist.Checkbox, phases: list[Phase], override: str | None) ->
         rule=rule_text,
         rule_error=rule_error,
     )
+
+
+def _read(box: checklist.Checkbox, layout: _Layout) -> tuple[Metric | None, str | None]:
+    """An item's metric as its words and its place in the body say, or why it has none."""
+    enclosing = layout.enclosing(box.line)
+    start = next((h for h in enclosing if _STARTING_STATE.search(h.text)), None)
+    if start is not None:
+        return None, f"describes where the work started (“{start.text}”), not a goal"
+    metric = recognise(_HTML_COMMENT.sub("", box.text))
+    if metric is None or metric.selector is None:
+        return metric, None
+    if scopes.is_group(metric.selector):
+        folder = scopes.group_folder(metric.selector, layout.tracked)
+        if folder is None:
+            group = metric.selector.rstrip("/")
+            return None, (
+                f"names a group of tests (“{group}”) the plan does not pin down; "
+                "a rule naming its folder makes it checkable"
+            )
+        return replace(metric, selector=folder), None
+    if re.fullmatch(r"test_\w+", metric.selector):  # a function under "#### Unit tests (`x.py`)"
+        owner = next((f for h in enclosing for f in _test_files(h.text)), None)
+        if owner is not None:
+            return replace(metric, selector=f"{owner}::{metric.selector}"), None
+    return metric, None
+
+
+def _test_files(text: str) -> list[str]:
+    return [
+        m.group(0)
+        for m in TEST_NAME.finditer(text)
+        if "::" not in m.group(0) and re.search(r"\.\w+$", m.group(0))
+    ]
 
 
 def _manual_reason(
@@ -198,82 +251,17 @@ def _manual_reason(
     return why_manual(_HTML_COMMENT.sub("", text))
 
 
-def _phase_headings(tokens: list[Token], lines_total: int) -> list[Phase]:
-    headings = [
-        (int(token.tag[1]), tokens[i + 1].content, token.map[0] if token.map else 0)
-        for i, token in enumerate(tokens)
-        if token.type == "heading_open"
-    ]
-    matches = [_PHASE_HEADING.match(_plain(text)) for _, text, _ in headings]
-    # Headings inside a phase ("#### Step 3" under "## Phase 1") are not phases of their own.
-    top = min((h[0] for h, m in zip(headings, matches, strict=True) if m), default=0)
-    phases: list[Phase] = []
-    for position, (level, _, line) in enumerate(headings):
-        match = matches[position]
-        if match is None or level != top:
-            continue
-        end = next((ln for lv, _, ln in headings[position + 1 :] if lv <= level), lines_total)
-        number = _phase_number(match.group(2))
-        label = f"{match.group(1).title()} {match.group(2)}"
-        phases.append(_phase(tokens, number, label, match.group(3), line, end))
-    return phases
-
-
-def _numbered_plan(tokens: list[Token], lines_total: int) -> list[Phase]:
-    """Phases written as an ordered list under a "Plan" heading."""
-    phases: list[Phase] = []
-    in_plan = False
-    plan_level = 0
-    depth = 0
-    for i, token in enumerate(tokens):
-        if token.type == "heading_open":
-            level = int(token.tag[1])
-            if in_plan and level <= plan_level:
-                in_plan = False
-            if not in_plan and _PLAN_HEADING.search(tokens[i + 1].content):
-                in_plan, plan_level = True, level
-        elif token.type in ("ordered_list_open", "bullet_list_open"):
-            depth += 1
-        elif token.type in ("ordered_list_close", "bullet_list_close"):
-            depth -= 1
-        elif (
-            in_plan
-            and token.type == "list_item_open"
-            and depth == 1
-            and _enclosing_list(tokens, i) == "ordered_list_open"
-        ):
-            start, end = token.map or (0, lines_total)
-            title = next((t.content for t in tokens[i:] if t.type == "inline"), "")
-            if _TASK_TEXT.match(title):
-                continue  # a checklist, not a plan
-            number = int(token.info) if token.info.isdigit() else len(phases) + 1
-            phases.append(_phase(tokens, number, f"{number}.", title.split("\n")[0], start, end))
-    return phases
-
-
-def _enclosing_list(tokens: list[Token], index: int) -> str:
-    depth = 0
-    for token in reversed(tokens[:index]):
-        if token.type in ("ordered_list_close", "bullet_list_close"):
-            depth += 1
-        elif token.type in ("ordered_list_open", "bullet_list_open"):
-            if depth == 0:
-                return token.type
-            depth -= 1
-    return ""
-
-
-def _phase(
-    tokens: list[Token], number: int, label: str, heading: str, start: int, end: int
-) -> Phase:
-    title, priority, estimate = _split_heading(_plain(heading))
-    section = [t for t in tokens if t.map is not None and start <= t.map[0] < end]
+def _phase(tokens: list[Token], span: phase_layout.PhaseSpan) -> Phase:
+    title, priority, estimate = _split_heading(span.title)
+    priority = priority or (span.label if re.fullmatch(r"P[0-4]", span.label) else None)
+    ranges = ((span.line, span.end), *span.sections)
+    section = [t for t in tokens if t.map is not None and any(a <= t.map[0] < b for a, b in ranges)]
     code = _code_texts(section)
     text = " ".join(t.content for t in section if t.type in ("inline", "fence", "code_block"))
     files = _unique(f for chunk in [text, *code] for f in _FILE.findall(chunk))
     return Phase(
-        number=number,
-        label=label,
+        number=span.number,
+        label=span.label,
         title=title,
         priority=priority,
         estimate=estimate,
@@ -286,26 +274,28 @@ def _phase(
             if "_" in ident.strip("_") or re.search(r"[a-z][A-Z]", ident)
         ),
         text=_plain(text),
-        line=start,
-        end_line=end,
+        line=span.line,
+        end_line=span.end,
+        sections=span.sections,
     )
 
 
 def _split_heading(text: str) -> tuple[str, str | None, str | None]:
-    """ "Core API Fixes (Priority 1 - 2-4 hours)" -> title, priority "1", estimate "2-4 hours"."""
+    """ "Core API Fixes (Priority 1 - 2-4 hours)" -> title, priority "1", estimate "2-4 hours".
+
+    Estimates also come as "(Day 1)", "*(Immediate - 30 minutes)*" or "⏱️ 1-2 hours"; they
+    and trailing status marks ("✅") are cut from the title.
+    """
+    text = _TIMER.split(text)[0]
     priority_match = _PRIORITY.search(text)
-    estimate_match = _ESTIMATE.search(text)
+    estimate_match = _ESTIMATE.search(text) or _DAY.search(text)
     priority = (priority_match.group(1) or priority_match.group(2)) if priority_match else None
     estimate = estimate_match.group(1).strip() if estimate_match else None
-    title = text
-    parenthetical = re.search(r"\s*\(([^()]*)\)\s*$", text)
-    if parenthetical and (priority or estimate):
-        title = text[: parenthetical.start()]
-    return title.strip(" -—–:"), priority, estimate
-
-
-def _phase_number(raw: str) -> int:
-    return int(raw) if raw.isdigit() else _LETTERS.index(raw.lower()) + 1
+    title = _TRAILING_MARKS.sub("", text)
+    parenthetical = re.search(r"\s*\*?\(([^()]*)\)\*?\s*$", title)
+    if parenthetical and (priority or estimate or _WHEN.search(parenthetical.group(1))):
+        title = title[: parenthetical.start()]
+    return _TRAILING_MARKS.sub("", title).strip(" -—–:*_"), priority, estimate
 
 
 def _code_texts(tokens: list[Token]) -> list[str]:

@@ -65,8 +65,12 @@ def _directory_matches(case: CaseResult, directory: str) -> bool:
     prefix = directory.strip("/").replace("\\", "/")
     if case.file and ("/" + case.file.lstrip("./")).find("/" + prefix + "/") != -1:
         return True
+    if not case.classname:
+        return False
+    if "/" in case.classname:  # a Go package: `github.com/org/repo/internal/crypto`
+        return ("/" + case.classname + "/").find("/" + prefix + "/") != -1
     dotted = prefix.replace("/", ".")
-    return bool(case.classname) and (case.classname + ".").startswith(dotted + ".")
+    return (case.classname + ".").startswith(dotted + ".")
 
 
 def _class_matches(case: CaseResult, name: str) -> bool:

@@ -67,8 +67,8 @@ def test_the_first_kind_that_reads_an_item_wins(text: str, kinds: list[MetricKin
 
 def test_an_unknown_rule_lists_every_kind_in_its_message() -> None:
     usage = (
-        "manual | tests SELECTOR [N[/M]] | pass-rate CMP N% | memory CMP SIZE | "
-        "duration each|mean|total CMP TIME | zero WORD..."
+        "manual | tests SELECTOR [N[/M]] | pass-rate [SELECTOR] CMP N% | memory CMP SIZE | "
+        "duration each|mean|total [SELECTOR] CMP TIME | zero WORD..."
     )
     with pytest.raises(RuleError) as raised:
         parse_rule("speed fast")

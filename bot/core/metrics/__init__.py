@@ -8,7 +8,7 @@ from typing import Protocol
 from bot.core.metrics import duration, pass_rate, peak_memory, tests_passing, zero_failures
 from bot.core.metrics.base import Metric, MetricKind, RunView, Status, Verdict
 from bot.core.metrics.subjects import manual_reason
-from bot.core.testnames import is_test_name
+from bot.core.testnames import TEST_NAME, is_test_name
 from bot.errors import RuleError
 
 
@@ -65,10 +65,12 @@ def why_manual(text: str) -> str:
 
 
 def _outside_code(text: str) -> str:
-    """The text without the test names in its code spans: `test_imports` is not about imports."""
-    return re.sub(
+    """The text without its test names: `test_imports` is not about imports, nor
+    `concurrent-race-conditions.test.js` about race conditions."""
+    spans_dropped = re.sub(
         r"`([^`]*)`", lambda m: " " if is_test_name(m.group(1).strip()) else m.group(0), text
     )
+    return TEST_NAME.sub(" ", spans_dropped)
 
 
 def rule_in_comment(comment: str | None) -> str | None:

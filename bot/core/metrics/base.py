@@ -42,12 +42,14 @@ class Metric:
     comparison: str = "<="  # one of <, <=, >, >=: measured value against threshold
     scope: DurationScope | None = None
     words: tuple[str, ...] = field(default=())  # ZERO_FAILURES: the kind of failure
+    within: tuple[str, ...] = field(default=())  # ZERO_FAILURES: words naming its tests
     source: str = "text"  # "text" (read from the item) or "rule" (written by a maintainer)
 
     def as_dict(self) -> dict[str, Any]:
         """The `metric` object of `plan --json`."""
         data = asdict(self)
         data["words"] = list(self.words)
+        data["within"] = list(self.within)
         if self.threshold is None:
             del data["comparison"]
         return {key: value for key, value in data.items() if value not in (None, [], ())}
@@ -107,6 +109,7 @@ class RunView:
     cases: Sequence[CaseResult]
     suites: Sequence[SuiteResult] = ()
     flaky: frozenset[str] = frozenset()  # test ids known to be flaky: their passes prove nothing
+    earlier_failures: Sequence[CaseResult] = ()  # failing cases of the runs before this one
 
     @cached_property
     def index(self) -> testnames.CaseIndex:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core.metrics import units
+from bot.core.metrics import scopes, units
 from bot.core.metrics.base import (
     COMPARATOR,
     STRICT_UPPER_BOUND,
@@ -22,7 +22,7 @@ from bot.errors import RuleError
 
 KIND = MetricKind.DURATION
 RULE_WORD = "duration"
-RULE_ARGUMENTS = "each|mean|total CMP TIME"
+RULE_ARGUMENTS = "each|mean|total [SELECTOR] CMP TIME"
 
 _NEGATED_LOWER = (
     r"\b(?:no|none|not|never)\b[^.;]*?"
@@ -36,21 +36,34 @@ _TOTAL_WORDS = re.compile(r"\b(suite|total|whole|overall|test run)\b")
 _EACH_WORDS = re.compile(r"\bper test\b|\beach\b|\bsingle\b|\bevery\b")
 # A time is a test's only when the item says so: "execution time < 30 s" names no tests.
 _TEST_WORDS = re.compile(r"\btests?\b")
-_RULE = re.compile(r"(each|mean|total)\s+" + COMPARATOR + r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)", re.I)
+_RULE = re.compile(
+    r"(each|mean|total)\s+(?:(\S+)\s+)?" + COMPARATOR + r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)", re.I
+)
+# A limit a test asserts ("performance test passes (<25 ms threshold)") is not its duration.
+_ASSERTED = re.compile(r"\bthreshold\b|\bassert\w*\b")
 
 
 def recognise(text: str) -> Metric | None:
     """The metric of an item that bounds test or suite time from above, else None."""
-    lowered = text.lower()
+    lowered = text.lower().replace("-second", " second").replace("-minute", " minute")
     match = _BOUNDED_TIME.search(lowered) or _NEGATED_TIME.search(lowered)
-    if match is None:
+    if match is None or _ASSERTED.search(lowered):
         return None
     seconds = units.parse_seconds(match.group(1), match.group(2))
-    scope = _scope(lowered)
+    selector = scopes.scope_of(text)
+    if scopes.is_group(selector):
+        selector = None  # "unit tests under 5 s": the group's time is not read yet
+    scope = _scope(lowered) or (DurationScope.EACH if selector else None)
     if scope is None:
         return None
     strict = STRICT_UPPER_BOUND.search(lowered[: match.start(1)])
-    return Metric(KIND, threshold=seconds, comparison="<" if strict else "<=", scope=scope)
+    return Metric(
+        KIND,
+        threshold=seconds,
+        comparison="<" if strict else "<=",
+        scope=scope,
+        selector=selector,
+    )
 
 
 def _scope(lowered: str) -> DurationScope | None:
@@ -71,15 +84,16 @@ def parse_arguments(arguments: str) -> Metric:
     if match is None:
         raise RuleError(f"duration rule {arguments!r}: expected e.g. `duration each <= 0.5s`")
     try:
-        seconds = units.parse_seconds(match.group(3), match.group(4))
+        seconds = units.parse_seconds(match.group(4), match.group(5))
     except KeyError:
         raise RuleError(
-            f"duration rule {arguments!r}: unknown time unit {match.group(4)!r}"
+            f"duration rule {arguments!r}: unknown time unit {match.group(5)!r}"
         ) from None
     return Metric(
         KIND,
+        selector=match.group(2),
         threshold=seconds,
-        comparison=match.group(2),
+        comparison=match.group(3),
         scope=DurationScope(match.group(1).lower()),
         source="rule",
     )
@@ -87,9 +101,11 @@ def parse_arguments(arguments: str) -> Metric:
 
 def judge(metric: Metric, run: RunView) -> Verdict:
     """The slowest, mean or total test time (by scope) against the threshold; skips don't count."""
-    timed = [c for c in run.cases if c.duration is not None and c.outcome is not Outcome.SKIPPED]
+    chosen = run.index.select(metric.selector) if metric.selector else run.cases
+    timed = [c for c in chosen if c.duration is not None and c.outcome is not Outcome.SKIPPED]
     if not timed:
-        return Verdict(Status.UNKNOWN, "no test durations in this run")
+        where = f" of `{metric.selector}`" if metric.selector else ""
+        return Verdict(Status.UNKNOWN, f"no test durations{where} in this run")
     durations = [c.duration for c in timed if c.duration is not None]
     assert metric.threshold is not None
     limit = units.format_seconds(metric.threshold)

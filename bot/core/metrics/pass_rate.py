@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.metrics import scopes
 from bot.core.metrics.base import (
     COMPARATOR,
     UPPER_BOUND_WORDS,
@@ -20,50 +21,79 @@ from bot.errors import RuleError
 
 KIND = MetricKind.PASS_RATE
 RULE_WORD = "pass-rate"
-RULE_ARGUMENTS = "CMP N%"
+RULE_ARGUMENTS = "[SELECTOR] CMP N%"
 
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(\+)?")
 _UPPER_BOUND_AT_END = re.compile(UPPER_BOUND_WORDS + r"\s*$")
 _STRICT_LOWER_BOUND_AT_END = re.compile(r"(?:>|above|over|more than)\s*$")
-_RULE = re.compile(COMPARATOR + r"\s*(\d+(?:\.\d+)?)\s*%")
+_RULE = re.compile(r"(?:(\S+)\s+)?" + COMPARATOR + r"\s*(\d+(?:\.\d+)?)\s*%")
+# A percentage is a pass rate only when it is about tests passing.
+_PASSING = re.compile(
+    r"\bpass(?:es|ed|ing)?\b|\bgreen\b|\bsuccess\w*\b.*\btests?\b|"
+    r"\btests?\b.*\bsuccess\w*\b|\btests?\b[^%]*\brate\b"
+)
+_FAILURE_RATE = re.compile(r"\b(?:failure|fail|failing)\s+rate\b")
+# "17.8% → 0.5%", "from 81% to <50%": the target is the last figure, the rest a baseline.
+_TARGET = re.compile(r"(?:→|->|=>|⟶|\bto\b)\s*(?:[<>≤≥]=?\s*)?(?:~\s*)?\d[^%]*%\s*$")
 
 
 def recognise(text: str) -> Metric | None:
     """The metric of an item that asks for a percentage of passing tests, else None."""
-    match = _PERCENT.search(text)
-    if match is None or MEMORY_WORDS.search(text):
-        return None  # a memory item, not a pass rate
+    percents = list(_PERCENT.finditer(text))
+    if not percents or MEMORY_WORDS.search(text):
+        return None  # no figure, or a memory item
     context = text.lower()
-    if not (match.group(2) or re.search(r"pass|success|green|rate", context)):
+    match = percents[-1] if _TARGET.search(context) else percents[0]
+    if not (match.group(2) or _PASSING.search(context) or _FAILURE_RATE.search(context)):
         return None
     value = float(match.group(1)) / 100
     before = context[: match.start()]
-    if _UPPER_BOUND_AT_END.search(before):
+    failure_rate = _FAILURE_RATE.search(before) is not None
+    if _UPPER_BOUND_AT_END.search(before) and not failure_rate:
         return None  # "failures under 5%" is not a pass rate
-    comparison = ">" if _STRICT_LOWER_BOUND_AT_END.search(before) else ">="
-    return Metric(KIND, threshold=value, comparison=comparison)
+    strict = _STRICT_LOWER_BOUND_AT_END.search(before) or (
+        failure_rate and re.search(r"(?:<(?!=)|below|less than)\s*$", before)
+    )
+    if failure_rate:  # "failure rate < 5%": at least 95% pass
+        value = 1 - value
+    return Metric(
+        KIND,
+        threshold=round(value, 6),
+        comparison=">" if strict else ">=",
+        selector=scopes.scope_of(text),
+    )
 
 
 def parse_arguments(arguments: str) -> Metric:
     """The metric of a `pass-rate` rule from the words after `pass-rate`; raises `RuleError`."""
     match = _RULE.fullmatch(arguments.strip())
     if match is None:
-        raise RuleError(f"pass-rate rule {arguments!r}: expected e.g. `pass-rate >= 97%`")
+        raise RuleError(
+            f"pass-rate rule {arguments!r}: expected e.g. `pass-rate >= 97%` or "
+            "`pass-rate tests/e2e/ >= 80%`"
+        )
     return Metric(
-        KIND, threshold=float(match.group(2)) / 100, comparison=match.group(1), source="rule"
+        KIND,
+        selector=match.group(1),
+        threshold=float(match.group(3)) / 100,
+        comparison=match.group(2),
+        source="rule",
     )
 
 
 def judge(metric: Metric, run: RunView) -> Verdict:
     """Passed over executed tests against the threshold; UNKNOWN if only flaky passes reach it."""
-    executed = [c for c in run.cases if c.outcome is not Outcome.SKIPPED]
+    chosen = run.index.select(metric.selector) if metric.selector else run.cases
+    executed = [c for c in chosen if c.outcome is not Outcome.SKIPPED]
     if not executed:
-        return Verdict(Status.UNKNOWN, "no executed tests in this run")
+        where = f" matching `{metric.selector}`" if metric.selector else ""
+        return Verdict(Status.UNKNOWN, f"no executed tests{where} in this run")
     passed = sum(c.outcome is Outcome.PASSED for c in executed)
     rate = passed / len(executed)
     assert metric.threshold is not None
+    over = f" of `{metric.selector}`" if metric.selector else ""
     evidence = (
-        f"pass rate {_percent(rate)} ({passed}/{len(executed)}) "
+        f"pass rate{over} {_percent(rate)} ({passed}/{len(executed)}) "
         f"{metric.comparison} {_percent(metric.threshold)}"
     )
     met = compare(rate, metric)

@@ -22,15 +22,20 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("about coverage, not test results", r"\bcoverage\b|\bcovered\b"),
         (
+            "about a local run, not the CI run the bot reads",
+            r"\blocally\b|\blocal (?:run|machine|environment)\b|\bon (?:my|your) machine\b",
+        ),
+        (
             "about code (lint, types, imports, references), not test results",
             r"\b(?:lint\w*|clippy|ruff|mypy|eslint|flake8|pylint|tsc|typecheck\w*|type[- ]check\w*|"
             r"type errors?|type definitions?|import(?:s|ed)?|imports? errors?|unused|references?|"
             r"occurrences?|warnings?|deprecat\w*|todo|fixme|dead code|cow imports?|"
-            r"attr-defined|union-attr|var-annotated|import-untyped|override)\b",
+            r"attr-defined|union-attr|var-annotated|import-untyped|override|"
+            r"files? (?:exists?|remains?|deleted|moved|renamed)|director(?:y|ies))\b",
         ),
         (
             "about builds or compilation, not test results",
-            r"\b(?:compil\w*|builds?|bundles?|cache hit\w*|hit rates?)\b",
+            r"\b(?:compil\w*|builds?|bundles?|cache hit\w*|hit rates?|collection time)\b",
         ),
         (
             "about a service, SLA or production, not test results",
@@ -42,7 +47,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "about issues, reviews or process, not test results",
             r"\b(?:p[0-3]|blockers?|blocking|critical issues?|severity|vulnerabilit\w*|cves?|"
-            r"security|issues? (?:open|remain\w*)|false positives?|reviewed|approved|documented)\b",
+            r"security|issues? (?:open|remain\w*)|false positives?|reviewed|approved|documented|"
+            r"commit(?:s|ted)?|pushed|merged|pull requests?|prs?)\b",
         ),
         (
             "needs several runs (one run cannot prove it)",
@@ -54,7 +60,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "relative to a baseline (one run cannot prove it)",
             r"\b(?:reduc\w*|improv\w*|decreas\w*|increas\w*|faster|slower)\s+(?:\S+\s+){0,3}"
             r"by\s+\d|\b(?:faster than|slower than before|no new|regressions?|overhead|impact)\b|"
-            r"[-−]\s*\d+\s*%",
+            r"(?<![\w.])[-−]\d+(?:\.\d+)?\s*%",
         ),
     )
 )

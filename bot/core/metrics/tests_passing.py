@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.core.metrics import scopes
 from bot.core.metrics.base import Metric, MetricKind, RunView, Status, Verdict
-from bot.core.results import Outcome
+from bot.core.results import CaseResult, Outcome
 from bot.errors import RuleError
 
 KIND = MetricKind.TESTS_PASSING
@@ -15,43 +16,69 @@ RULE_ARGUMENTS = "SELECTOR [N[/M]]"  # all tests matching SELECTOR pass, at leas
 
 _FRACTION = re.compile(r"\b(\d+)\s*(?:/|of)\s*(\d+)\b")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
-_TEST_TOKEN = re.compile(
-    r"(?:[\w./-]*\b(?:test_\w+|\w+_test|\w+Tests?|\w+Spec)(?:\.\w+)+(?:::\w+)*"
-    r"|[\w./-]+\.(?:spec|test)\.[jt]sx?|\b[A-Z]\w*Tests?\b)"
-)
+# Pass words in the languages real plans use; code, names and numbers are the same in all.
 _PASS_WORDS = re.compile(
-    r"\b(pass|passes|passing|passed|green|succeed|succeeds|succeeding)\b", re.I
+    r"\b(?:pass|passes|passing|passed|green|succeed|succeeds|succeeding|"
+    r"passa|passam|passando|aprovad[oa]s?|pasa|pasan|pasando|проход\w*|пройден\w*)\b|"
+    r"✅|成功|合格|通过|通過|통과",
+    re.I,
 )
+_ALL_WORDS = re.compile(
+    r"\b(?:all|every|todos|todas|все|100\s*%)|全て|すべて|全部|所有|全部通过|모든|모두|100\s*%",
+    re.I,
+)
+_WHOLE_RUN = re.compile(
+    r"^\W*(?:verify|ensure|confirm|check)?:?\s*(?:that\s+)?(?:all\s+|every\s+|the\s+)?"
+    r"(?:\d[\d,]*\s+)?(?:existing\s+|remaining\s+|original\s+)?(?:test suite|tests?)\s+"
+    r"(?:(?:are|is|still|now|continue to|keep)\s+)*"
+    r"(?:pass\w*|green|succeed\w*|run successfully)\b",
+    re.I,
+)
+_TEST_WORDS = re.compile(
+    r"\btests?\b|\bpytest\b|テスト|测试|테스트|\btestes\b|\bpruebas\b|тест", re.I
+)
+_VERDICT_AFTER = r"`?\s*(?::|\(|→|->|=>|-|—|–)?\s*(?:tests?\s+)?"
 _RULE = re.compile(r"(\S+)(?:\s+(\d+)(?:/(\d+))?)?(?:\s+pass(?:ing)?)?")
 
 
 def recognise(text: str) -> Metric | None:
     """The metric of an item that names tests and says they pass, else None."""
-    if not _PASS_WORDS.search(text) or "%" in text:
-        return None
-    selector = _selector(text)
+    if not _PASS_WORDS.search(text) or any(
+        float(m.group(1)) != 100 for m in re.finditer(r"(\d+(?:\.\d+)?)\s*%", text)
+    ):
+        return None  # a share below 100% is a pass rate
+    selector = scopes.scope_of(text)
     if selector is None:
-        return None
+        return _whole_run(text)
     fraction = _FRACTION.search(_CODE_SPAN.sub(" ", text))
     if fraction:
         passing, total = int(fraction.group(1)), int(fraction.group(2))
         return Metric(KIND, selector=selector, expected=max(passing, total))
-    if re.search(r"\ball\b|\bevery\b", text, re.I) or re.search(
-        re.escape(selector) + r"`?\s*(?::|\()?\s*(?:tests?\s+)?(?:pass|passes|passing|green)", text
+    named = re.escape(selector.rstrip("/").rsplit("/", 1)[-1].rsplit("::", 1)[-1])
+    if _ALL_WORDS.search(text) or re.search(
+        named + _VERDICT_AFTER + f"(?:{_PASS_WORDS.pattern})", text, re.I
     ):
         return Metric(KIND, selector=selector)
     return None
 
 
-def _selector(text: str) -> str | None:
-    spans: list[str] = _CODE_SPAN.findall(text)
-    for span in spans:
-        if _TEST_TOKEN.search(span) or "/" in span or "." in span:
-            return span.strip()
-    if spans:
-        return spans[0].strip()
-    found = _TEST_TOKEN.search(text)
-    return str(found.group(0)) if found else None
+def _whole_run(text: str) -> Metric | None:
+    """ "All 643 tests still passing", "Verify tests still pass", "既存のpytestが全て通過する"."""
+    match = _WHOLE_RUN.search(text) or (
+        _ALL_WORDS.search(text) and _TEST_WORDS.search(text) and _PASS_WORDS.search(text)
+    )
+    if not match:
+        return None
+    fraction = _FRACTION.search(text)
+    count = re.search(r"\b(\d[\d,]*)\s+(?:\w+\s+)?tests?\b", text)
+    expected = (
+        max(int(fraction.group(1)), int(fraction.group(2)))
+        if fraction
+        else int(count.group(1).replace(",", ""))
+        if count
+        else None
+    )
+    return Metric(KIND, expected=expected)
 
 
 def parse_arguments(arguments: str) -> Metric:
@@ -64,22 +91,30 @@ def parse_arguments(arguments: str) -> Metric:
 
 
 def judge(metric: Metric, run: RunView) -> Verdict:
-    """MET if every selected test passes, as many as expected; UNKNOWN if none or a flaky pass."""
-    assert metric.selector is not None
-    chosen = run.index.select(metric.selector)
+    """MET if every selected test passes, as many as expected; UNKNOWN if none or a flaky pass.
+
+    Without a selector it is the whole run: nothing fails and enough tests passed (skips
+    are neither).
+    """
+    chosen = run.index.select(metric.selector) if metric.selector else run.cases
     if not chosen:
         return Verdict(Status.UNKNOWN, f"no tests matching `{metric.selector}` in this run")
     passed = sum(c.outcome is Outcome.PASSED for c in chosen)
-    wanted = metric.expected or len(chosen)
-    evidence = f"{passed}/{len(chosen)} passing"
-    if metric.expected and len(chosen) < metric.expected:
+    counted = len(chosen) if metric.selector else len(chosen) - _skipped(chosen)
+    wanted = metric.expected or counted
+    evidence = f"{passed}/{counted} passing"
+    if metric.expected and counted < metric.expected:
         evidence += f" ({metric.expected} expected)"
-    met = passed == len(chosen) and passed >= wanted
+    met = passed == counted and passed >= wanted and passed > 0
     shaky = [c.name for c in chosen if c.test_id in run.flaky and c.outcome is Outcome.PASSED]
     if met and shaky:
         # A flaky pass alone never ticks a box.
         return Verdict(Status.UNKNOWN, f"{evidence}, but {_names(shaky)} flaky")
     return Verdict.met_if(met, evidence)
+
+
+def _skipped(cases: Sequence[CaseResult]) -> int:
+    return sum(c.outcome is Outcome.SKIPPED for c in cases)
 
 
 def _names(names: Sequence[str]) -> str:

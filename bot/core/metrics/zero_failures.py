@@ -23,6 +23,18 @@ RULE_WORD = "zero"
 RULE_ARGUMENTS = "WORD..."  # no failure mentions these words
 
 _ZERO = re.compile(r"^\s*(?:zero|no|0)\s+(.+)$", re.I)
+_FAILURE_NOUN = r"(?:errors?|failures?|exceptions?|crash\w*|timeouts?|panics?)"
+# "(0 marker errors)", "runs without import errors", "**Syntax errors:** 68 → 0".
+_ZERO_ANYWHERE = re.compile(rf"\(\s*0\s+([^()]*?{_FAILURE_NOUN})\s*\)", re.I)
+_WITHOUT = re.compile(rf"\bwithout\s+(?:any\s+)?([\w\s-]*?{_FAILURE_NOUN})\b", re.I)
+_COUNTED_TO_ZERO = re.compile(
+    rf"^\s*([\w\s-]*?{_FAILURE_NOUN})\s*:\s*(?:\d+\s*(?:→|->|=>|to)\s*)?0\b", re.I
+)
+# "no TypeError in any circuit breaker test": the tests the item is about.
+_WITHIN = re.compile(
+    r"\bin\s+(?:any|all|every|the)?\s*([\w\s-]+?)\s+(?:tests?|specs?|suites?)\b", re.I
+)
+_FAILING = (Outcome.FAILED, Outcome.ERROR)
 _STOP_WORDS = frozenset(
     (
         "a an the of in on for to with under during while when at by from and or any all "
@@ -34,13 +46,20 @@ _STOP_WORDS = frozenset(
 
 def recognise(text: str) -> Metric | None:
     """The metric of an item that asks for zero (or no) failures of some kind, else None."""
-    match = _ZERO.match(text)
+    match = (
+        _ZERO.match(text)
+        or _ZERO_ANYWHERE.search(text)
+        or _WITHOUT.search(text)
+        or _COUNTED_TO_ZERO.match(text)
+    )
     if match is None:
         return None
     words = significant_words(match.group(1))
-    if not words:
-        return None
-    return Metric(KIND, words=words)
+    if not words or any(w.startswith("skip") for w in words):
+        return None  # skips are not failures: a failure-free run says nothing of them
+    within = _WITHIN.search(text[match.start(1) :])
+    scope = tuple(w for w in significant_words(within.group(1))) if within else ()
+    return Metric(KIND, words=words, within=tuple(w for w in scope if w not in words))
 
 
 def significant_words(text: str) -> tuple[str, ...]:
@@ -61,26 +80,40 @@ def parse_arguments(arguments: str) -> Metric:
 def judge(metric: Metric, run: RunView) -> Verdict:
     """UNMET if a failure mentions the words, MET if the tests about them all passed.
 
-    Anything else is UNKNOWN: no related test ran, none passed, or some fail otherwise.
+    The tests about them are those whose names carry the words, and those that failed that
+    way in earlier runs. Anything else is UNKNOWN: no related test ran, none passed, or some
+    fail otherwise. "No failures at all" in unrelated tests proves nothing.
     """
     words = metric.words
     topic = " ".join(words)
-    offending = [c for c in run.failing if _mentions(_failure_words(c), words)]
+    cases = [c for c in run.cases if _in_scope(c, metric.within)] if metric.within else run.cases
+    offending = [c for c in cases if c.outcome in _FAILING and _mentions(_failure_words(c), words)]
     if offending:
         names = ", ".join(c.name for c in offending[:3])
         more = f" and {len(offending) - 3} more" if len(offending) > 3 else ""
         return Verdict(Status.UNMET, f"{len(offending)} failing about “{topic}”: {names}{more}")
-    if not any(word in run.identity_vocabulary for word in words):
-        # No failures at all in unrelated tests proves nothing about these.
+    failed_that_way = {
+        c.test_id for c in run.earlier_failures if _mentions(_failure_words(c), words)
+    }
+    named = any(word in run.identity_vocabulary for word in words)
+    related = [
+        c
+        for c in cases
+        if c.test_id in failed_that_way or (named and _mentions(identity_words(c), words, need=1))
+    ]
+    if not related:
         return Verdict(Status.UNKNOWN, f"no tests about “{topic}” ran in this run")
-    related = [c for c in run.cases if _mentions(identity_words(c), words, need=1)]
-    failing = [c for c in related if c.outcome in (Outcome.FAILED, Outcome.ERROR)]
+    failing = [c for c in related if c.outcome in _FAILING]
     if failing:  # they fail for another reason: that says nothing either way
         return Verdict(Status.UNKNOWN, f"{len(failing)} tests about “{topic}” fail otherwise")
-    passed = sum(c.outcome is Outcome.PASSED for c in related)
+    passed = sum(c.outcome is Outcome.PASSED and c.test_id not in run.flaky for c in related)
     if not passed:
         return Verdict(Status.UNKNOWN, f"no test about “{topic}” passed in this run")
     return Verdict(Status.MET, f"0 failures about “{topic}” in {len(related)} related tests")
+
+
+def _in_scope(case: CaseResult, within: Sequence[str]) -> bool:
+    return not within or all(word in identity_words(case) for word in within)
 
 
 def _mentions(found: set[str], words: Sequence[str], *, need: int | None = None) -> bool:

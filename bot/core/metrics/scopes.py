@@ -1,0 +1,117 @@
+"""Which tests an item is about: a file, a class, a folder, a package or a named group.
+
+Pure: no I/O. Items name their tests in code spans (`test_auth.py`), inside commands
+(`pytest tests/unit/test_auth.py -v`), as bare names (`UserTest`), as folders or Go
+packages (`internal/crypto`), or as a group ("E2E tests", "mission-critical suite"). A group
+comes back as a one-segment folder selector (`e2e/`); the plan resolves it against the tests
+it tracks (`group_folder`), and a group nothing resolves leaves the item manual.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.core.testnames import TEST_NAME, is_test_name
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+_PATH = re.compile(r"(?<![\w@:/.-])((?:\.{0,2}/)?[\w.-]+(?:/[\w.*-]+)+/?)")
+_SOURCE = re.compile(r"\.(?:py|go|[jt]sx?|java|kt|rb|cs|php|rs|groovy|scala|swift)$")
+_GROUP = re.compile(r"\b([a-z][\w-]*)\s+(?:tests?|suites?|specs?|test suite)\b", re.I)
+_CAMEL = re.compile(r"^[A-Z][a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+$")
+# Words before "tests" that mean the whole run, not a part of it.
+_WHOLE = frozenset(
+    "all overall total the our full entire whole every existing test tests complete "
+    "automated its their of for in on and with by from than more less any other remaining "
+    "passing failing failed passed skipped green red pytest jest vitest mocha junit cargo "
+    "rspec phpunit no single each any individual slowest slow fast".split()
+)
+# "JavaScript tests" in a repository with several languages: a group the run cannot pick out.
+_LANGUAGES = frozenset(
+    "javascript typescript python java groovy golang rust kotlin ruby php csharp scala swift "
+    "node nodejs".split()
+)
+# Group names that are folders by convention, judged against the run's paths as they are.
+CONVENTIONAL_GROUPS = frozenset(
+    "unit integration e2e functional acceptance smoke regression contract component "
+    "system api ui".split()
+)
+
+
+def scope_of(text: str) -> str | None:
+    """The selector of the tests `text` is about, or None for the whole run."""
+    for span in _CODE_SPAN.findall(text):
+        found = _in_span(span)
+        if found:
+            return found
+    outside = _CODE_SPAN.sub(" ", text)
+    named = TEST_NAME.search(outside)
+    if named:
+        return named.group(0)
+    path = _PATH.search(outside)
+    if path and not re.search(r"\d+/\d+", path.group(1)):
+        return _folder_or_file(path.group(1))
+    group = _GROUP.search(outside)
+    if group is None:
+        return None
+    word = group.group(1)
+    if word.lower() in _WHOLE:
+        return None
+    if _CAMEL.match(word) and word.lower() not in _LANGUAGES:
+        return word  # "SecurityUtils tests": a class or suite name
+    return word.lower() + "/"
+
+
+def _in_span(span: str) -> str | None:
+    """A test name, file or folder in a code span, also inside a command line."""
+    words = span.split()
+    if len(words) == 1:
+        word = words[0].strip()
+        if is_test_name(word) or "/" in word:
+            return _folder_or_file(word)
+        return word if re.fullmatch(r"test_\w+|Test\w+|\w+Tests?", word) else None
+    for word in (w.strip("'\"") for w in words):
+        if word.startswith(("-", "http")):
+            continue
+        if is_test_name(word) or "/" in word or _SOURCE.search(word):
+            return _folder_or_file(word)
+    return None
+
+
+def _folder_or_file(path: str) -> str:
+    """`internal/crypto` is a folder (`internal/crypto/`); `tests/test_x.py` a file."""
+    path = path.rstrip(".,;:").removeprefix("./")
+    if "/" not in path or path.endswith("/") or "::" in path or _SOURCE.search(path):
+        return path
+    if "." in path.rsplit("/", 1)[-1]:
+        return path
+    return path + "/"
+
+
+def is_group(selector: str | None) -> bool:
+    """Whether a selector is a group's name ("e2e/"), not a path the item wrote."""
+    return selector is not None and selector.endswith("/") and selector.count("/") == 1
+
+
+def group_folder(selector: str, tracked: Iterable[str]) -> str | None:
+    """The one folder of the plan's tracked tests a group names, or a conventional one.
+
+    "mission-critical suite" with tests under `tests/mission_critical/` is that folder; a
+    group no tracked test sits under, or several folders, resolve only when the name is a
+    conventional folder (`unit/`, `e2e/`); otherwise None, and the item stays manual.
+    """
+    wanted = _folded(selector.rstrip("/"))
+    folders = {
+        "/".join(parts[: position + 1]) + "/"
+        for name in tracked
+        for parts in [name.partition("::")[0].split("/")]
+        for position, part in enumerate(parts[:-1])
+        if _folded(part) == wanted
+    }
+    if len(folders) == 1:
+        return folders.pop()
+    return selector if selector.rstrip("/") in CONVENTIONAL_GROUPS and not folders else None
+
+
+def _folded(word: str) -> str:
+    return re.sub(r"[-_\s]", "", word.lower())

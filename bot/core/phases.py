@@ -1,0 +1,309 @@
+"""Which headings of an issue body are its plan's phases. Pure: no I/O.
+
+Real plans name their phases in many ways: "## Phase 1: ...", "## PHASE 1", "## 🚨 Phase 1",
+"### **STEP 1: ... (P0 - 30 min)**", "### Task 2 -", "## P0 IMMEDIATE FIXES", "### FASE 1",
+"## Этап 2", "### 阶段一", "## 1단계", or numbered headings under a plan heading
+("### 1. Production code audit"). Only one family of them is the plan: the shallowest one
+(phases hold steps, not the other way round), and only its top level ("#### Step 3" under
+"## Phase 1" is part of phase 1). A later heading that repeats a phase's number ("Phase 1
+Success Criteria", "Phase 2 Complete ✅") is that phase's own section, not a new phase.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markdown_it.token import Token
+
+# Phase words by family, in the languages real plans use; earlier families win ties.
+_FAMILIES: dict[str, str] = {
+    "phase": r"phase|fase|фаза|этап|étape|etapa|stage|стадия|milestone|wave|part|"
+    r"阶段|階段|단계|フェーズ|段階",
+    "step": r"step|paso|passo|schritt|шаг|步骤|ステップ",
+    "task": r"task|tarefa|tarea|задача|任务",
+    "priority": r"priority|prioridade|prioridad|приоритет|优先级|p(?=[0-4]\b)",
+    "sprint": r"sprint|week|semana|неделя|day|dia|día|день",
+}
+_RANK = {family: rank for rank, family in enumerate([*_FAMILIES, "numbered"])}
+_CJK_NUMERALS = "一二三四五六七八九十"
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+_WORD_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_NUMBER = (
+    r"(?:\d+|[A-Za-z](?![A-Za-z])|"
+    + "|".join(_ROMAN[::-1])
+    + r"(?![A-Za-z])|"
+    + "|".join(_WORD_NUMBERS)
+    + rf"|[{_CJK_NUMERALS}])"
+)
+_SEPARATOR = r"(?:\s*[:.)\-—–|：．、）]+\s*|\s+|$)"
+_KEYWORD_FIRST = re.compile(
+    rf"^(?P<word>{'|'.join(_FAMILIES.values())})\s*(?P<number>{_NUMBER}){_SEPARATOR}(?P<rest>.*)$",
+    re.I,
+)
+# "1단계", "第一阶段", "第2步": the number comes first in Korean, Chinese and Japanese.
+_NUMBER_FIRST = re.compile(
+    rf"^第?\s*(?P<number>\d+|[{_CJK_NUMERALS}])\s*(?P<word>阶段|階段|단계|段階|步|步骤|フェーズ)"
+    rf"{_SEPARATOR}(?P<rest>.*)$"
+)
+_NUMBERED = re.compile(r"^(?P<number>\d+)[.)]\s+(?P<rest>\S.*)$")
+_PLAN_HEADING = re.compile(
+    r"\b(plan|roadmap|steps|remediation|fix(?:es)?|action items?|implementation|tasks|"
+    r"plano|план|plan de acción)\b|计划|方案|계획",
+    re.I,
+)
+# A numbered outline of the whole document is not a plan: these are its usual sections.
+_OUTLINE_WORDS = re.compile(
+    r"\b(summary|overview|background|analysis|results?|appendix|conclusion|introduction|"
+    r"context|references|root causes?|findings)\b",
+    re.I,
+)
+_CRITERIA_WORDS = re.compile(
+    r"criteri|success|done|complet|checklist|validat|verif|exit|acceptance|metric|gate|"
+    r"критери|critério|criterio|完成|标准|기준",
+    re.I,
+)
+_PHASE_REFERENCE = re.compile(rf"(?:{_FAMILIES['phase']}|{_FAMILIES['step']})\s*(\d+)\b", re.I)
+_LEADING_NOISE = re.compile(r"^[\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading of the body: level, text without markup, first line, and where it ends."""
+
+    level: int
+    text: str
+    line: int
+    end: int  # the line of the next heading at this level or above, or the body's end
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseSpan:
+    """A phase as the body lays it out; `sections` are later headings that belong to it."""
+
+    number: int
+    label: str
+    title: str
+    line: int
+    end: int
+    sections: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    family: str
+    word: str
+    raw_number: str
+    heading: Heading
+    rest: str
+
+
+def headings(tokens: Sequence[Token], lines_total: int) -> list[Heading]:
+    """Every heading in order, with its plain text and the lines it spans."""
+    found = [
+        (int(token.tag[1]), plain(tokens[i + 1].content), token.map[0] if token.map else 0)
+        for i, token in enumerate(tokens)
+        if token.type == "heading_open"
+    ]
+    return [
+        Heading(
+            level,
+            text,
+            line,
+            next((ln for lv, _, ln in found[position + 1 :] if lv <= level), lines_total),
+        )
+        for position, (level, text, line) in enumerate(found)
+    ]
+
+
+def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
+    """The plan's phases among the headings, each with the sections that belong to it."""
+    candidates = [c for h in all_headings if (c := _candidate(h, all_headings)) is not None]
+    if not candidates:
+        return []
+    family = min(
+        {c.family for c in candidates},
+        key=lambda f: (
+            min(c.heading.level for c in candidates if c.family == f),
+            -len({c.raw_number.lower() for c in candidates if c.family == f}),
+            _RANK[f],
+        ),
+    )
+    chosen = [c for c in candidates if c.family == family]
+    top = min(c.heading.level for c in chosen)
+    spans: dict[str, PhaseSpan] = {}
+    for candidate in (c for c in chosen if c.heading.level == top):
+        key = candidate.raw_number.lower()
+        heading = candidate.heading
+        if key in spans:  # "Phase 1 Success Criteria" after "Phase 1: ...": its own section
+            earlier = spans[key]
+            spans[key] = _with_section(earlier, heading)
+            continue
+        spans[key] = PhaseSpan(
+            number=_ordinal(candidate.raw_number, len(spans) + 1, family),
+            label=_label(candidate),
+            title=candidate.rest,
+            line=heading.line,
+            end=heading.end,
+        )
+    return _attach_criteria(list(spans.values()), all_headings)
+
+
+def phase_of(line: int, phases: Sequence[PhaseSpan]) -> int | None:
+    """The number of the phase a body line belongs to: its own sections first."""
+    for phase in phases:
+        if any(start <= line < end for start, end in phase.sections):
+            return phase.number
+    return next((p.number for p in phases if p.line <= line < p.end), None)
+
+
+def plain(text: str) -> str:
+    """Heading or item text without emphasis and code markers."""
+    return text.replace("**", "").replace("__", "").replace("`", "").strip()
+
+
+def _candidate(heading: Heading, all_headings: Sequence[Heading]) -> _Candidate | None:
+    text = _LEADING_NOISE.sub("", heading.text).strip(" *_")
+    for pattern in (_KEYWORD_FIRST, _NUMBER_FIRST):
+        match = pattern.match(text)
+        if match is not None and not _bare_letter_word(match):
+            word = match.group("word")
+            family = next(
+                (f for f, words in _FAMILIES.items() if re.fullmatch(words, word, re.I)),
+                "priority",  # the bare "P" of "P0"
+            )
+            number = match.group("number")
+            if family == "priority" and word.lower() == "p":
+                number = f"P{number}"
+            return _Candidate(family, word, number, heading, match.group("rest"))
+    numbered = _NUMBERED.match(text)
+    if numbered is not None and _under_plan(heading, all_headings):
+        return _Candidate("numbered", "", numbered.group("number"), heading, numbered.group("rest"))
+    return None
+
+
+def _bare_letter_word(match: re.Match[str]) -> bool:
+    """ "Part a new approach": a single letter is a number only before a separator."""
+    number = match.group("number")
+    if len(number) != 1 or not number.isalpha() or number.upper() in ("I", "V", "X"):
+        return False
+    return re.match(r"\s*(?:[:.)\-—–|：]|$)", match.string[match.end("number") :]) is None
+
+
+def _under_plan(heading: Heading, all_headings: Sequence[Heading]) -> bool:
+    """A numbered heading is a phase when its parent heading is a plan, not a document."""
+    parent = next(
+        (h for h in reversed(all_headings) if h.line < heading.line and h.level < heading.level),
+        None,
+    )
+    if parent is None or not _PLAN_HEADING.search(parent.text):
+        return False
+    siblings = [
+        h
+        for h in all_headings
+        if h.level == heading.level
+        and parent.line < h.line < parent.end
+        and _NUMBERED.match(h.text)
+    ]
+    return not any(_OUTLINE_WORDS.search(h.text) for h in siblings)
+
+
+def _with_section(phase: PhaseSpan, heading: Heading) -> PhaseSpan:
+    return PhaseSpan(
+        phase.number,
+        phase.label,
+        phase.title,
+        phase.line,
+        phase.end,
+        (*phase.sections, (heading.line, heading.end)),
+    )
+
+
+def _attach_criteria(phases: list[PhaseSpan], all_headings: Sequence[Heading]) -> list[PhaseSpan]:
+    """ "Phase 2 Success Criteria" elsewhere in the body, at any level: phase 2's own section."""
+    by_number = {p.number: i for i, p in enumerate(phases)}
+    used = {p.line for p in phases} | {start for p in phases for start, _ in p.sections}
+    for heading in all_headings:
+        if heading.line in used or not _CRITERIA_WORDS.search(heading.text):
+            continue
+        match = _PHASE_REFERENCE.search(heading.text)
+        if match is None or int(match.group(1)) not in by_number:
+            continue
+        position = by_number[int(match.group(1))]
+        phase = phases[position]
+        if not phase.line <= heading.line < phase.end:
+            phases[position] = _with_section(phase, heading)
+    return phases
+
+
+def _ordinal(raw: str, position: int, family: str) -> int:
+    """Phase numbers people use in commands: 1, 2, 3 for "A", "II", "二"; tiers count up."""
+    if family == "priority" and not raw.isdigit():
+        return position
+    if raw.isdigit():
+        return int(raw)
+    if raw in _CJK_NUMERALS:
+        return _CJK_NUMERALS.index(raw) + 1
+    if raw.upper() in _ROMAN and (len(raw) > 1 or raw.upper() in ("I", "V", "X")):
+        return _ROMAN.index(raw.upper()) + 1
+    if raw.lower() in _WORD_NUMBERS:
+        return _WORD_NUMBERS.index(raw.lower()) + 1
+    return ord(raw.lower()) - ord("a") + 1 if len(raw) == 1 and raw.isalpha() else position
+
+
+def _label(candidate: _Candidate) -> str:
+    if candidate.family == "numbered":
+        return f"{candidate.raw_number}."
+    if candidate.raw_number.startswith("P") and candidate.word.lower() == "p":
+        return candidate.raw_number
+    word = candidate.word if not candidate.word.isascii() else candidate.word.title()
+    return f"{word} {candidate.raw_number}"
+
+
+def from_list(tokens: Sequence[Token], all_headings: Sequence[Heading]) -> list[PhaseSpan]:
+    """Phases written as the first ordered list right under a plan heading.
+
+    Only a list the plan heading itself holds counts (not one under a sub-heading), and not
+    under the document's title: a numbered list in an executive summary is not a plan.
+    """
+    plans = [h for h in all_headings if _PLAN_HEADING.search(h.text) and h.level > 1]
+    for plan_heading in plans:
+        inner = next(
+            (h.line for h in all_headings if plan_heading.line < h.line < plan_heading.end),
+            plan_heading.end,
+        )
+        spans = _list_items(tokens, plan_heading.line, inner)
+        if len(spans) >= 2:
+            return spans
+    return []
+
+
+def _list_items(tokens: Sequence[Token], start: int, end: int) -> list[PhaseSpan]:
+    """The items of the first top-level ordered list between two lines, unless a checklist."""
+    spans: list[PhaseSpan] = []
+    depth = 0
+    in_first = False
+    for i, token in enumerate(tokens):
+        line = token.map[0] if token.map else -1
+        if token.type in ("ordered_list_open", "bullet_list_open"):
+            if (
+                depth == 0
+                and token.type == "ordered_list_open"
+                and start < line < end
+                and not spans
+            ):
+                in_first = True
+            depth += 1
+        elif token.type in ("ordered_list_close", "bullet_list_close"):
+            depth -= 1
+            if depth == 0 and in_first:
+                return spans
+        elif in_first and depth == 1 and token.type == "list_item_open" and token.map:
+            title = next((t.content for t in tokens[i:] if t.type == "inline"), "")
+            if re.match(r"^\s*\[[ xX]\](?:\s|$)", title):
+                return []  # a checklist, not a plan
+            number = int(token.info) if token.info.isdigit() else len(spans) + 1
+            first, last = token.map
+            spans.append(PhaseSpan(number, f"{number}.", plain(title.split("\n")[0]), first, last))
+    return spans

@@ -1,0 +1,130 @@
+"""Phases as real plans write them: the shapes issue #15 lists, read by `plan.parse`."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import plan
+
+
+def _phases(body: str) -> list[tuple[int, str, str]]:
+    return [(p.number, p.label, p.title) for p in plan.parse(body).phases]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "## P0 IMMEDIATE FIXES (Same Day)\nfix\n## P1 NEXT (This week)\nmore\n"
+            "## P2 LATER\nrest\n",
+            [(1, "P0", "IMMEDIATE FIXES"), (2, "P1", "NEXT"), (3, "P2", "LATER")],
+        ),
+        (
+            "# Plan\n### Task 1: Fix the fixtures\nx\n### Task 2: Pin the clock\ny\n",
+            [(1, "Task 1", "Fix the fixtures"), (2, "Task 2", "Pin the clock")],
+        ),
+        (
+            "## PHASE 1: IMMEDIATE FIXES (< 1 hour)\nx\n## PHASE 2: HARDENING (Day 2)\ny\n",
+            [(1, "Phase 1", "IMMEDIATE FIXES"), (2, "Phase 2", "HARDENING")],
+        ),
+        (
+            "## 🚨 Phase 1: Stop the bleeding\nx\n## 🔧 Phase 2: Repair\ny\n",
+            [(1, "Phase 1", "Stop the bleeding"), (2, "Phase 2", "Repair")],
+        ),
+        (
+            "### **STEP 1: Fix imports (P0 - 30 min)**\nx\n### **STEP 2: Fix mocks (P1 - 2 h)**\n",
+            [(1, "Step 1", "Fix imports"), (2, "Step 2", "Fix mocks")],
+        ),
+        (
+            "## Phase 1: Mocks *(Immediate - 30 minutes)*\nx\n## Phase 2: Data ⏱️ 1-2 hours\n",
+            [(1, "Phase 1", "Mocks"), (2, "Phase 2", "Data")],
+        ),
+        (
+            "## Plano\n### FASE 1: Corrigir imports\nx\n### FASE 2: Corrigir mocks\ny\n",
+            [(1, "Fase 1", "Corrigir imports"), (2, "Fase 2", "Corrigir mocks")],
+        ),
+        (
+            "## Этап 1. Исправить импорты\nx\n## Этап 2. Исправить моки\ny\n",
+            [(1, "Этап 1", "Исправить импорты"), (2, "Этап 2", "Исправить моки")],
+        ),
+        (
+            "### 阶段一：修复导入\nx\n### 阶段二：修复模拟\ny\n",
+            [(1, "阶段 一", "修复导入"), (2, "阶段 二", "修复模拟")],
+        ),
+        (
+            "## 1단계: 가져오기 수정\nx\n## 2단계: 모의 수정\ny\n",
+            [(1, "단계 1", "가져오기 수정"), (2, "단계 2", "모의 수정")],
+        ),
+        (
+            "## Remediation plan\n### 1. Production code audit\nx\n### 2. Test fixes\ny\n",
+            [(1, "1.", "Production code audit"), (2, "2.", "Test fixes")],
+        ),
+    ],
+)
+def test_phase_headings_in_the_shapes_real_plans_use(
+    body: str, expected: list[tuple[int, str, str]]
+) -> None:
+    assert _phases(body) == expected
+
+
+def test_headings_inside_a_phase_and_its_criteria_are_not_phases() -> None:
+    body = (
+        "## Phase 1: Imports\n#### Step 1: find them\n#### Step 2: fix them\n"
+        "## Phase 2: Mocks\n### Completion criteria\n- [ ] mocks pass\n"
+        "## Success criteria\n### Phase 1 Success Criteria\n- [ ] `test_imports.py` passes\n"
+        "### Phase 2 Complete ✅\n- [ ] `test_mocks.py` passes\n## Overall\n- [ ] all tests pass\n"
+    )
+    parsed = plan.parse(body)
+    assert [(p.number, p.title) for p in parsed.phases] == [(1, "Imports"), (2, "Mocks")]
+    # Per-phase criteria attach to their phase; the overall ones to none.
+    assert [item.phase for item in parsed.items] == [2, 1, 2, None]
+
+
+def test_criteria_for_a_phase_written_elsewhere_attach_to_it() -> None:
+    body = (
+        "## Phase 1: Imports\nx\n## Phase 2: Mocks\ny\n## Done\n"
+        "### Success criteria for phase 2\n- [ ] `test_mocks.py` passes\n"
+    )
+    assert [item.phase for item in plan.parse(body).items] == [2]
+
+
+def test_a_numbered_document_outline_is_not_a_plan() -> None:
+    body = (
+        "# Test remediation plan\n## 1. Executive Summary\nx\n## 2. Root Cause Analysis\ny\n"
+        "## 3. Results\nz\n"
+    )
+    assert _phases(body) == []
+
+
+def test_a_numbered_list_in_the_executive_summary_is_not_phases() -> None:
+    body = (
+        "# Remediation plan\n## Executive summary\n1. Imports are broken\n2. Mocks leak\n"
+        "## Fix plan\n1. Repair the imports\n2. Reset the mocks\n3. Rerun\n"
+    )
+    assert [p.title for p in plan.parse(body).phases] == [
+        "Repair the imports",
+        "Reset the mocks",
+        "Rerun",
+    ]
+
+
+def test_sprint_timeline_beside_phases_is_not_a_second_plan() -> None:
+    body = (
+        "## Phase 1: Imports\nx\n## Phase 2: Mocks\ny\n## Timeline\n"
+        "### Sprint 1 (Week 1): Phase 1\n### Sprint 2: Phase 2\n"
+    )
+    assert [p.label for p in plan.parse(body).phases] == ["Phase 1", "Phase 2"]
+
+
+def test_steps_inside_phases_stay_steps() -> None:
+    body = "## Phase 1: A\n### Step 1: a\n### Step 2: b\n## Phase 2: B\n### Task 1: c\n"
+    assert [p.label for p in plan.parse(body).phases] == ["Phase 1", "Phase 2"]
+
+
+def test_phase_words_in_prose_headings_are_not_phases() -> None:
+    assert _phases("## Part of the fix\nx\n## Step a little back\ny\n") == []
+
+
+def test_priority_tiers_carry_their_priority() -> None:
+    parsed = plan.parse("## P0 Critical\nx\n## P1 Important\ny\n")
+    assert [p.priority for p in parsed.phases] == ["P0", "P1"]
