@@ -22,16 +22,17 @@ _FAMILIES: dict[str, str] = {
     "phase": r"phase|fase|фаза|этап|étape|etapa|stage|стадия|milestone|wave|part|"
     r"阶段|階段|단계|フェーズ|段階",
     "step": r"step|paso|passo|schritt|шаг|步骤|ステップ",
-    "task": r"task|tarefa|tarea|задача|任务",
-    "priority": r"priority|prioridade|prioridad|приоритет|优先级|p(?=[0-4]\b)",
+    "task": r"task|feature|group|tarefa|tarea|задача|任务",
+    "priority": r"priority|tier|prioridade|prioridad|приоритет|优先级|p(?=[0-4]\b)",
     "sprint": r"sprint|week|semana|неделя|day|dia|día|день",
 }
 _RANK = {family: rank for rank, family in enumerate([*_FAMILIES, "numbered"])}
 _CJK_NUMERALS = "一二三四五六七八九十"
+_FIRSTS = frozenset({"1", "a", "i", "one", "一", "p0", "p1"})
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 _WORD_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _NUMBER = (
-    r"(?:\d+|[A-Za-z](?![A-Za-z])|"
+    r"(?:\d+(?:\.\d+)?(?!\d)|[A-Za-z](?![A-Za-z])|"
     + "|".join(_ROMAN[::-1])
     + r"(?![A-Za-z])|"
     + "|".join(_WORD_NUMBERS)
@@ -53,6 +54,8 @@ _PLAN_HEADING = re.compile(
     r"plano|план|plan de acción)\b|计划|方案|계획",
     re.I,
 )
+# "Fixes Applied (This Session)": a report of what was done, not a plan.
+_DONE = re.compile(r"\b(?:applied|completed|done|history|log|changelog|implemented)\b", re.I)
 # A numbered outline of the whole document is not a plan: these are its usual sections.
 _OUTLINE_WORDS = re.compile(
     r"\b(summary|overview|background|analysis|results?|appendix|conclusion|introduction|"
@@ -120,18 +123,28 @@ def headings(tokens: Sequence[Token], lines_total: int) -> list[Heading]:
 def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
     """The plan's phases among the headings, each with the sections that belong to it."""
     candidates = [c for h in all_headings if (c := _candidate(h, all_headings)) is not None]
-    if not candidates:
+    candidates += _numbered_sequence(all_headings, {c.heading.line for c in candidates})
+    numbers = {f: {c.raw_number.lower() for c in candidates if c.family == f} for f in _RANK}
+    # A lone "Phase 4" heading refers to some other plan's phase; a plan starts at its first,
+    # or is one phase holding the steps below it.
+    families = {
+        f
+        for f, found in numbers.items()
+        if len(found) >= 2 or found & _FIRSTS or _holds_others(f, candidates)
+    }
+    if not families:
         return []
     family = min(
-        {c.family for c in candidates},
+        families,
         key=lambda f: (
+            f != "phase",  # "Phase N" headings are the plan, wherever they sit
             min(c.heading.level for c in candidates if c.family == f),
-            -len({c.raw_number.lower() for c in candidates if c.family == f}),
+            -len(numbers[f]),
             _RANK[f],
         ),
     )
     chosen = [c for c in candidates if c.family == family]
-    top = min(c.heading.level for c in chosen)
+    top = _plan_level(chosen)
     spans: dict[str, PhaseSpan] = {}
     for candidate in (c for c in chosen if c.heading.level == top):
         key = candidate.raw_number.lower()
@@ -147,7 +160,60 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
             line=heading.line,
             end=heading.end,
         )
-    return _attach_criteria(list(spans.values()), all_headings)
+    return _attach_criteria(_number_decimals(list(spans.values())), all_headings)
+
+
+def _holds_others(family: str, candidates: Sequence[_Candidate]) -> bool:
+    own = [c.heading for c in candidates if c.family == family]
+    return any(
+        h.line < c.heading.line < h.end and c.family != family for h in own for c in candidates
+    )
+
+
+def _numbered_sequence(all_headings: Sequence[Heading], taken: set[int]) -> list[_Candidate]:
+    """ "### 1. ..." to "### 5. ..." across the body at one level: a plan, unless an outline."""
+    found: list[_Candidate] = []
+    for level in sorted({h.level for h in all_headings}):
+        numbered = [
+            (h, m)
+            for h in all_headings
+            if h.level == level and h.line not in taken and (m := _NUMBERED.match(h.text))
+        ]
+        numbers = [int(m.group("number")) for _, m in numbered]
+        if len(numbers) >= 3 and numbers == list(range(1, len(numbers) + 1)):
+            parent = _parent(numbered[0][0], all_headings)
+            done = parent is not None and _DONE.search(parent.text)
+            if not done and not any(_OUTLINE_WORDS.search(h.text) for h, _ in numbered):
+                found += [
+                    _Candidate("numbered", "", m.group("number"), h, m.group("rest"))
+                    for h, m in numbered
+                ]
+    return found
+
+
+def _plan_level(chosen: Sequence[_Candidate]) -> int:
+    """The shallowest level holding two phases or more ("## Phase 2 Analysis Tasks" alone
+    above "### Phase 1" to "### Phase 6" is a reference), else the shallowest."""
+    levels = sorted({c.heading.level for c in chosen})
+    for level in levels:
+        if len({c.raw_number.lower() for c in chosen if c.heading.level == level}) >= 2:
+            return level
+    return levels[0]
+
+
+def _number_decimals(phases: list[PhaseSpan]) -> list[PhaseSpan]:
+    """ "Phase 1.5" between 1 and 2 keeps its label and takes a number after the whole ones."""
+    whole = [p.number for p in phases if "." not in p.label.rstrip(".")]
+    spare = max(whole, default=0)
+    numbered = []
+    for phase in phases:
+        if "." in phase.label.rstrip("."):
+            spare += 1
+            phase = PhaseSpan(
+                spare, phase.label, phase.title, phase.line, phase.end, phase.sections
+            )
+        numbered.append(phase)
+    return numbered
 
 
 def phase_of(line: int, phases: Sequence[PhaseSpan]) -> int | None:
@@ -186,18 +252,19 @@ def _candidate(heading: Heading, all_headings: Sequence[Heading]) -> _Candidate 
 def _bare_letter_word(match: re.Match[str]) -> bool:
     """ "Part a new approach": a single letter is a number only before a separator."""
     number = match.group("number")
-    if len(number) != 1 or not number.isalpha() or number.upper() in ("I", "V", "X"):
+    if len(number) != 1 or not (number.isascii() and number.isalpha()):
+        return False
+    if not match.string[match.start("number") - 1].isspace():
+        return True  # "Steps" is no "Step s"
+    if number.upper() in ("I", "V", "X"):
         return False
     return re.match(r"\s*(?:[:.)\-—–|：]|$)", match.string[match.end("number") :]) is None
 
 
 def _under_plan(heading: Heading, all_headings: Sequence[Heading]) -> bool:
     """A numbered heading is a phase when its parent heading is a plan, not a document."""
-    parent = next(
-        (h for h in reversed(all_headings) if h.line < heading.line and h.level < heading.level),
-        None,
-    )
-    if parent is None or not _PLAN_HEADING.search(parent.text):
+    parent = _parent(heading, all_headings)
+    if parent is None or not _PLAN_HEADING.search(parent.text) or _DONE.search(parent.text):
         return False
     siblings = [
         h
@@ -207,6 +274,13 @@ def _under_plan(heading: Heading, all_headings: Sequence[Heading]) -> bool:
         and _NUMBERED.match(h.text)
     ]
     return not any(_OUTLINE_WORDS.search(h.text) for h in siblings)
+
+
+def _parent(heading: Heading, all_headings: Sequence[Heading]) -> Heading | None:
+    return next(
+        (h for h in reversed(all_headings) if h.line < heading.line and h.level < heading.level),
+        None,
+    )
 
 
 def _with_section(phase: PhaseSpan, heading: Heading) -> PhaseSpan:
@@ -243,6 +317,8 @@ def _ordinal(raw: str, position: int, family: str) -> int:
         return position
     if raw.isdigit():
         return int(raw)
+    if re.fullmatch(r"\d+\.\d+", raw):
+        return int(float(raw))  # renumbered after the whole ones (`_number_decimals`)
     if raw in _CJK_NUMERALS:
         return _CJK_NUMERALS.index(raw) + 1
     if raw.upper() in _ROMAN and (len(raw) > 1 or raw.upper() in ("I", "V", "X")):

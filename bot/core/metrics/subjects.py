@@ -21,6 +21,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\blogs?\b|\boutput\b|\bconsole\b|\bstderr\b|\bstdout\b",
         ),
         ("about coverage, not test results", r"\bcoverage\b|\bcovered\b"),
+        ("about moving or renaming code, not test results", r"`[^`]+`\s*(?:→|->|=>)\s*`[^`]+`"),
         (
             "about a local run, not the CI run the bot reads",
             r"\blocally\b|\blocal (?:run|machine|environment)\b|\bon (?:my|your) machine\b",
@@ -59,7 +60,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "relative to a baseline (one run cannot prove it)",
             r"\b(?:reduc\w*|improv\w*|decreas\w*|increas\w*|faster|slower)\s+(?:\S+\s+){0,3}"
-            r"by\s+\d|\b(?:faster than|slower than before|no new|regressions?|overhead|impact)\b|"
+            r"by\s+\d|\b(?:faster than|slower than before|no new|regressions?|overhead|impact|"
+            r"breaking changes?|other tests? (?:broken|break\w*|fail\w*|affected))\b|"
             r"(?<![\w.])[-−]\d+(?:\.\d+)?\s*%",
         ),
     )

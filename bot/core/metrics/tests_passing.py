@@ -20,7 +20,7 @@ _CODE_SPAN = re.compile(r"`([^`]+)`")
 _PASS_WORDS = re.compile(
     r"\b(?:pass|passes|passing|passed|green|succeed|succeeds|succeeding|"
     r"passa|passam|passando|aprovad[oa]s?|pasa|pasan|pasando|проход\w*|пройден\w*)\b|"
-    r"✅|成功|合格|通过|通過|통과",
+    r"成功|合格|通过|通過|통과",
     re.I,
 )
 _ALL_WORDS = re.compile(
@@ -29,7 +29,7 @@ _ALL_WORDS = re.compile(
 )
 _WHOLE_RUN = re.compile(
     r"^\W*(?:verify|ensure|confirm|check)?:?\s*(?:that\s+)?(?:all\s+|every\s+|the\s+)?"
-    r"(?:\d[\d,]*\s+)?(?:existing\s+|remaining\s+|original\s+)?(?:test suite|tests?)\s+"
+    r"(?:\d[\d,]*\s+)?(?:existing\s+|remaining\s+|original\s+)?(?:test suite|tests)\s+"
     r"(?:(?:are|is|still|now|continue to|keep)\s+)*"
     r"(?:pass\w*|green|succeed\w*|run successfully)\b",
     re.I,
@@ -37,12 +37,30 @@ _WHOLE_RUN = re.compile(
 _TEST_WORDS = re.compile(
     r"\btests?\b|\bpytest\b|テスト|测试|테스트|\btestes\b|\bpruebas\b|тест", re.I
 )
+_VERIFY_COMMAND = re.compile(
+    r"^\W*(?:verify|run|check|confirm|validate)\b\s*:?\s*`\s*(?:go test|pytest|python -m pytest|"
+    r"npm (?:run )?test|yarn test|pnpm test|npx (?:jest|vitest)|jest|vitest|mvn test|"
+    r"\./gradlew test|gradle test|cargo test|dotnet test|phpunit|vendor/bin/phpunit)\b[^`]*`\s*\W*$",
+    re.I,
+)
+_VERDICT = rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b)"
+_FIXED_TEST = re.compile(
+    r"^\W*`((?:[\w./-]+::)?test_\w+|[\w./-]+_test\.(?:py|go)|[\w./-]+\.(?:spec|test)\.[jt]sx?|"
+    r"\w+Tests?)`\s*(?::|-|—|–|→)\s*(?:✅\s*)?(?:fixed|resolved|passing|passes|pass)\b",
+    re.I,
+)
 _VERDICT_AFTER = r"`?\s*(?::|\(|→|->|=>|-|—|–)?\s*(?:tests?\s+)?"
 _RULE = re.compile(r"(\S+)(?:\s+(\d+)(?:/(\d+))?)?(?:\s+pass(?:ing)?)?")
 
 
 def recognise(text: str) -> Metric | None:
     """The metric of an item that names tests and says they pass, else None."""
+    command = _VERIFY_COMMAND.match(text)
+    if command is not None:  # "Verify: `go test ./pkg/models/... -v`": that it passes
+        return Metric(KIND, selector=scopes.scope_of(text))
+    fixed = _FIXED_TEST.match(text)
+    if fixed is not None:  # "`test_x` - ✅ FIXED: ...", a checklist of failing tests
+        return Metric(KIND, selector=fixed.group(1))
     if not _PASS_WORDS.search(text) or any(
         float(m.group(1)) != 100 for m in re.finditer(r"(\d+(?:\.\d+)?)\s*%", text)
     ):
@@ -55,9 +73,7 @@ def recognise(text: str) -> Metric | None:
         passing, total = int(fraction.group(1)), int(fraction.group(2))
         return Metric(KIND, selector=selector, expected=max(passing, total))
     named = re.escape(selector.rstrip("/").rsplit("/", 1)[-1].rsplit("::", 1)[-1])
-    if _ALL_WORDS.search(text) or re.search(
-        named + _VERDICT_AFTER + f"(?:{_PASS_WORDS.pattern})", text, re.I
-    ):
+    if _ALL_WORDS.search(text) or re.search(named + _VERDICT_AFTER + _VERDICT, text, re.I):
         return Metric(KIND, selector=selector)
     return None
 
