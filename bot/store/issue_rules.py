@@ -54,7 +54,7 @@ def _add(rules: StoredRules, rule: IssueRule, numbers: dict[str, int]) -> None:
     elif rule.kind == "rule" and rule.item_text is not None and rule.reason:
         rules.item_rules[rule.item_text] = rule.reason
         number = numbers.get(rule.item_text)
-        item = f"#{number}" if number is not None else f"“{rule.item_text}”"
+        item = f"`#{number}`" if number is not None else f"“{rule.item_text}”"
         rules.notes.append(f"{item} read as `{rule.reason}`{by}")
 
 
