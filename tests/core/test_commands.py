@@ -181,9 +181,7 @@ def test_rules_change_what_the_bot_ticks_so_they_need_write_access() -> None:
         ("/remediation rule #1 zero", "name the kind of failure"),
     ],
 )
-def test_a_broken_rule_is_malformed_with_what_is_wrong_and_every_rule(
-    line: str, says: str
-) -> None:
+def test_a_broken_rule_is_malformed_with_what_is_wrong_and_every_rule(line: str, says: str) -> None:
     parsed = parse_line(line)
     assert isinstance(parsed, Malformed)
     assert parsed.verb is Verb.RULE
@@ -393,7 +391,9 @@ def test_find_item_never_raises(reference: str, extra: str) -> None:
     assert index is None or 0 <= index <= len(TEXTS)
 
 
-@pytest.mark.parametrize("line", ["/remediation rule", "/remediation rule #1", "/remediation rule ''"])
+@pytest.mark.parametrize(
+    "line", ["/remediation rule", "/remediation rule #1", "/remediation rule ''"]
+)
 def test_a_rule_without_item_and_rule_says_what_it_takes(line: str) -> None:
     parsed = parse_line(line)
     assert isinstance(parsed, Malformed)

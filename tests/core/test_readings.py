@@ -82,7 +82,10 @@ def test_no_suggestion_for_other_subjects_or_words_that_do_not_say_so(text: str)
 
 
 def test_rules_say_where_they_came_from_and_commands_win() -> None:
-    body = "- [ ] Suite green\n- [ ] Memory fine\n- [ ] Fast <!-- remediation: duration each <= 1s -->\n"
+    body = (
+        "- [ ] Suite green\n- [ ] Memory fine\n"
+        "- [ ] Fast <!-- remediation: duration each <= 1s -->\n"
+    )
     config = RepoConfig(
         rules=[
             RuleEntry(index=0, rule="pass-rate >= 80%"),

@@ -235,7 +235,8 @@ def test_the_issue_page_shows_how_the_checklist_is_read_escaped(
     bot: RunningBot, github: FakeGitHub, seed_body: str
 ) -> None:
     hostile = "<b onclick=x>Test suite</b> reaches 95%"
-    seed_story(bot, github, seed_body.replace("- [ ] Zero user", f"- [ ] {hostile}\n- [ ] Zero user"))
+    body = seed_body.replace("- [ ] Zero user", f"- [ ] {hostile}\n- [ ] Zero user")
+    seed_story(bot, github, body)
     readings = httpx.get(bot.url + ISSUE_API).json()["readings"]
     assert [r["index"] for r in readings] == [0, 1, 2, 3, 4, 5]
     assert readings[2]["reading"] == "peak memory ≤ 250 MB (read from the text)"

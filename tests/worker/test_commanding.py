@@ -382,9 +382,7 @@ def test_rule_manual_keeps_the_bot_from_ticking_until_unruled(
     assert boxes(github) == []
     memory = "Memory usage remains stable"
     assert "**manual**" in item_line(summary(github), memory)
-    assert "a rule says it is manual \\(rule set by command\\)" in reading_line(
-        summary(github), 2
-    )
+    assert "a rule says it is manual \\(rule set by command\\)" in reading_line(summary(github), 2)
 
     say(bot, github, "/remediation unrule #2")
     assert boxes(github) == [2]  # read from its words again: met, ticked
