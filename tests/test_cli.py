@@ -155,3 +155,17 @@ def test_evaluate_with_repository_config(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["evaluate", str(SEED), *RUN1, "--config", str(config)])
     assert bad.exit_code != 0
     assert "tick_after" in bad.output
+
+
+def test_plan_says_how_the_checklist_is_read(tmp_path: Path) -> None:
+    issue = tmp_path / "issue.md"
+    issue.write_text("- [ ] Test suite reaches 95%\n- [ ] Memory under 250MB\n", encoding="utf-8")
+    result = runner.invoke(app, ["plan", str(issue)])
+    assert result.exit_code == 0, result.output
+    assert "How the checklist is read" in result.stdout
+    assert "/remediation rule #0 pass-rate >= 95%" in result.stdout
+    assert "peak memory ≤ 250 MB (read from the text)" in result.stdout
+    items = json.loads(runner.invoke(app, ["plan", str(issue), "--json"]).stdout)["items"]
+    assert [i["suggested_rule"] for i in items] == ["pass-rate >= 95%", None]
+    assert items[1]["reading"] == "peak memory ≤ 250 MB (read from the text)"
+    assert items[1]["metric"]["kind"] == "peak_memory"  # the contract's keys are all still there

@@ -14,10 +14,11 @@ from rich.markup import escape
 from bot.cli.output import err, out, print_evaluation, print_plan, print_totals_table, progress
 from bot.cli.store import check_repository_name, store_session
 from bot.config import Settings
-from bot.core import checklist, junit, summary, ticking
+from bot.core import checklist, junit, reconcile, summary, ticking
 from bot.core import plan as plan_module
 from bot.core.evaluate import RunInput, evaluate
 from bot.core.junit import Report
+from bot.core.readings import Reading
 from bot.core.repoconfig import RepoConfig, parse_config
 from bot.core.results import CaseResult, SuiteResult, Totals
 from bot.errors import ConfigurationError
@@ -108,11 +109,14 @@ def plan_command(
     config: ConfigOption = None,
 ) -> None:
     """Parse a remediation plan and print its phases, items and tracked tests."""
-    plan, _ = _plan_with_config(_read_issue(issue), config)
+    plan, readings, _ = _plan_with_config(_read_issue(issue), config)
     if as_json:
-        typer.echo(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
+        data = plan.as_dict()
+        for item, reading in zip(data["items"], readings, strict=True):
+            item.update(reading.as_dict())
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print_plan(plan)
+        print_plan(plan, readings)
 
 
 def evaluate_command(
@@ -127,7 +131,7 @@ def evaluate_command(
     if sum((as_json, comment, body)) > 1:
         raise typer.BadParameter("choose one of --json, --comment, --body")
     text = _read_issue(issue)
-    plan, repo_config = _plan_with_config(text, config)
+    plan, readings, repo_config = _plan_with_config(text, config)
     settings = Settings()
     cases: list[CaseResult] = []
     suites: list[SuiteResult] = []
@@ -148,7 +152,7 @@ def evaluate_command(
     if as_json:
         typer.echo(json.dumps(evaluation.as_dict(), indent=2, ensure_ascii=False))
     elif comment:
-        typer.echo(summary.render(evaluation, plan))
+        typer.echo(summary.render(evaluation, plan, readings=readings))
     elif body:
         decisions = ticking.decide(plan, [evaluation], streak=repo_config.tick_after)
         ticked = checklist.tick(text, decisions)
@@ -159,14 +163,15 @@ def evaluate_command(
         print_evaluation(evaluation)
 
 
-def _plan_with_config(text: str, path: Path | None) -> tuple[plan_module.Plan, RepoConfig]:
+def _plan_with_config(
+    text: str, path: Path | None
+) -> tuple[plan_module.Plan, tuple[Reading, ...], RepoConfig]:
     try:
         repo_config = parse_config(path.read_text(encoding="utf-8") if path else None)
     except (OSError, ConfigurationError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--config") from None
-    plain = plan_module.parse(text)
-    overrides = repo_config.rule_overrides([item.text for item in plain.items])
-    return (plan_module.parse(text, rule_overrides=overrides) if overrides else plain), repo_config
+    plan, readings = reconcile.read_checklist(text, repo_config)
+    return plan, readings, repo_config
 
 
 def _read_issue(path: Path) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -10,6 +12,7 @@ from rich.table import Table
 from bot.core import junit
 from bot.core import plan as plan_module
 from bot.core.evaluate import Evaluation
+from bot.core.readings import Reading
 from bot.core.results import Totals
 
 out = Console()
@@ -46,8 +49,8 @@ def print_totals_table(summaries: list[junit.FileSummary], overall: Totals) -> N
             err.print(f"[red]error[/red] {escape(file_summary.error)}", highlight=False)
 
 
-def print_plan(plan: plan_module.Plan) -> None:
-    """The plan's phases, its checklist and its tracked tests."""
+def print_plan(plan: plan_module.Plan, readings: Sequence[Reading] = ()) -> None:
+    """The plan's phases, its checklist (how each item is read) and its tracked tests."""
     table = Table(title="Phases")
     for column in ("#", "title", "priority", "estimate", "names"):
         table.add_column(column)
@@ -70,7 +73,20 @@ def print_plan(plan: plan_module.Plan) -> None:
             str(item.index), "x" if item.checked else "", escape(item.text), escape(reading)
         )
     out.print(items)
+    print_readings(readings)
     out.print(f"Tracked tests: {escape(', '.join(plan.tests)) or 'none'}")
+
+
+def print_readings(readings: Sequence[Reading]) -> None:
+    """How the checklist is read, one item a line, as the summary comment says it."""
+    if not readings:
+        return
+    out.print("[bold]How the checklist is read[/]")
+    for reading in readings:
+        out.print(f"  #{reading.index} {escape(reading.text)} — {escape(reading.words)}")
+        if reading.suggestion:
+            rule = f"/remediation rule #{reading.index} {reading.suggestion}"
+            out.print(f"      to measure it: {escape(rule)}", highlight=False)
 
 
 def print_evaluation(evaluation: Evaluation) -> None:

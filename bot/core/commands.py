@@ -13,10 +13,14 @@ code blocks, HTML blocks and quotes (quoting someone's command never runs it aga
     /remediation ignore PATTERN [REASON...]  exclude from metrics (still shown), e.g. a flake
     /remediation unignore PATTERN
     /remediation tick ITEM | untick ITEM     a person's decision, which the bot respects
+    /remediation rule ITEM RULE              read ITEM by this explicit rule (or `manual`)
+    /remediation unrule ITEM                 back to the item's own reading
 
 PATTERN is a glob (`tests/legacy/*`) or a selector (`test_x.py`, `OrderServiceTest`,
 `tests/a/test_b.py::test_c`); quote it if it has spaces. ITEM is the item's number as the
-summary shows it (`#2` or `2`) or the start of its text in quotes.
+summary shows it (`#2` or `2`) or the start of its text in quotes. RULE is one of
+`bot.core.metrics.RULE_USAGE` (`pass-rate >= 95%`, `tests FILE`, `manual`, ...); a rule that
+does not parse is refused here, saying what is wrong, so nothing broken is ever stored.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from enum import StrEnum
 from string import ascii_letters, digits
 
 from bot.core.checklist import guarded_parser
+from bot.core.metrics import RULE_USAGE, parse_rule
+from bot.errors import RuleError
 
 PREFIX = "/remediation"
 MAX_COMMANDS = 10  # per comment: a wall of commands is refused past this
@@ -48,6 +54,8 @@ class Verb(StrEnum):
     UNIGNORE = "unignore"
     TICK = "tick"
     UNTICK = "untick"
+    RULE = "rule"
+    UNRULE = "unrule"
 
 
 # Anyone who can read the repository may ask these; the rest need write, maintain or admin.
@@ -66,7 +74,10 @@ USAGE = {
     Verb.UNIGNORE: "/remediation unignore PATTERN",
     Verb.TICK: "/remediation tick ITEM",
     Verb.UNTICK: "/remediation untick ITEM",
+    Verb.RULE: "/remediation rule ITEM RULE",
+    Verb.UNRULE: "/remediation unrule ITEM",
 }
+RULE_HELP = f"RULE: {RULE_USAGE}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +91,7 @@ class Command:
     reason: str | None = None
     item: str | None = None
     count: int | None = None
+    rule: str | None = None  # RULE: the explicit rule, already known to parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +105,17 @@ class Malformed:
     @property
     def usage(self) -> str:
         """The usage of the verb, or all of them."""
-        return USAGE[self.verb] if self.verb else help_text()
+        return usage(self.verb) if self.verb else help_text()
+
+
+def usage(verb: Verb) -> str:
+    """One verb's usage; a rule's says which rules there are."""
+    return f"{USAGE[verb]}\n{RULE_HELP}" if verb is Verb.RULE else USAGE[verb]
 
 
 def help_text() -> str:
-    """Every command's usage, one per line."""
-    return "\n".join(USAGE.values())
+    """Every command's usage, one per line, then the rules `rule` takes."""
+    return "\n".join([*USAGE.values(), RULE_HELP])
 
 
 def command_lines(body: str) -> list[str]:
@@ -193,6 +210,23 @@ def _item(verb: Verb, line: str, args: list[str]) -> Command | Malformed:
     return Command(verb, line, item=" ".join(args))
 
 
+def _rule(verb: Verb, line: str, args: list[str]) -> Command | Malformed:
+    if len(args) < 2:
+        return Malformed(line, "expected the item (#2 or its text in quotes), then a rule", verb)
+    rule = " ".join(args[1:]).strip("`").strip()  # people paste the summary's code span
+    try:
+        parse_rule(rule)
+    except RuleError as exc:
+        return Malformed(line, f"the rule is broken: {exc}", verb)
+    return Command(verb, line, item=args[0], rule=rule)
+
+
+def _unrule(verb: Verb, line: str, args: list[str]) -> Command | Malformed:
+    if len(args) != 1 or not args[0]:
+        return Malformed(line, "expected one item: #2, or the start of its text in quotes", verb)
+    return Command(verb, line, item=args[0])
+
+
 _READERS = {
     Verb.HELP: _bare,
     Verb.STATUS: _bare,
@@ -206,6 +240,8 @@ _READERS = {
     Verb.UNIGNORE: _pattern,
     Verb.TICK: _item,
     Verb.UNTICK: _item,
+    Verb.RULE: _rule,
+    Verb.UNRULE: _unrule,
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from bot.core import checklist, summary, ticking
+from bot.core import checklist, readings, summary, ticking
 from bot.core import plan as plan_module
 from bot.core.checklist import Decision
 from bot.core.evaluate import Evaluation, FlakyPolicy, RunInput, evaluate
@@ -42,15 +42,17 @@ def desire(
     map_rules: Sequence[MapRule] = (),
     ignore: Sequence[str] = (),
     forced: Mapping[str, bool] | None = None,
+    item_rules: Mapping[str, str] | None = None,
     rule_notes: Sequence[str] = (),
     outcome_history: Sequence[Mapping[str, Outcome]] | None = None,
 ) -> Desired:
     """The comment and tick decisions for runs (oldest first, the newest decides).
 
     `forced` maps item texts to the state a person decided by command (`tick`/`untick`):
-    it overrides the bot's decision for those items.
+    it overrides the bot's decision for those items. `item_rules` maps item texts to the
+    explicit rules commands set (`rule`); they win over the repository file's rules.
     """
-    plan = read_plan(body, config)
+    plan, read = read_checklist(body, config, item_rules)
     depth = max(config.tick_after, config.untick_after)
     first = max(1, len(runs) - depth + 1)
     past = list(outcome_history or [])
@@ -91,7 +93,7 @@ def desire(
         rules=tuple(rule_notes),
     )
     return Desired(
-        comment=summary.render(evaluation, plan, title=title),
+        comment=summary.render(evaluation, plan, title=title, readings=read),
         decisions=decisions,
         evaluation=evaluation,
         plan=plan,
@@ -99,10 +101,29 @@ def desire(
     )
 
 
-def read_plan(body: str, config: RepoConfig) -> plan_module.Plan:
-    """The issue's plan, with the repository's explicit rules applied to its items."""
+def read_plan(
+    body: str, config: RepoConfig, item_rules: Mapping[str, str] | None = None
+) -> plan_module.Plan:
+    """The issue's plan, with the explicit rules of the repository and of commands applied.
+
+    `item_rules` (item text -> rule, set by `/remediation rule`) win over the file's rules.
+    """
+    return read_checklist(body, config, item_rules)[0]
+
+
+def read_checklist(
+    body: str, config: RepoConfig, item_rules: Mapping[str, str] | None = None
+) -> tuple[plan_module.Plan, tuple[readings.Reading, ...]]:
+    """The plan (as `read_plan`) and how each of its items is read, with the rules' origins."""
     texts = [box.text for box in checklist.find_checkboxes(body)]
-    return plan_module.parse(body, rule_overrides=config.rule_overrides(texts))
+    overrides = config.rule_overrides(texts)
+    origins = dict.fromkeys(overrides, readings.Origin.CONFIG)
+    for index, text in enumerate(texts):
+        rule = (item_rules or {}).get(text)
+        if rule is not None:
+            overrides[index], origins[index] = rule, readings.Origin.COMMAND
+    plan = plan_module.parse(body, rule_overrides=overrides)
+    return plan, readings.read(plan, origins)
 
 
 def history_window(config: RepoConfig) -> int:

@@ -17,6 +17,7 @@ from bot.core.markdown_safe import code, inline, prose
 from bot.core.metrics.base import Status
 from bot.core.metrics.units import format_bytes, format_seconds
 from bot.core.plan import Plan
+from bot.core.readings import Reading
 
 MARKER = "<!-- remediation-bot:summary -->"
 FOOTER = "Updated by remediation-bot · `/remediation help` for commands"
@@ -56,25 +57,42 @@ _LEVELS = (
 
 
 def render(
-    evaluation: Evaluation, plan: Plan, *, title: str | None = None, limit: int = DEFAULT_LIMIT
+    evaluation: Evaluation,
+    plan: Plan,
+    *,
+    title: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    readings: Sequence[Reading] = (),
 ) -> str:
-    """The summary comment: MARKER on the first line, never longer than `limit` characters."""
+    """The summary comment: MARKER on the first line, never longer than `limit` characters.
+
+    `readings` (how each item is read) fold into their own section, the first one left out
+    when the comment is too long: the results matter more than how they were read.
+    """
     if limit < MIN_LIMIT:
         raise ValueError(f"limit must be at least {MIN_LIMIT} characters")
     body = ""
-    for detail in _LEVELS:
-        body = _compose(evaluation, plan, title, detail)
+    attempts = [(_LEVELS[0], readings), *((detail, ()) for detail in _LEVELS)]
+    for detail, shown in attempts if readings else ((d, ()) for d in _LEVELS):
+        body = _compose(evaluation, plan, title, detail, shown)
         if len(body) <= limit:
             return body
     return _cut(body, limit)
 
 
-def _compose(evaluation: Evaluation, plan: Plan, title: str | None, d: _Detail) -> str:
+def _compose(
+    evaluation: Evaluation,
+    plan: Plan,
+    title: str | None,
+    d: _Detail,
+    readings: Sequence[Reading] = (),
+) -> str:
     sections = [
         [MARKER],
         _headline(evaluation, title),
         _tracked(evaluation.tracked, d),
         _items(evaluation.items, d),
+        _readings(readings, d),
         _phases(evaluation, plan, d),
         _unplanned(evaluation.unplanned, d),
         _changes(evaluation, d),
@@ -83,6 +101,20 @@ def _compose(evaluation: Evaluation, plan: Plan, title: str | None, d: _Detail) 
         [FOOTER],
     ]
     return "\n\n".join("\n".join(lines).strip("\n") for lines in sections if lines) + "\n"
+
+
+def _readings(readings: Sequence[Reading], d: _Detail) -> list[str]:
+    if not readings:
+        return []
+    lines = ["<details><summary>How the checklist is read</summary>", ""]
+    for reading in readings[: d.rows]:
+        text = prose(reading.text, limit=d.text)
+        lines.append(f"- `#{reading.index}` {text} — {prose(reading.words, limit=d.text)}")
+        if reading.suggestion:
+            command = code(f"/remediation rule #{reading.index} {reading.suggestion}")
+            lines.append(f"  - to measure it: {command}")
+    # The blank line ends the HTML block, so the list inside stays Markdown (see _test_list).
+    return [*lines, *_more(len(readings) - d.rows, "item"), "", "</details>"]
 
 
 def _rules(rules: Sequence[str], d: _Detail) -> list[str]:

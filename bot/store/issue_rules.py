@@ -1,7 +1,8 @@
 """The rules `/remediation` commands make for an issue: stored, replaced, and read back.
 
 Keyword-only functions over a `Session`; each write commits. Later rules win over earlier
-ones, and a rule of the same kind and subject replaces the one before it.
+ones, and a rule of the same kind and subject replaces the one before it. An item's explicit
+rule (`rule` command) is kept by the item's text, its rule text in `reason`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, delete, select
 
+from bot.core.checklist import find_checkboxes
 from bot.core.mapping import MapRule
 from bot.store.models import IssueRule, TrackedIssue
 
@@ -21,19 +23,22 @@ class StoredRules:
     map_rules: list[MapRule] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     forced: dict[str, bool] = field(default_factory=dict)
+    item_rules: dict[str, str] = field(default_factory=dict)  # item text -> explicit rule
     notes: list[str] = field(default_factory=list)  # each rule in words, for people
 
 
 def stored_rules(*, session: Session, issue: TrackedIssue) -> StoredRules:
     """The rules commands made for this issue, oldest first (later ones win)."""
     rules = StoredRules()
+    # Notes name items by number as the summary shows them, in the body last read.
+    numbers = {box.text: box.index for box in reversed(find_checkboxes(issue.body or ""))}
     query = select(IssueRule).where(IssueRule.issue_id == issue.id).order_by(col(IssueRule.id))
     for rule in session.exec(query):
-        _add(rules, rule)
+        _add(rules, rule, numbers)
     return rules
 
 
-def _add(rules: StoredRules, rule: IssueRule) -> None:
+def _add(rules: StoredRules, rule: IssueRule, numbers: dict[str, int]) -> None:
     by = f" (by {rule.author})" if rule.author else ""
     if rule.kind == "map" and rule.pattern and rule.phase:
         rules.map_rules.append(MapRule(pattern=rule.pattern, phase=rule.phase))
@@ -46,6 +51,11 @@ def _add(rules: StoredRules, rule: IssueRule) -> None:
         rules.forced[rule.item_text] = rule.kind == "tick"
         state = "ticked" if rule.kind == "tick" else "unticked"
         rules.notes.append(f"kept {state} by hand: {rule.item_text}{by}")
+    elif rule.kind == "rule" and rule.item_text is not None and rule.reason:
+        rules.item_rules[rule.item_text] = rule.reason
+        number = numbers.get(rule.item_text)
+        item = f"`#{number}`" if number is not None else f"“{rule.item_text}”"
+        rules.notes.append(f"{item} read as `{rule.reason}`{by}")
 
 
 def save_pattern_rule(
@@ -82,6 +92,20 @@ def save_item_rule(
     _delete(session, issue, ("tick", "untick"), item_text=item_text)
     kind = "tick" if checked else "untick"
     session.add(IssueRule(issue_id=_id(issue), kind=kind, item_text=item_text, author=author))
+    session.commit()
+
+
+def save_reading_rule(
+    *, session: Session, issue: TrackedIssue, item_text: str, rule: str | None, author: str
+) -> None:
+    """Read this item by an explicit `rule` (None removes it), replacing any earlier one."""
+    _delete(session, issue, ("rule",), item_text=item_text)
+    if rule is not None:
+        session.add(
+            IssueRule(
+                issue_id=_id(issue), kind="rule", item_text=item_text, reason=rule, author=author
+            )
+        )
     session.commit()
 
 

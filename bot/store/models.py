@@ -248,17 +248,17 @@ class UploadToken(SQLModel, table=True):
 
 
 class IssueRule(SQLModel, table=True):
-    """A maintainer's command that later evaluations obey (map, ignore, tick, untick)."""
+    """A maintainer's command that later evaluations obey (map, ignore, tick, untick, rule)."""
 
     __tablename__ = "issue_rules"
 
     id: int | None = Field(default=None, primary_key=True)
     issue_id: int = Field(foreign_key="tracked_issues.id", ondelete="CASCADE", index=True)
-    kind: str  # map | ignore | tick | untick
+    kind: str  # map | ignore | tick | untick | rule
     pattern: str | None = None  # map, ignore: the test pattern
     phase: int | None = None  # map: the phase number
-    item_text: str | None = None  # tick, untick: the checklist item's text
-    reason: str | None = None
+    item_text: str | None = None  # tick, untick, rule: the checklist item's text
+    reason: str | None = None  # ignore: why; rule: the rule's text
     author: str = ""
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 

@@ -136,7 +136,10 @@ def _allowed(command: Command, role: str) -> bool:
 
 
 def _needs_body(accepted: list[Command]) -> bool:
-    return any(c.verb in (Verb.TICK, Verb.UNTICK) for c in accepted)
+    return any(c.verb in _ITEM_VERBS for c in accepted)
+
+
+_ITEM_VERBS = (Verb.TICK, Verb.UNTICK, Verb.RULE, Verb.UNRULE)
 
 
 def _refusal(item: Command | Malformed, role: str) -> str:
@@ -148,7 +151,7 @@ def _refusal(item: Command | Malformed, role: str) -> str:
     return (
         f"{markdown_safe.code(item.line)}: needs write, maintain or admin access to this "
         f"repository (yours: {markdown_safe.inline(role)}).\n"
-        f"Usage:\n```\n{commands.USAGE[item.verb]}\n```"
+        f"Usage:\n```\n{commands.usage(item.verb)}\n```"
     )
 
 
@@ -187,7 +190,7 @@ def _carry_out(
             reason=command.reason,
             author=author,
         )
-    elif verb in (Verb.TICK, Verb.UNTICK):
+    elif verb in _ITEM_VERBS:
         texts = [box.text for box in find_checkboxes(body)]
         index = commands.find_item(texts, command.item or "")
         if index is None:
@@ -195,16 +198,36 @@ def _carry_out(
                 f"{markdown_safe.code(command.line)}: no single checklist item matches "
                 f"{markdown_safe.code(command.item or '')}; use its number (#0 is the first)."
             )
-        issue_rules.save_item_rule(
-            session=session,
-            issue=issue,
-            checked=verb is Verb.TICK,
-            item_text=texts[index],
-            author=author,
-        )
+        outcome.sync = True
+        return _item_command(session, issue, command, texts[index], index, author)
     outcome.sync = True
     outcome.status = outcome.status or verb is Verb.STATUS
     return None
+
+
+def _item_command(
+    session: Session, issue: TrackedIssue, command: Command, text: str, index: int, author: str
+) -> str | None:
+    """Store a tick, untick, rule or unrule for one item; a rule's change is confirmed."""
+    if command.verb in (Verb.TICK, Verb.UNTICK):
+        issue_rules.save_item_rule(
+            session=session,
+            issue=issue,
+            checked=command.verb is Verb.TICK,
+            item_text=text,
+            author=author,
+        )
+        return None
+    rule = command.rule if command.verb is Verb.RULE else None
+    issue_rules.save_reading_rule(
+        session=session, issue=issue, item_text=text, rule=rule, author=author
+    )
+    item = f"`#{index}` {markdown_safe.prose(text, limit=200)}"
+    if rule is None:
+        return f"{item}: read from its own words again (or by the repository's rule, if any)."
+    if rule.strip().lower() == "manual":
+        return f"{item}: manual from now on; the bot will not tick or untick it."
+    return f"{item}: read as {markdown_safe.code(rule)} from now on."
 
 
 def _history(session: Session, repository: Repository, count: int) -> str:

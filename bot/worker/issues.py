@@ -248,5 +248,6 @@ def _desire(
         map_rules=rules.map_rules,
         ignore=rules.ignore,
         forced=rules.forced,
+        item_rules=rules.item_rules,
         rule_notes=rules.notes,
     )

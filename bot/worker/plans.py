@@ -38,7 +38,7 @@ def tracked_plans(
             TrackedPlan(
                 number=issue.number,
                 title=issue.title,
-                plan=reconcile.read_plan(issue.body, config),
+                plan=reconcile.read_plan(issue.body, config, stored.item_rules),
                 map_rules=[*config.map_rules(), *stored.map_rules],
                 ignore=[*config.ignore, *stored.ignore],
                 url=web_url(

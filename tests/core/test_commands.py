@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from bot.core.commands import (
     MAX_COMMANDS,
     MAX_LINE,
+    READ_VERBS,
+    RULE_HELP,
     USAGE,
     Command,
     Malformed,
@@ -21,6 +23,7 @@ from bot.core.commands import (
     parse_comment,
     parse_line,
 )
+from bot.core.metrics import RULE_USAGE
 
 # -- what counts as a command --------------------------------------------------------------
 
@@ -127,6 +130,24 @@ def test_past_the_limit_commands_are_refused_not_run() -> None:
         ("/remediation unignore test_x.py", Verb.UNIGNORE, {"pattern": "test_x.py"}),
         ("/remediation tick #1", Verb.TICK, {"item": "#1"}),
         ('/remediation untick "Memory usage"', Verb.UNTICK, {"item": "Memory usage"}),
+        (
+            "/remediation rule #3 pass-rate >= 95%",
+            Verb.RULE,
+            {"item": "#3", "rule": "pass-rate >= 95%"},
+        ),
+        (
+            "/remediation rule 'Memory usage' `memory <= 260MB`",
+            Verb.RULE,
+            {"item": "Memory usage", "rule": "memory <= 260MB"},
+        ),
+        (
+            "/remediation rule #0 tests tests/test_auth.py 12",
+            Verb.RULE,
+            {"item": "#0", "rule": "tests tests/test_auth.py 12"},
+        ),
+        ("/remediation rule #2 manual", Verb.RULE, {"item": "#2", "rule": "manual"}),
+        ("/remediation unrule #2", Verb.UNRULE, {"item": "#2"}),
+        ('/remediation unrule "Memory usage"', Verb.UNRULE, {"item": "Memory usage"}),
     ],
 )
 def test_every_verb_parses_with_good_arguments(
@@ -140,7 +161,34 @@ def test_every_verb_parses_with_good_arguments(
 def test_the_grammar_covers_every_verb() -> None:
     assert set(USAGE) == set(Verb)
     assert all(usage.startswith("/remediation ") for usage in USAGE.values())
-    assert help_text().splitlines() == list(USAGE.values())
+    assert help_text().splitlines() == [*USAGE.values(), RULE_HELP]
+    assert RULE_USAGE in help_text()
+
+
+def test_rules_change_what_the_bot_ticks_so_they_need_write_access() -> None:
+    assert Verb.RULE not in READ_VERBS
+    assert Verb.UNRULE not in READ_VERBS
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("/remediation rule #1 pass-rate 95", "pass-rate rule '95'"),
+        ("/remediation rule #1 passrate >= 95%", "unknown rule 'passrate'"),
+        ("/remediation rule #1 memory <= lots", "expected e.g. `memory <= 250MB`"),
+        ("/remediation rule #1 duration each <= 2 fortnights", "unknown time unit"),
+        ("/remediation rule #1 manual please", "unknown rule 'manual'"),
+        ("/remediation rule #1 zero", "name the kind of failure"),
+    ],
+)
+def test_a_broken_rule_is_malformed_with_what_is_wrong_and_every_rule(line: str, says: str) -> None:
+    parsed = parse_line(line)
+    assert isinstance(parsed, Malformed)
+    assert parsed.verb is Verb.RULE
+    assert parsed.message.startswith("the rule is broken: ")
+    assert says in parsed.message
+    assert parsed.usage == f"{USAGE[Verb.RULE]}\n{RULE_HELP}"
+    assert RULE_USAGE in parsed.usage
 
 
 @pytest.mark.parametrize(
@@ -176,6 +224,8 @@ def test_the_grammar_covers_every_verb() -> None:
         ("/remediation unignore", Verb.UNIGNORE, "one test pattern"),
         ("/remediation tick", Verb.TICK, "item"),
         ("/remediation untick", Verb.UNTICK, "item"),
+        ("/remediation unrule", Verb.UNRULE, "one item"),
+        ("/remediation unrule #1 #2", Verb.UNRULE, "one item"),
     ],
 )
 def test_bad_arguments_are_malformed_with_a_reason_and_the_usage(
@@ -339,3 +389,13 @@ def test_parse_line_never_raises(rest: str) -> None:
 def test_find_item_never_raises(reference: str, extra: str) -> None:
     index = find_item([*TEXTS, extra], reference)
     assert index is None or 0 <= index <= len(TEXTS)
+
+
+@pytest.mark.parametrize(
+    "line", ["/remediation rule", "/remediation rule #1", "/remediation rule ''"]
+)
+def test_a_rule_without_item_and_rule_says_what_it_takes(line: str) -> None:
+    parsed = parse_line(line)
+    assert isinstance(parsed, Malformed)
+    assert "then a rule" in parsed.message
+    assert RULE_HELP in parsed.usage

@@ -229,3 +229,23 @@ def test_the_dashboard_reads_the_newest_run_as_the_summary_comment_does(
     assert {item["index"]: item["status"] for item in detail["items"]} == stated
     flaky_evidence = [i["evidence"] for i in detail["items"] if i["status"] == "unknown"]
     assert all("flaky" in evidence for evidence in flaky_evidence)
+
+
+def test_the_issue_page_shows_how_the_checklist_is_read_escaped(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    hostile = "<b onclick=x>Test suite</b> reaches 95%"
+    body = seed_body.replace("- [ ] Zero user", f"- [ ] {hostile}\n- [ ] Zero user")
+    seed_story(bot, github, body)
+    readings = httpx.get(bot.url + ISSUE_API).json()["readings"]
+    assert [r["index"] for r in readings] == [0, 1, 2, 3, 4, 5]
+    assert readings[2]["reading"] == "peak memory ≤ 250 MB (read from the text)"
+    assert readings[4]["text"] == hostile
+    assert readings[4]["reading"].startswith("manual: its words are no metric")
+    assert readings[4]["suggested_rule"] == "pass-rate >= 95%"
+    assert readings[0]["suggested_rule"] is None
+    page = httpx.get(bot.url + ISSUE_PAGE).text
+    assert "<summary>How the checklist is read</summary>" in page
+    assert "<code>/remediation rule #4 pass-rate &gt;= 95%</code>" in page
+    assert "&lt;b onclick=x&gt;Test suite&lt;/b&gt; reaches 95%" in page
+    assert "<b onclick" not in page

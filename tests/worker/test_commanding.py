@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.core import commands
 from bot.core.markdown_safe import ZWSP
+from bot.core.metrics import RULE_USAGE
 from bot.store.models import IssueRule, Job
 from bot.worker import comments
 from bot.worker.comments import REPLY_MARKER
@@ -114,7 +115,9 @@ def failing_by_phase(comment: str) -> dict[int, int]:
 
 
 def item_line(comment: str, start: str) -> str:
-    (line,) = [ln for ln in comment.splitlines() if ln.startswith("- `#") and start in ln]
+    """The item's line under "Success metrics" (not its reading further down)."""
+    results = comment.split("<details><summary>How the checklist is read", 1)[0]
+    (line,) = [ln for ln in results.splitlines() if ln.startswith("- `#") and start in ln]
     return line
 
 
@@ -316,6 +319,109 @@ def test_tick_of_an_unknown_item_says_so(
     say(bot, github, "/remediation tick #9")
     (reply,) = replies(github)
     assert "no single checklist item matches" in reply
+    assert stored_rules(bot) == []
+
+
+# -- explicit rules for items ----------------------------------------------------------------
+
+GREEN = "Most of the suite is green"  # no metric the bot knows: manual until a rule says how
+
+
+def with_green_item(seed_body: str) -> str:
+    """The seed plan with a manual item at #4 (the isolation item moves to #5)."""
+    return seed_body.replace("- [ ] Zero user", f"- [ ] {GREEN}\n- [ ] Zero user", 1)
+
+
+def reading_line(comment: str, index: int) -> str:
+    """The item's line in the summary's "How the checklist is read" section."""
+    section = comment.split("<summary>How the checklist is read</summary>", 1)[1]
+    section = section.split("</details>", 1)[0]
+    (line,) = [ln for ln in section.splitlines() if ln.startswith(f"- `#{index}` ")]
+    return line
+
+
+def test_a_rule_makes_an_item_measured_and_unrule_restores_its_reading(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    seed_with_run(bot, github, with_green_item(seed_body), 1)
+    assert boxes(github) == [2]
+    assert "manual: its words are no metric" in reading_line(summary(github), 4)
+
+    comment = say(bot, github, "/remediation rule #4 pass-rate >= 40%")
+    assert reactions(comment) == ["+1"]
+    assert boxes(github) == [2, 4]  # run 1 passes 6/14 (42.9%): measured, met, ticked
+    ruled = summary(github)
+    assert "**met**" in item_line(ruled, GREEN)
+    assert "pass rate ≥ 40% over all tests \\(rule set by command\\)" in reading_line(ruled, 4)
+    assert "`#4` read as `pass-rate >= 40%` \\(by maintainer\\)" in ruled
+    (reply,) = replies(github)
+    assert "read as `pass-rate >= 40%` from now on" in reply
+    assert stored_rules(bot) == [("rule", GREEN, None, "pass-rate >= 40%")]
+
+    say(bot, github, f'/remediation rule "{GREEN[:12]}" pass-rate >= 50%')  # by its text
+    assert stored_rules(bot) == [("rule", GREEN, None, "pass-rate >= 50%")]  # replaced
+    assert "**unmet**" in item_line(summary(github), GREEN)
+
+    say(bot, github, "/remediation unrule #4")
+    assert stored_rules(bot) == []
+    restored = summary(github)
+    assert "**manual**" in item_line(restored, GREEN)
+    assert "manual: its words are no metric" in reading_line(restored, 4)
+    assert "read from its own words again" in replies(github)[-1]
+
+
+def test_rule_manual_keeps_the_bot_from_ticking_until_unruled(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+    say(bot, github, '/remediation rule "Memory usage" manual')
+    assert "manual from now on" in replies(github)[-1]
+    complete_run(bot, github, 101, story_zip(1))  # memory is under 250MB in run 1
+    bot.work()
+    assert boxes(github) == []
+    memory = "Memory usage remains stable"
+    assert "**manual**" in item_line(summary(github), memory)
+    assert "a rule says it is manual \\(rule set by command\\)" in reading_line(summary(github), 2)
+
+    say(bot, github, "/remediation unrule #2")
+    assert boxes(github) == [2]  # read from its words again: met, ticked
+    assert "peak memory ≤ 250 MB \\(read from the text\\)" in reading_line(summary(github), 2)
+
+
+def test_a_reader_may_not_set_a_rule(bot: RunningBot, github: FakeGitHub, seed_body: str) -> None:
+    seed_with_run(bot, github, with_green_item(seed_body), 1)
+    before = summary(github)
+    comment = say(bot, github, "/remediation rule #4 pass-rate >= 40%", user="reader", role="read")
+    assert reactions(comment) == ["confused"]
+    (reply,) = replies(github)
+    assert "needs write, maintain or admin access" in reply
+    assert commands.USAGE[commands.Verb.RULE] in reply
+    assert stored_rules(bot) == []
+    assert summary(github) == before
+    assert boxes(github) == [2]
+
+
+def test_a_broken_rule_is_answered_with_what_is_wrong_and_stores_nothing(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    seed_with_run(bot, github, with_green_item(seed_body), 1)
+    comment = say(bot, github, "/remediation rule #4 pass-rate 40")
+    assert reactions(comment) == ["confused"]
+    (reply,) = replies(github)
+    assert "the rule is broken: pass\\-rate rule" in reply
+    assert "expected e\\.g\\." in reply  # Markdown-escaped, as all quoted text
+    assert RULE_USAGE in reply  # every rule there is, in the usage block
+    assert stored_rules(bot) == []
+    assert boxes(github) == [2]
+
+
+def test_a_rule_for_an_unknown_item_says_so(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    seed_with_run(bot, github, seed_body, 1)
+    say(bot, github, "/remediation rule #9 manual")
+    assert "no single checklist item matches" in replies(github)[-1]
     assert stored_rules(bot) == []
 
 

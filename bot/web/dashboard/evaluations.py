@@ -71,12 +71,13 @@ def newest_evaluation(
         repository.config_text,
         tuple(rules.map_rules),
         tuple(rules.ignore),
+        tuple(sorted(rules.item_rules.items())),
     )
     evaluation = cache.get(key) if cache is not None else None
     if evaluation is None:
         outcomes = outcome_maps(session=session, run_pks=window)
         evaluation = reconcile.evaluate_newest(
-            reconcile.read_plan(body, config),
+            reconcile.read_plan(body, config, rules.item_rules),
             [run_input(session=session, run=run) for run in runs[-2:]],
             config=config,
             map_rules=rules.map_rules,

@@ -6,12 +6,21 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.core import reconcile
 from bot.core.evaluate import Evaluation, FailureGroup
-from bot.store import reads
+from bot.core.repoconfig import RepoConfig
+from bot.store import issue_rules, reads
 from bot.store.models import Repository, Run, TrackedIssue
 from bot.web.dashboard.evaluations import EvaluationCache, newest_evaluation
 from bot.web.dashboard.rows import config_of, header_fields, qualifying_runs, run_point
-from bot.web.dashboard.views import FlakeView, GroupView, IssueDetail, ItemView, PhaseView
+from bot.web.dashboard.views import (
+    FlakeView,
+    GroupView,
+    IssueDetail,
+    ItemView,
+    PhaseView,
+    ReadingView,
+)
 
 CHART_RUNS = 200  # runs on the issue page's chart and in its history
 FLAKE_WINDOW = 200  # runs over which flips are counted
@@ -33,6 +42,7 @@ def issue_detail(
         **header_fields(web, repository, issue),
         evaluated_run=run_point(runs[-1]) if runs and evaluation else None,
         **_evaluated_fields(evaluation),
+        readings=_readings(session, issue, config),
         flaky=_flaky(session, runs),
         runs=[run_point(r) for r in runs],
         summary_comment=issue.desired_comment,
@@ -71,6 +81,19 @@ def _evaluated_fields(evaluation: Evaluation | None) -> dict[str, Any]:
         "newly_failing": list(evaluation.newly_failing),
         "newly_fixed": list(evaluation.newly_fixed),
     }
+
+
+def _readings(session: Session, issue: TrackedIssue, config: RepoConfig) -> list[ReadingView]:
+    """How the checklist is read, as the summary comment says it (no run needed)."""
+    body = issue.desired_body or issue.body
+    if body is None:
+        return []
+    rules = issue_rules.stored_rules(session=session, issue=issue)
+    _, readings = reconcile.read_checklist(body, config, rules.item_rules)
+    return [
+        ReadingView(index=r.index, text=r.text, reading=r.words, suggested_rule=r.suggestion)
+        for r in readings
+    ]
 
 
 def _group(group: FailureGroup) -> GroupView:

@@ -75,6 +75,15 @@ class ItemView(BaseModel):
     phase: int | None
 
 
+class ReadingView(BaseModel):
+    """How the bot reads one checklist item, and a rule that would measure a manual one."""
+
+    index: int
+    text: str
+    reading: str = Field(description="The metric in words and its origin, or why it is manual.")
+    suggested_rule: str | None = Field(description="An explicit rule for a manual item, if any.")
+
+
 class GroupView(BaseModel):
     """Failures sharing one signature (one root cause)."""
 
@@ -109,6 +118,7 @@ class IssueDetail(IssueHeader):
 
     evaluated_run: RunPoint | None
     items: list[ItemView]
+    readings: list[ReadingView] = Field(default_factory=list)
     phases: list[PhaseView]
     unplanned: list[GroupView]
     newly_failing: list[str]
