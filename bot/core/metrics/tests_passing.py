@@ -40,7 +40,8 @@ _TEST_WORDS = re.compile(
 _VERIFY_COMMAND = re.compile(
     r"^\W*(?:verify|run|check|confirm|validate)\b\s*:?\s*`\s*(?:go test|pytest|python -m pytest|"
     r"npm (?:run )?test|yarn test|pnpm test|npx (?:jest|vitest)|jest|vitest|mvn test|"
-    r"\./gradlew test|gradle test|cargo test|dotnet test|phpunit|vendor/bin/phpunit)\b[^`]*`\s*\W*$",
+    r"\./gradlew test|gradle test|cargo test|dotnet test|phpunit|vendor/bin/phpunit)\b"
+    r"[^`]*`\s*\W*$",
     re.I,
 )
 _VERDICT = rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b)"
