@@ -16,6 +16,7 @@ from bot.core import plan as plan_module
 from bot.core.checklist import Decision
 from bot.core.evaluate import Evaluation, FlakyPolicy, RunInput, evaluate
 from bot.core.mapping import MapRule
+from bot.core.metrics import runs_needed
 from bot.core.repoconfig import RepoConfig
 from bot.core.results import Outcome
 
@@ -44,13 +45,15 @@ def desire(
     forced: Mapping[str, bool] | None = None,
     rule_notes: Sequence[str] = (),
     outcome_history: Sequence[Mapping[str, Outcome]] | None = None,
+    plan: plan_module.Plan | None = None,
 ) -> Desired:
     """The comment and tick decisions for runs (oldest first, the newest decides).
 
     `forced` maps item texts to the state a person decided by command (`tick`/`untick`):
-    it overrides the bot's decision for those items.
+    it overrides the bot's decision for those items. `plan` is `read_plan(body, config)`
+    when the caller has already read it.
     """
-    plan = read_plan(body, config)
+    plan = plan or read_plan(body, config)
     depth = max(config.tick_after, config.untick_after)
     first = max(1, len(runs) - depth + 1)
     past = list(outcome_history or [])
@@ -105,9 +108,15 @@ def read_plan(body: str, config: RepoConfig) -> plan_module.Plan:
     return plan_module.parse(body, rule_overrides=config.rule_overrides(texts))
 
 
-def history_window(config: RepoConfig) -> int:
-    """How many of the newest qualifying runs a sync reads: the flaky window, or the streaks."""
-    return max(config.flaky_window, config.tick_after + 1, config.untick_after + 1)
+def history_window(config: RepoConfig, plan: plan_module.Plan | None = None) -> int:
+    """How many of the newest qualifying runs a sync reads: the flaky window, or the streaks.
+
+    A plan's multi-run items widen it to the runs they span (`metrics.MAX_RUNS` at most),
+    and by the tick streak: each of the `tick_after` evaluations needs its own span.
+    """
+    depth = max(config.tick_after, config.untick_after)
+    spans = [runs_needed(item.metric) for item in plan.items] if plan else []
+    return max(config.flaky_window, depth + 1, max(spans, default=1) + depth - 1)
 
 
 def evaluate_newest(

@@ -226,11 +226,12 @@ def _sync_offline(session: Session, repository: Repository, issue: TrackedIssue)
 def _desire(
     session: Session, repository: Repository, issue: TrackedIssue, body: str, config: RepoConfig
 ) -> reconcile.Desired | None:
+    plan = reconcile.read_plan(body, config)
     window = repositories.qualifying_runs(
         session=session,
         repository=repository,
         branches=config.branches_or_default(repository.default_branch),
-        limit=reconcile.history_window(config),
+        limit=reconcile.history_window(config, plan),
     )
     if not window:
         return None
@@ -249,4 +250,5 @@ def _desire(
         ignore=rules.ignore,
         forced=rules.forced,
         rule_notes=rules.notes,
+        plan=plan,
     )

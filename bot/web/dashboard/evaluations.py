@@ -63,7 +63,9 @@ def newest_evaluation(
     if not runs:
         return None, "no qualifying run yet"
     rules = issue_rules.stored_rules(session=session, issue=issue)
-    window = [run.id for run in runs[-reconcile.history_window(config) :] if run.id is not None]
+    plan = reconcile.read_plan(body, config)
+    span = reconcile.history_window(config, plan)
+    window = [run.id for run in runs[-span:] if run.id is not None]
     key = (
         issue.id,
         hashlib.sha256(body.encode()).hexdigest(),
@@ -76,7 +78,7 @@ def newest_evaluation(
     if evaluation is None:
         outcomes = outcome_maps(session=session, run_pks=window)
         evaluation = reconcile.evaluate_newest(
-            reconcile.read_plan(body, config),
+            plan,
             [run_input(session=session, run=run) for run in runs[-2:]],
             config=config,
             map_rules=rules.map_rules,
