@@ -84,7 +84,8 @@ def judge(metric: Metric, run: RunView) -> Verdict:
         return Verdict(Status.UNKNOWN, f"no tests matching {what} in this run")
     seen = states(run, metric.selector, wanted)
     failed = seen.count(RunState.FAILED)
-    green = next((i for i, s in enumerate(reversed(seen)) if s is not RunState.PASSED), len(seen))
+    passed = (RunState.PASSED, RunState.SHAKY)
+    green = next((i for i, s in enumerate(reversed(seen)) if s not in passed), len(seen))
     if failed:
         return Verdict(
             Status.UNMET,

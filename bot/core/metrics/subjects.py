@@ -60,7 +60,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             BASELINE,
             r"\b(?:reduc\w*|improv\w*|decreas\w*|increas\w*|faster|slower)\s+(?:\S+\s+){0,3}"
-            r"by\s+\d|\b(?:faster than|slower than before|no new|regressions?|overhead|impact)\b|"
+            r"by\s+\d|\b(?:faster than|slower than before|(?:no|zero) new|regressions?|overhead|"
+            r"impact)\b|"
             r"[-−]\s*\d+\s*%",
         ),
     )
