@@ -12,7 +12,7 @@ from bot.core.evaluate import RunInput, evaluate
 from bot.core.metrics import judge, parse_rule, recognise, why_manual
 from bot.core.metrics.base import Metric, MetricKind, RunView, Status, Verdict
 from bot.core.metrics.history import MAX_RUNS
-from bot.core.reconcile import history_window
+from bot.core.reconcile import history_window, widest_window
 from bot.core.repoconfig import RepoConfig
 from bot.core.results import CaseResult, Outcome
 from bot.errors import RuleError
@@ -91,6 +91,7 @@ def test_multi_run_items_are_read(text: str, kind: MetricKind, fields: dict[str,
         "No new flaky tests",
         "10 consecutive green builds",  # builds, not test runs
         "No flaky tests in production",
+        "No flaky tests for two weeks",  # more than runs can show
     ],
 )
 def test_vague_or_unsound_multi_run_items_stay_manual_with_a_reason(text: str) -> None:
@@ -337,3 +338,4 @@ def test_the_sync_reads_as_many_runs_as_the_plan_needs_up_to_the_cap() -> None:
     # Each of the tick streak's evaluations needs the span of its own.
     streaky = RepoConfig(tick_after=3)
     assert history_window(streaky, plan_module.parse("- [ ] 20 consecutive green runs\n")) == 22
+    assert widest_window(config) == MAX_RUNS  # what the dashboard keys its cache by

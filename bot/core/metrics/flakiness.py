@@ -33,10 +33,14 @@ RULE_WORD = "no-flaky"
 RULE_ARGUMENTS = "[SELECTOR]"  # no selected test flips between pass and fail across the runs
 MIN_RUNS = 3  # never fewer runs than this, whatever the flaky policy says
 
+# The whole item, once its scope (a code span) and its runs ("over 20 runs") are taken out:
+# "No flaky tests for two weeks" says more than the runs can show.
 _NO_FLAKY = re.compile(
-    r"^\s*(?:no|zero|0)\s+(?:more\s+)?(?:flaky\s+(?:tests?|failures?)|(?:test\s+)?flakiness)\b",
+    r"^\s*(?:no|zero|0)\s+(?:more\s+)?(?:flaky\s+(?:tests?|failures?)|(?:test\s+)?flakiness)"
+    r"(?:\s+(?:in|among|of))?\s*[.!]?\s*$",
     re.I,
 )
+_CODE_SPAN = re.compile(r"`[^`]+`")
 _OVER = re.compile(
     rf"\b(?:over|across|in|for)\s+(?:the\s+)?(?:last\s+)?{COUNT}\s+{RUN_ADJECTIVES}runs?\b", re.I
 )
@@ -44,10 +48,11 @@ _OVER = re.compile(
 
 def recognise(text: str) -> Metric | None:
     """The metric of an item asking for no flaky tests (over N runs, if it says), else None."""
-    if not _NO_FLAKY.search(text) or re.search(r"%|\bincreas|\bnew\b", text, re.I):
+    over = _OVER.search(text)
+    rest = _CODE_SPAN.sub(" ", _OVER.sub(" ", text))
+    if not _NO_FLAKY.match(rest):
         return None
     clear, selector = scope_of(text)
-    over = _OVER.search(text)
     runs = count(over.group(1)) if over else None
     if not clear or (runs is not None and runs < MIN_RUNS):
         return None
@@ -72,7 +77,7 @@ def judge(metric: Metric, run: RunView) -> Verdict:
     needed = metric.runs or max(MIN_RUNS, run.flaky_min_runs)
     span = metric.runs or max(needed, run.flaky_window)
     what = scope(metric)
-    if span > MAX_RUNS:
+    if metric.runs is not None and metric.runs > MAX_RUNS:  # the policy's window is read
         return Verdict(
             Status.UNKNOWN, f"needs {span} runs; the bot reads at most the newest {MAX_RUNS}"
         )
