@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.mapping import MapRule, PhaseIndex, is_ignored, place, signature
-from bot.core.metrics import judge
-from bot.core.metrics.base import RunView, Status, Verdict
+from bot.core.metrics import is_multi_run, judge
+from bot.core.metrics.base import RunView, Status, Verdict, worst_outcomes
 from bot.core.metrics.peak_memory import memory_figures
 from bot.core.plan import Plan
 from bot.core.results import CaseResult, Outcome, SuiteResult, Totals
 
 FAILING = (Outcome.FAILED, Outcome.ERROR)
+_SOURCE_SUFFIXES = (".py", ".go", ".js", ".ts", ".jsx", ".tsx", ".rb", ".rs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,12 +176,17 @@ def evaluate(
     ignored_set = set(ignored)
     counted = [c for c in newest.cases if c.test_id not in ignored_set]
     past = list(history) if history is not None else [_outcomes(run) for run in runs[:-1]]
-    flaky = flaky_tests(newest, past, flaky_policy or FlakyPolicy())
+    policy = flaky_policy or FlakyPolicy()
+    flaky = flaky_tests(newest, past, policy)
+    multi_run = any(is_multi_run(item.metric) for item in plan.items)
     view = RunView(
         cases=counted,
         suites=newest.suites,
         flaky=frozenset(flaky),
         earlier_failures=tuple(c for run in runs[:-1] for c in run.cases if c.outcome in FAILING),
+        past=_without_ignored(past, ignore, ignored_set) if multi_run else (),
+        flaky_window=policy.window,
+        flaky_min_runs=policy.min_runs,
     )
     items = tuple(
         ItemResult(
@@ -282,13 +288,28 @@ def _tracked(name: str, view: RunView) -> TrackedResult:
 
 def _outcomes(run: RunInput) -> dict[str, Outcome]:
     """Worst outcome per test id (a test that ran twice and failed once counts as failing)."""
-    rank = {Outcome.FAILED: 3, Outcome.ERROR: 2, Outcome.PASSED: 1, Outcome.SKIPPED: 0}
-    seen: dict[str, Outcome] = {}
-    for case in run.cases:
-        current = seen.get(case.test_id)
-        if current is None or rank[case.outcome] > rank[current]:
-            seen[case.test_id] = case.outcome
-    return seen
+    return worst_outcomes(run.cases)
+
+
+def _without_ignored(
+    past: Sequence[Mapping[str, Outcome]], patterns: Sequence[str], ignored: set[str]
+) -> list[Mapping[str, Outcome]]:
+    """Earlier runs' outcomes without the tests a maintainer asked to ignore.
+
+    Only a test id is stored for earlier runs, so a test absent from the newest run is
+    matched by a case rebuilt from its id (its file or class, and its name).
+    """
+    if not patterns:
+        return list(past)
+    dropped = set(ignored)
+    for test_id in {t for outcomes in past for t in outcomes} - ignored:
+        owner, _, name = test_id.rpartition("::")
+        head = owner.split("::")[0]
+        file = head if "/" in head or head.endswith(_SOURCE_SUFFIXES) else None
+        case = CaseResult(suite="", classname=owner, name=name, outcome=Outcome.PASSED, file=file)
+        if is_ignored(case, patterns):
+            dropped.add(test_id)
+    return [{t: o for t, o in outcomes.items() if t not in dropped} for outcomes in past]
 
 
 def _newly(newest: RunInput, previous: RunInput, *, now: tuple[Outcome, ...]) -> tuple[str, ...]:

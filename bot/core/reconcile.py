@@ -16,6 +16,8 @@ from bot.core import plan as plan_module
 from bot.core.checklist import Decision
 from bot.core.evaluate import Evaluation, FlakyPolicy, RunInput, evaluate
 from bot.core.mapping import MapRule
+from bot.core.metrics import runs_needed
+from bot.core.metrics.history import MAX_RUNS
 from bot.core.repoconfig import RepoConfig
 from bot.core.results import Outcome
 
@@ -126,9 +128,24 @@ def read_checklist(
     return plan, readings.read(plan, origins)
 
 
-def history_window(config: RepoConfig) -> int:
-    """How many of the newest qualifying runs a sync reads: the flaky window, or the streaks."""
-    return max(config.flaky_window, config.tick_after + 1, config.untick_after + 1)
+def history_window(config: RepoConfig, plan: plan_module.Plan | None = None) -> int:
+    """How many of the newest qualifying runs a sync reads: the flaky window, or the streaks.
+
+    A plan's multi-run items widen it to the runs they span (`metrics.MAX_RUNS` at most),
+    and by the tick streak: each of the `tick_after` evaluations needs its own span.
+    """
+    spans = [runs_needed(item.metric) for item in plan.items] if plan else []
+    return _window(config, max(spans, default=1))
+
+
+def widest_window(config: RepoConfig) -> int:
+    """The most runs `history_window` can ask for under this configuration, whatever the plan."""
+    return _window(config, MAX_RUNS)
+
+
+def _window(config: RepoConfig, span: int) -> int:
+    depth = max(config.tick_after, config.untick_after)
+    return max(config.flaky_window, depth + 1, span + depth - 1)
 
 
 def evaluate_newest(

@@ -226,17 +226,18 @@ def _sync_offline(session: Session, repository: Repository, issue: TrackedIssue)
 def _desire(
     session: Session, repository: Repository, issue: TrackedIssue, body: str, config: RepoConfig
 ) -> reconcile.Desired | None:
+    rules = issue_rules.stored_rules(session=session, issue=issue)
+    plan = reconcile.read_plan(body, config, rules.item_rules)
     window = repositories.qualifying_runs(
         session=session,
         repository=repository,
         branches=config.branches_or_default(repository.default_branch),
-        limit=reconcile.history_window(config),
+        limit=reconcile.history_window(config, plan),
     )
     if not window:
         return None
     runs = window[-(max(config.tick_after, config.untick_after) + 1) :]  # read in full
     issue.last_run_pk = runs[-1].id
-    rules = issue_rules.stored_rules(session=session, issue=issue)
     history = outcome_maps(session=session, run_pks=[r.id for r in window if r.id])
     return reconcile.desire(
         body=body,

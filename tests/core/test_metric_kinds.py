@@ -43,6 +43,10 @@ def test_the_registry_keeps_the_reading_precedence() -> None:
         MetricKind.PEAK_MEMORY,
         MetricKind.DURATION,
         MetricKind.ZERO_FAILURES,
+        MetricKind.WINDOW,
+        MetricKind.STREAK,
+        MetricKind.NO_FLAKY,
+        MetricKind.NO_NEW_FAILURES,
     ]
 
 
@@ -68,7 +72,8 @@ def test_the_first_kind_that_reads_an_item_wins(text: str, kinds: list[MetricKin
 def test_an_unknown_rule_lists_every_kind_in_its_message() -> None:
     usage = (
         "manual | tests SELECTOR [N[/M]] | pass-rate [SELECTOR] CMP N% | memory CMP SIZE | "
-        "duration each|mean|total [SELECTOR] CMP TIME | zero WORD..."
+        "duration each|mean|total [SELECTOR] CMP TIME | zero WORD... | "
+        "window M/N [tests SELECTOR] | streak N [tests SELECTOR] | no-flaky [SELECTOR] | no-new-failures [SELECTOR]"
     )
     with pytest.raises(RuleError) as raised:
         parse_rule("speed fast")

@@ -5,9 +5,20 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from bot.core.metrics import duration, pass_rate, peak_memory, tests_passing, zero_failures
+from bot.core.metrics import (
+    duration,
+    flakiness,
+    new_failures,
+    pass_rate,
+    peak_memory,
+    streak,
+    tests_passing,
+    window,
+    zero_failures,
+)
 from bot.core.metrics.base import Metric, MetricKind, RunView, Status, Verdict
-from bot.core.metrics.subjects import manual_reason
+from bot.core.metrics.history import MAX_RUNS
+from bot.core.metrics.subjects import BASELINE, SEVERAL_RUNS, manual_reason
 from bot.core.testnames import TEST_NAME, is_test_name
 from bot.errors import RuleError
 
@@ -31,24 +42,42 @@ class KindModule(Protocol):
     def judge(self, metric: Metric, run: RunView) -> Verdict: ...
 
 
+class MultiRunKindModule(KindModule, Protocol):
+    """A kind judged over several runs also says how many of the newest runs it reads."""
+
+    def runs_needed(self, metric: Metric) -> int: ...
+
+
+# Kinds judged over the newest run and the runs before it (`RunView.past`). Their readings
+# also get the items `manual_reason` sets aside as needing several runs or a baseline.
+MULTI_RUN: tuple[MultiRunKindModule, ...] = (window, streak, flakiness, new_failures)
+
 # Readings are tried in this order and the first that recognises an item wins. They are
 # deliberately narrow: an item none recognises is manual and never ticked, and a
 # maintainer's explicit rule always wins over them.
-KINDS: tuple[KindModule, ...] = (tests_passing, pass_rate, peak_memory, duration, zero_failures)
+KINDS: tuple[KindModule, ...] = (
+    tests_passing,
+    pass_rate,
+    peak_memory,
+    duration,
+    zero_failures,
+    *MULTI_RUN,
+)
 
 RULE_PREFIX = "remediation:"
 RULE_USAGE = " | ".join(("manual", *(f"{k.RULE_WORD} {k.RULE_ARGUMENTS}" for k in KINDS)))
 
 _BY_KIND = {k.KIND: k for k in KINDS}
 _BY_RULE_WORD = {k.RULE_WORD: k for k in KINDS}
+_MULTI_RUN_BY_KIND = {k.KIND: k for k in MULTI_RUN}
 
 
 def recognise(text: str) -> Metric | None:
     """Read a checklist item's text as a metric, or None when it is not machine-checkable."""
     plain = text.replace("**", "").replace("__", "")
-    if manual_reason(_outside_code(plain)) is not None:
-        return None
-    for kind in KINDS:
+    reason = manual_reason(_outside_code(plain))
+    readers = KINDS if reason is None else MULTI_RUN if reason in (SEVERAL_RUNS, BASELINE) else ()
+    for kind in readers:
         metric = kind.recognise(plain)
         if metric is not None:
             return metric
@@ -95,6 +124,17 @@ def parse_rule(rule: str) -> Metric | None:
     if kind is None:
         raise RuleError(f"unknown rule {head!r}; expected one of: {RULE_USAGE}")
     return kind.parse_arguments(arguments)
+
+
+def is_multi_run(metric: Metric | None) -> bool:
+    """Whether the metric is judged over several runs (it reads `RunView.past`)."""
+    return metric is not None and metric.kind in _MULTI_RUN_BY_KIND
+
+
+def runs_needed(metric: Metric | None) -> int:
+    """How many of the newest qualifying runs judging the metric takes (at most `MAX_RUNS`)."""
+    kind = _MULTI_RUN_BY_KIND.get(metric.kind) if metric is not None else None
+    return min(kind.runs_needed(metric), MAX_RUNS) if kind and metric else 1
 
 
 def judge(metric: Metric | None, run: RunView) -> Verdict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -21,6 +21,11 @@ class MetricKind(StrEnum):
     PEAK_MEMORY = "peak_memory"
     DURATION = "duration"
     ZERO_FAILURES = "zero_failures"
+    # Over several runs: the newest run and the qualifying runs before it.
+    STREAK = "streak"
+    WINDOW = "window"
+    NO_FLAKY = "no_flaky"
+    NO_NEW_FAILURES = "no_new_failures"
 
 
 class DurationScope(StrEnum):
@@ -33,11 +38,12 @@ class DurationScope(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Metric:
-    """A machine-checkable predicate over one run."""
+    """A machine-checkable predicate over one run, or over the newest `runs` runs."""
 
     kind: MetricKind
-    selector: str | None = None  # TESTS_PASSING: the file, suite, class or test id named
-    expected: int | None = None  # TESTS_PASSING: "5/5" expects 5 passing; None means all
+    selector: str | None = None  # the file, suite, class or test id named (None: every test)
+    expected: int | None = None  # TESTS_PASSING: "5/5" expects 5 passing; WINDOW: runs green
+    runs: int | None = None  # STREAK, WINDOW, NO_FLAKY: how many of the newest runs it spans
     threshold: float | None = None  # fraction (pass rate), bytes (memory) or seconds
     comparison: str = "<="  # one of <, <=, >, >=: measured value against threshold
     scope: DurationScope | None = None
@@ -110,6 +116,11 @@ class RunView:
     suites: Sequence[SuiteResult] = ()
     flaky: frozenset[str] = frozenset()  # test ids known to be flaky: their passes prove nothing
     earlier_failures: Sequence[CaseResult] = ()  # failing cases of the runs before this one
+    # The qualifying runs before this one, oldest first: each one's worst outcome per test
+    # (ignored tests left out). Only the multi-run kinds read them.
+    past: Sequence[Mapping[str, Outcome]] = ()
+    flaky_window: int = 10  # the runs "no flaky tests" spans unless it names a number
+    flaky_min_runs: int = 5  # fewer runs than this: no verdict on flakiness
 
     @cached_property
     def index(self) -> testnames.CaseIndex:
@@ -122,9 +133,27 @@ class RunView:
         return [c for c in self.cases if c.outcome in (Outcome.FAILED, Outcome.ERROR)]
 
     @cached_property
+    def outcomes(self) -> dict[str, Outcome]:
+        """Worst outcome per test id (a test that failed once in this run is failing)."""
+        return worst_outcomes(self.cases)
+
+    @cached_property
     def identity_vocabulary(self) -> frozenset[str]:
         """Every word of every case's file, class, suite and name."""
         return frozenset(word for c in self.cases for word in identity_words(c))
+
+
+_RANK = {Outcome.FAILED: 3, Outcome.ERROR: 2, Outcome.PASSED: 1, Outcome.SKIPPED: 0}
+
+
+def worst_outcomes(cases: Sequence[CaseResult]) -> dict[str, Outcome]:
+    """Worst outcome per test id: failed > error > passed > skipped."""
+    seen: dict[str, Outcome] = {}
+    for case in cases:
+        current = seen.get(case.test_id)
+        if current is None or _RANK[case.outcome] > _RANK[current]:
+            seen[case.test_id] = case.outcome
+    return seen
 
 
 def stem(word: str) -> str:

@@ -4,12 +4,18 @@ A run proves what tests did: passed, failed, how long, how much memory. Checklis
 about code (imports, lint, types, references), coverage, logs, services and SLAs, builds,
 security findings, process, or about several runs or a baseline, read the same words
 ("no errors", "80%", "< 5 s") but are not about test results; reading them as metrics would
-tick boxes no run proves. `manual_reason` names the subject so people see why.
+tick boxes no run proves. `manual_reason` names the subject so people see why. Items over
+several runs or against a baseline are left to the multi-run kinds (streak, window,
+no-flaky, no-new-failures), which read only the forms they can judge over the run history.
 """
 
 from __future__ import annotations
 
 import re
+
+# The reasons the multi-run kinds may still read an item by (`bot.core.metrics.MULTI_RUN`).
+SEVERAL_RUNS = "needs several runs (one run cannot prove it)"
+BASELINE = "relative to a baseline (one run cannot prove it)"
 
 # (reason, pattern): the first that matches an item's text decides. Word boundaries keep
 # "imports" from matching inside test names such as `test_imports_resolve`.
@@ -52,16 +58,17 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"commit(?:s|ted)?|pushed|merged|pull requests?|prs?)\b",
         ),
         (
-            "needs several runs (one run cannot prove it)",
+            SEVERAL_RUNS,
             r"\b(?:consecutive|consistently|reliabl\w*|stability|flak\w*|"
             r"multiple runs|across \d+ runs|\d+ (?:of|out of) \d+ runs|over \d+ runs|"
-            r"in a row|every run|all runs)\b",
+            r"\d+\s*/\s*\d+ runs|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+            r"twelve) (?:\w+ ){0,2}runs|in a row|every run|all runs)\b",
         ),
         (
-            "relative to a baseline (one run cannot prove it)",
+            BASELINE,
             r"\b(?:reduc\w*|improv\w*|decreas\w*|increas\w*|faster|slower)\s+(?:\S+\s+){0,3}"
-            r"by\s+\d|\b(?:faster than|slower than before|no new|regressions?|overhead|impact|"
-            r"breaking changes?|other tests? (?:broken|break\w*|fail\w*|affected))\b|"
+            r"by\s+\d|\b(?:faster than|slower than before|(?:no|zero) new|regressions?|overhead|"
+            r"impact|breaking changes?|other tests? (?:broken|break\w*|fail\w*|affected))\b|"
             r"(?<![\w.])[-−]\d+(?:\.\d+)?\s*%",
         ),
     )

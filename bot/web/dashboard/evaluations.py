@@ -63,11 +63,12 @@ def newest_evaluation(
     if not runs:
         return None, "no qualifying run yet"
     rules = issue_rules.stored_rules(session=session, issue=issue)
-    window = [run.id for run in runs[-reconcile.history_window(config) :] if run.id is not None]
+    # Keyed by every run any plan could read, so a hit needs no reading of the plan.
+    widest = [run.id for run in runs[-reconcile.widest_window(config) :] if run.id is not None]
     key = (
         issue.id,
         hashlib.sha256(body.encode()).hexdigest(),
-        tuple(window),
+        tuple(widest),
         repository.config_text,
         tuple(rules.map_rules),
         tuple(rules.ignore),
@@ -75,9 +76,11 @@ def newest_evaluation(
     )
     evaluation = cache.get(key) if cache is not None else None
     if evaluation is None:
+        plan = reconcile.read_plan(body, config, rules.item_rules)
+        window = widest[-reconcile.history_window(config, plan) :]
         outcomes = outcome_maps(session=session, run_pks=window)
         evaluation = reconcile.evaluate_newest(
-            reconcile.read_plan(body, config, rules.item_rules),
+            plan,
             [run_input(session=session, run=run) for run in runs[-2:]],
             config=config,
             map_rules=rules.map_rules,
