@@ -73,7 +73,8 @@ def test_an_unknown_rule_lists_every_kind_in_its_message() -> None:
     usage = (
         "manual | tests SELECTOR [N[/M]] | pass-rate [SELECTOR] CMP N% | memory CMP SIZE | "
         "duration each|mean|total [SELECTOR] CMP TIME | zero WORD... | "
-        "window M/N [tests SELECTOR] | streak N [tests SELECTOR] | no-flaky [SELECTOR] | no-new-failures [SELECTOR]"
+        "window M/N [tests SELECTOR] | streak N [tests SELECTOR] | no-flaky [SELECTOR] | "
+        "no-new-failures [SELECTOR]"
     )
     with pytest.raises(RuleError) as raised:
         parse_rule("speed fast")

@@ -55,7 +55,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "about issues, reviews or process, not test results",
             r"\b(?:p[0-3]|blockers?|blocking|critical issues?|severity|vulnerabilit\w*|cves?|"
             r"security|issues? (?:open|remain\w*)|false positives?|reviewed|approved|documented|"
-            r"commit(?:s|ted)?|pushed|merged|pull requests?|prs?)\b",
+            r"commit(?:s|ted)?|pushed|merged|pull requests?|prs?|"
+            r"(?:continue|keep)\s+(?:\w+\s+)?(?:target|aim|work)\w*)\b",
         ),
         (
             SEVERAL_RUNS,
