@@ -152,8 +152,8 @@ def test_inline_is_plain_text_for_any_input(text: str) -> None:
     assert "<" not in out
     expected = _one_line(text).replace(ZWSP, "").strip()
     tokens = MD.parse(out)
-    if not expected:
-        assert not any(t.type == "inline" and t.content for t in tokens)
+    if not expected:  # a stranger's lone zero-width space shows as nothing, like ours
+        assert not any(t.type == "inline" and t.content.replace(ZWSP, "").strip() for t in tokens)
         return
     children = _paragraph_children(out)
     assert {c.type for c in children} == {"text"}

@@ -97,7 +97,7 @@ def _outside_code(text: str) -> str:
     """The text without its test names: `test_imports` is not about imports, nor
     `concurrent-race-conditions.test.js` about race conditions."""
     spans_dropped = re.sub(
-        r"`([^`]*)`", lambda m: " " if is_test_name(m.group(1).strip()) else m.group(0), text
+        r"`([^`]*)`", lambda m: "`x`" if is_test_name(m.group(1).strip()) else m.group(0), text
     )
     return TEST_NAME.sub(" ", spans_dropped)
 

@@ -11,11 +11,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot.core.testnames import TEST_NAME, is_test_name
 
 _CODE_SPAN = re.compile(r"`([^`]+)`")
-_PATH = re.compile(r"(?<![\w@:/.-])((?:\.{0,2}/)?[\w.-]+(?:/[\w.*-]+)+/?)")
+_RUNNER = re.compile(
+    r"^\s*(?:\w+=\S*\s+)*(?:(?:python3?|py) -m |npx |uv run |poetry run |bundle exec |"
+    r"pnpm (?:exec )?|yarn )?(?:pytest|go test|jest|vitest|mocha|rspec|phpunit|"
+    r"vendor/bin/phpunit|npm (?:run )?test|yarn test|pnpm test|mvn (?:\S+ )*test|"
+    r"\./gradlew test|gradle test|cargo test|dotnet test|playwright test|\./run-tests?\.sh)\b"
+)
+# Flags that list, collect or filter instead of running the tests a path names.
+_NOT_A_RUN = (
+    "--markers",
+    "--collect-only",
+    "--co",
+    "--fixtures",
+    "--version",
+    "--help",
+    "--project",
+    "--filter",
+    "-run",
+    "--tests",
+    "--listTests",
+    "--list",
+)
+_SCRIPT = re.compile(r"\.(?:sh|bash|ps1|bat|cmd|mk|ya?ml|json|toml|cfg|ini|txt|md)$")
+_PATH = re.compile(r"(?<![\w@:/.-])((?:\.{0,2}/)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.*-]+)+/?)(?![\w/])")
 _SOURCE = re.compile(r"\.(?:py|go|[jt]sx?|java|kt|rb|cs|php|rs|groovy|scala|swift)$")
 _GROUP = re.compile(r"\b([a-z][\w-]*)\s+(?:tests?|suites?|specs?|test suite)\b", re.I)
 _CAMEL = re.compile(r"^[A-Z][a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+$")
@@ -62,12 +85,45 @@ def scope_of(text: str) -> str | None:
     return word.lower() + "/"
 
 
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A test-runner command in a code span: what it runs, if one thing or the whole run."""
+
+    selector: str | None  # None: the whole run
+    ambiguous: bool = False  # several paths, or a filter (`--project`) the bot cannot apply
+
+
+def runner_command(text: str) -> Command | None:
+    """The test command an item quotes (`pytest tests/unit/test_auth.py -v`), if any.
+
+    `-k` and `--grep` narrow a file to some of its tests: the whole file passing is enough
+    evidence for them, so the file is the selector.
+    """
+    for span in _CODE_SPAN.findall(text):
+        if not _RUNNER.search(span):
+            continue
+        words = [w.strip("'\"") for w in span.split()]
+        if any(w.split("=", 1)[0] in _NOT_A_RUN for w in words):
+            return Command(None, ambiguous=True)
+        paths = [_folder_or_file(w) for w in words if _is_test_path(w)]
+        if len(paths) > 1:
+            return Command(None, ambiguous=True)
+        return Command(paths[0] if paths else None)
+    return None
+
+
+def _is_test_path(word: str) -> bool:
+    if word.startswith(("-", "http")) or _SCRIPT.search(word):
+        return False
+    return is_test_name(word) or ("/" in word.strip("./") and not word.startswith("$"))
+
+
 def _in_span(span: str) -> str | None:
     """A test name, file or folder in a code span, also inside a command line."""
     words = span.split()
     if len(words) == 1:
         word = words[0].strip()
-        if is_test_name(word) or "/" in word:
+        if _is_test_path(word):
             return _folder_or_file(word)
         return word if re.fullmatch(r"test_\w+|Test\w+|\w+Tests?", word) else None
     for word in (w.strip("'\"") for w in words):

@@ -27,6 +27,10 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\blogs?\b|\boutput\b|\bconsole\b|\bstderr\b|\bstdout\b",
         ),
         ("about coverage, not test results", r"\bcoverage\b|\bcovered\b"),
+        (
+            "asks for new tests to be written, not for a result",
+            r"^\W*(?:add|write|create|implement)\s+(?:\w+\s+){0,3}?tests?\b",
+        ),
         ("about moving or renaming code, not test results", r"`[^`]+`\s*(?:→|->|=>)\s*`[^`]+`"),
         (
             "about a local run, not the CI run the bot reads",
@@ -56,6 +60,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(?:p[0-3]|blockers?|blocking|critical issues?|severity|vulnerabilit\w*|cves?|"
             r"security|issues? (?:open|remain\w*)|false positives?|reviewed|approved|documented|"
             r"commit(?:s|ted)?|pushed|merged|pull requests?|prs?|"
+            r"(?:critical|major|minor) (?:test )?failures?|"
             r"(?:continue|keep)\s+(?:\w+\s+)?(?:target|aim|work)\w*)\b",
         ),
         (

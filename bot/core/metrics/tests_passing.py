@@ -19,7 +19,8 @@ _CODE_SPAN = re.compile(r"`([^`]+)`")
 # Pass words in the languages real plans use; code, names and numbers are the same in all.
 _PASS_WORDS = re.compile(
     r"\b(?:pass|passes|passing|passed|green|succeed|succeeds|succeeding|"
-    r"passa|passam|passando|aprovad[oa]s?|pasa|pasan|pasando|проход\w*|пройден\w*)\b|"
+    r"passa|passam|passar|passando|aprovad[oa]s?|pasa|pasan|pasar|pasando|проход\w*|"
+    r"пройден\w*)\b|"
     r"成功|合格|通过|通過|통과",
     re.I,
 )
@@ -37,31 +38,37 @@ _WHOLE_RUN = re.compile(
 _TEST_WORDS = re.compile(
     r"\btests?\b|\bpytest\b|テスト|测试|테스트|\btestes\b|\bpruebas\b|тест", re.I
 )
-_VERIFY_COMMAND = re.compile(
-    r"^\W*(?:verify|run|check|confirm|validate)\b\s*:?\s*`\s*(?:go test|pytest|python -m pytest|"
-    r"npm (?:run )?test|yarn test|pnpm test|npx (?:jest|vitest)|jest|vitest|mvn test|"
-    r"\./gradlew test|gradle test|cargo test|dotnet test|phpunit|vendor/bin/phpunit)\b"
-    r"[^`]*`\s*\W*$",
-    re.I,
-)
-_VERDICT = rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b)"
-_FIXED_TEST = re.compile(
+# "Verify: `go test ./pkg/models/... -v`", "Ejecutar `pytest tests/api/ -v` → 33 tests deben
+# pasar": an item that only quotes a test command asks for it to pass.
+_RUN_WORDS = re.compile(r"^\W*(?:verify|check|confirm|validate|verificar|проверить)\b", re.I)
+_FIXED_OR_LISTED = re.compile(
     r"^\W*`((?:[\w./-]+::)?test_\w+|[\w./-]+_test\.(?:py|go)|[\w./-]+\.(?:spec|test)\.[jt]sx?|"
-    r"\w+Tests?)`\s*(?::|-|—|–|→)\s*(?:✅\s*)?(?:fixed|resolved|passing|passes|pass)\b",
+    r"[\w./-]*\w+Tests?)`\s*(?::|-|—|–|→)\s*(\S.*)$",
     re.I,
 )
+# A listed test whose note asks for new work is not done when the test passes.
+_NEW_WORK = re.compile(
+    r"^\W*(?:add|write|create|implement|extend|refactor|rename|move|delete|remove|split|"
+    r"document|update|migrate|convert|port)\b",
+    re.I,
+)
+_FAIL_WORDS = re.compile(r"\b(?:fail\w*|error\w*|broken|crash\w*)\b", re.I)
+_VERDICT = rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b|\bsuccessfully\b)"
+_COMMAND_VERDICT = rf"(?:{_PASS_WORDS.pattern}|\bsuccessfully\b)"
 _VERDICT_AFTER = r"`?\s*(?::|\(|→|->|=>|-|—|–)?\s*(?:tests?\s+)?"
+_COUNT = re.compile(r"(?<![A-Za-z] )\b(\d[\d,]*)\s+(?:[a-z][\w-]*\s+)?tests?\b", re.I)
 _RULE = re.compile(r"(\S+)(?:\s+(\d+)(?:/(\d+))?)?(?:\s+pass(?:ing)?)?")
 
 
 def recognise(text: str) -> Metric | None:
     """The metric of an item that names tests and says they pass, else None."""
-    command = _VERIFY_COMMAND.match(text)
-    if command is not None:  # "Verify: `go test ./pkg/models/... -v`": that it passes
-        return Metric(KIND, selector=scopes.scope_of(text))
-    fixed = _FIXED_TEST.match(text)
-    if fixed is not None:  # "`test_x` - ✅ FIXED: ...", a checklist of failing tests
-        return Metric(KIND, selector=fixed.group(1))
+    command = scopes.runner_command(text)
+    if command is not None:
+        return _command(text, command)
+    listed = _FIXED_OR_LISTED.match(text)
+    if listed is not None and not _NEW_WORK.match(listed.group(2) or ""):
+        # "`test_x` - ✅ FIXED: ...", "`basic.test.js` - 기본 프로젝트 구조": a list of tests
+        return Metric(KIND, selector=listed.group(1))
     if not _PASS_WORDS.search(text) or any(
         float(m.group(1)) != 100 for m in re.finditer(r"(\d+(?:\.\d+)?)\s*%", text)
     ):
@@ -69,33 +76,47 @@ def recognise(text: str) -> Metric | None:
     selector = scopes.scope_of(text)
     if selector is None:
         return _whole_run(text)
-    fraction = _FRACTION.search(_CODE_SPAN.sub(" ", text))
-    if fraction:
-        passing, total = int(fraction.group(1)), int(fraction.group(2))
-        return Metric(KIND, selector=selector, expected=max(passing, total))
+    expected = _expected(_CODE_SPAN.sub(" ", text))
+    if expected is not None and not _FAIL_WORDS.search(text):
+        return Metric(KIND, selector=selector, expected=expected)
     named = re.escape(selector.rstrip("/").rsplit("/", 1)[-1].rsplit("::", 1)[-1])
     if _ALL_WORDS.search(text) or re.search(named + _VERDICT_AFTER + _VERDICT, text, re.I):
         return Metric(KIND, selector=selector)
     return None
 
 
+def _command(text: str, command: scopes.Command) -> Metric | None:
+    """A quoted test command: it must pass, when the item runs it or says it passes."""
+    if command.ambiguous:
+        return None  # several paths or a filter: which tests is not for the bot to guess
+    outside = _CODE_SPAN.sub(" ", text)
+    if not (_RUN_WORDS.match(text) or re.search(_COMMAND_VERDICT, outside, re.I)):
+        return None
+    if _FAIL_WORDS.search(outside) and not re.search(r"\b0 fail", outside, re.I):
+        return None
+    return Metric(KIND, selector=command.selector, expected=_expected(outside))
+
+
+def _expected(text: str) -> int | None:
+    """The count an item expects: "152/152", "33 tests", or none."""
+    fraction = _FRACTION.search(text)
+    if fraction:
+        return max(int(fraction.group(1)), int(fraction.group(2)))
+    count = _COUNT.search(text)
+    return int(count.group(1).replace(",", "")) if count else None
+
+
 def _whole_run(text: str) -> Metric | None:
     """ "All 643 tests still passing", "Verify tests still pass", "既存のpytestが全て通過する"."""
+    other_language = re.search(r"[^\x00-\u024f\W]", text) is not None
     match = _WHOLE_RUN.search(text) or (
-        _ALL_WORDS.search(text) and _TEST_WORDS.search(text) and _PASS_WORDS.search(text)
+        # English has `_WHOLE_RUN`'s grammar; other languages the small vocabulary.
+        other_language
+        and _ALL_WORDS.search(text)
+        and _TEST_WORDS.search(text)
+        and _PASS_WORDS.search(text)
     )
-    if not match:
-        return None
-    fraction = _FRACTION.search(text)
-    count = re.search(r"\b(\d[\d,]*)\s+(?:\w+\s+)?tests?\b", text)
-    expected = (
-        max(int(fraction.group(1)), int(fraction.group(2)))
-        if fraction
-        else int(count.group(1).replace(",", ""))
-        if count
-        else None
-    )
-    return Metric(KIND, expected=expected)
+    return Metric(KIND, expected=_expected(text)) if match else None
 
 
 def parse_arguments(arguments: str) -> Metric:

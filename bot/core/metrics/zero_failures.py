@@ -35,6 +35,12 @@ _WITHIN = re.compile(
     r"\bin\s+(?:any|all|every|the)?\s*([\w\s-]+?)\s+(?:tests?|specs?|suites?)\b", re.I
 )
 _FAILING = (Outcome.FAILED, Outcome.ERROR)
+# What a run can report failing: failure nouns, exception types, and the usual suspects.
+_FAILURE_KIND = re.compile(
+    rf"{_FAILURE_NOUN}|\w+(?:Error|Exception)\b|\b(?:deadlocks?|hangs?|leaks?|flakes?|"
+    r"segfaults?|assertion\w*|regressions?|violations?|race conditions?)\b",
+    re.I,
+)
 _STOP_WORDS = frozenset(
     (
         "a an the of in on for to with under during while when at by from and or any all "
@@ -57,6 +63,8 @@ def recognise(text: str) -> Metric | None:
     words = significant_words(match.group(1))
     if not words or any(w.startswith("skip") for w in words):
         return None  # skips are not failures: a failure-free run says nothing of them
+    if not _FAILURE_KIND.search(match.group(1)):
+        return None  # "no hardcoded paths", "no workarounds": code, not a kind of failure
     within = _WITHIN.search(text[match.start(1) :])
     scope = tuple(w for w in significant_words(within.group(1))) if within else ()
     return Metric(KIND, words=words, within=tuple(w for w in scope if w not in words))
