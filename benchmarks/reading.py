@@ -31,6 +31,7 @@ PLANS = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
 MACHINE_KINDS = frozenset(
     {"tests_passing", "pass_rate", "duration", "peak_memory", "zero_failures", "streak"}
 )
+MULTI_RUN = frozenset({"streak", "window", "no_flaky", "no_new_failures"})
 # Kinds a red run can still meet truthfully: they bound durations or memory, not outcomes.
 OUTCOME_FREE = frozenset({"duration", "peak_memory"})
 GENERIC_TESTS = 20
@@ -130,7 +131,9 @@ def item_right(expected: dict[str, Any], item: Item) -> bool:
             return _scope_matches(expected.get("scope"), metric.selector)
     if kind not in MACHINE_KINDS or expected.get("goal") is False:
         return metric is None
-    if metric is None or metric.kind.value != kind:
+    if kind == "streak" and metric is not None and metric.kind.value in MULTI_RUN:
+        kind = "streak"
+    elif metric is None or metric.kind.value != kind:
         return False
     threshold = expected.get("threshold")
     if kind == "tests_passing":
@@ -139,8 +142,8 @@ def item_right(expected: dict[str, Any], item: Item) -> bool:
         )
     if kind == "zero_failures":
         return True
-    if kind == "streak":
-        return _close(threshold, metric.threshold) if threshold is not None else True
+    if kind == "streak":  # any reading over several runs; the runs it names must agree
+        return threshold is None or metric.runs is None or int(threshold) == metric.runs
     return (
         _close(float(threshold) if threshold is not None else None, metric.threshold)
         and _same_direction(expected.get("comparison"), metric.comparison)

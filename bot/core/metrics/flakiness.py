@@ -36,13 +36,15 @@ MIN_RUNS = 3  # never fewer runs than this, whatever the flaky policy says
 # The whole item, once its scope (a code span) and its runs ("over 20 runs") are taken out:
 # "No flaky tests for two weeks" says more than the runs can show.
 _NO_FLAKY = re.compile(
-    r"^\s*(?:no|zero|0)\s+(?:more\s+)?(?:flaky\s+(?:tests?|failures?)|(?:test\s+)?flakiness)"
+    r"^\s*(?:\w+:\s*)?(?:no|zero|0)\s+(?:more\s+)?(?:flaky\s+(?:tests?|failures?)|(?:test\s+)?flakiness)"
     r"(?:\s+(?:in|among|of))?\s*[.!]?\s*$",
     re.I,
 )
 _CODE_SPAN = re.compile(r"`[^`]+`")
 _OVER = re.compile(
-    rf"\b(?:over|across|in|for)\s+(?:the\s+)?(?:last\s+)?{COUNT}\s+{RUN_ADJECTIVES}runs?\b", re.I
+    rf"\b(?:over|across|in|for)\s+(?:the\s+)?(?:last\s+)?{COUNT}\s+{RUN_ADJECTIVES}runs?\b|"
+    rf"\(\s*run\s+{COUNT}\s*(?:x|×|times)\b[^)]*\)",
+    re.I,
 )
 
 
@@ -53,7 +55,7 @@ def recognise(text: str) -> Metric | None:
     if not _NO_FLAKY.match(rest):
         return None
     clear, selector = scope_of(text)
-    runs = count(over.group(1)) if over else None
+    runs = count(over.group(1) or over.group(2)) if over else None
     if not clear or (runs is not None and runs < MIN_RUNS):
         return None
     return Metric(KIND, selector=selector, runs=runs)

@@ -47,7 +47,8 @@ _WHOLE = frozenset(
     "all overall total the our full entire whole every existing test tests complete "
     "automated its their of for in on and with by from than more less any other remaining "
     "passing failing failed passed skipped green red pytest jest vitest mocha junit cargo "
-    "rspec phpunit no single each any individual slowest slow fast".split()
+    "rspec phpunit no single each any individual slowest slow fast verify ensure confirm check "
+    "make run see keep get have show".split()
 )
 # "JavaScript tests" in a repository with several languages: a group the run cannot pick out.
 _LANGUAGES = frozenset(

@@ -33,6 +33,10 @@ _STREAKS = tuple(
     re.compile(pattern, re.I)
     for pattern in (
         rf"\b{COUNT}\s+consecutive\s+{RUN_ADJECTIVES}runs?\b",  # 10 consecutive green runs
+        # 10 consecutive full test suite runs pass; all tests pass 3x in a row; run 5 times
+        rf"\b{COUNT}\s+consecutive\s+(?:[\w-]+\s+){{0,3}}runs?\b",
+        rf"\b{COUNT}\s*(?:x|×|times)\s+in\s+a\s+row\b",
+        rf"\brun\s+{COUNT}\s*(?:x|×|times)\b",
         rf"\b{COUNT}\s+{RUN_ADJECTIVES}runs?\s+in\s+a\s+row\b",  # 3 green runs in a row
         # passes consistently across 3 runs, green for 5 runs in a row, passes in 5 runs
         rf"{PASS_WORDS.pattern}(?:\s+\w+)?\s+(?:in|across|over|for|on)\s+(?:the\s+)?"

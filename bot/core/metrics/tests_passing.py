@@ -30,7 +30,8 @@ _ALL_WORDS = re.compile(
 )
 _WHOLE_RUN = re.compile(
     r"^\W*(?:verify|ensure|confirm|check)?:?\s*(?:that\s+)?(?:all\s+|every\s+|the\s+)?"
-    r"(?:\d[\d,]*\s+)?(?:existing\s+|remaining\s+|original\s+)?(?:test suite|tests)\s+"
+    r"(?:total:\s*)?(?:\d[\d,]*\+?(?:\s*/\s*\d[\d,]*)?\s+)?"
+    r"(?:existing\s+|remaining\s+|original\s+)?(?:test suite|tests)\s+"
     r"(?:(?:are|is|still|now|continue to|keep)\s+)*"
     r"(?:pass\w*|green|succeed\w*|run successfully)\b",
     re.I,
@@ -56,7 +57,12 @@ _FAIL_WORDS = re.compile(r"\b(?:fail\w*|error\w*|broken|crash\w*)\b", re.I)
 _VERDICT = rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b|\bsuccessfully\b)"
 _COMMAND_VERDICT = rf"(?:{_PASS_WORDS.pattern}|\bsuccessfully\b)"
 _VERDICT_AFTER = r"`?\s*(?::|\(|→|->|=>|-|—|–)?\s*(?:tests?\s+)?"
-_COUNT = re.compile(r"(?<![A-Za-z] )\b(\d[\d,]*)\s+(?:[a-z][\w-]*\s+)?tests?\b", re.I)
+# "All 643 tests", "33 tests", "15個の…テスト"; not "Tier 1 tests" or "Phase 2 tests".
+_COUNT = re.compile(
+    r"(?<!tier )(?<!phase )(?<!stage )(?<!step )(?<!part )(?<!level )(?<!group )(?<!task )"
+    r"\b(\d[\d,]*)\+?\s+(?:[a-z][\w-]*\s+)?tests?\b|(\d+)\s*(?:個|个|개|件)|(\d+)\s*(?:テスト|测试|테스트)",
+    re.I,
+)
 _RULE = re.compile(r"(\S+)(?:\s+(\d+)(?:/(\d+))?)?(?:\s+pass(?:ing)?)?")
 
 
@@ -103,7 +109,9 @@ def _expected(text: str) -> int | None:
     if fraction:
         return max(int(fraction.group(1)), int(fraction.group(2)))
     count = _COUNT.search(text)
-    return int(count.group(1).replace(",", "")) if count else None
+    if count is None:
+        return None
+    return int(next(g for g in count.groups() if g).replace(",", ""))
 
 
 def _whole_run(text: str) -> Metric | None:
