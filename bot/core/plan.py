@@ -15,7 +15,7 @@ from markdown_it.token import Token
 from bot.core import checklist
 from bot.core import phases as phase_layout
 from bot.core.metrics import parse_rule, recognise, rule_in_comment, scopes, why_manual
-from bot.core.metrics.base import Metric
+from bot.core.metrics.base import Metric, MetricKind
 from bot.core.testnames import TEST_NAME, is_test_name
 from bot.errors import RuleError
 
@@ -44,6 +44,7 @@ _STARTING_STATE = re.compile(
     r"现状|当前状态|현재 상태|現状",
     re.I,
 )
+_FIXES = re.compile(r"\b(?:fix\w*|fail\w*|broken|recover\w*|repair\w*|restore\w*)\b", re.I)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TASK_TEXT = re.compile(r"^\s*\[[ xX]\](?:\s|$)")
 
@@ -213,7 +214,9 @@ def _read(box: checklist.Checkbox, layout: _Layout) -> tuple[Metric | None, str 
     if start is not None:
         return None, f"describes where the work started (“{start.text}”), not a goal"
     metric = recognise(_HTML_COMMENT.sub("", box.text))
-    if metric is None or metric.selector is None:
+    if metric is None:
+        return _listed_under_fixes(box, enclosing), None
+    if metric.selector is None:
         return metric, None
     if scopes.is_group(metric.selector):
         folder = scopes.group_folder(metric.selector, layout.tracked)
@@ -229,6 +232,16 @@ def _read(box: checklist.Checkbox, layout: _Layout) -> tuple[Metric | None, str 
         if owner is not None:
             return replace(metric, selector=f"{owner}::{metric.selector}"), None
     return metric, None
+
+
+def _listed_under_fixes(
+    box: checklist.Checkbox, enclosing: list[phase_layout.Heading]
+) -> Metric | None:
+    """A bare test file under "Files to Fix" or "Failing tests": done when it passes."""
+    name = phase_layout.plain(_HTML_COMMENT.sub("", box.text)).strip(" .,;:")
+    if not is_test_name(name) or not any(_FIXES.search(h.text) for h in enclosing[:2]):
+        return None
+    return Metric(MetricKind.TESTS_PASSING, selector=name)
 
 
 def _test_files(text: str) -> list[str]:

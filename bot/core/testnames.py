@@ -17,6 +17,7 @@ TEST_NAME = re.compile(
     r"(?:[\w./-]*\btest_\w+\.py(?:::[\w\[\]-]+)*"
     r"|[\w./-]*\b\w+_test\.(?:py|go)(?:::[\w\[\]-]+)*"
     r"|[\w./-]*\b[\w-]+\.(?:spec|test)\.[jt]sx?"
+    r"|[\w./-]*\b\w+_tests?\.rs\b"
     r"|\b(?:[a-z]\w*\.)*[A-Z]\w*(?:Tests?|IT|Spec)\b)"
 )
 _PYTHON_SUFFIXES = (".py",)

@@ -75,6 +75,9 @@ _MULTI_RUN_BY_KIND = {k.KIND: k for k in MULTI_RUN}
 def recognise(text: str) -> Metric | None:
     """Read a checklist item's text as a metric, or None when it is not machine-checkable."""
     plain = text.replace("**", "").replace("__", "")
+    fixed = tests_passing.listed_as_fixed(plain)
+    if fixed is not None:
+        return fixed  # "`test_x` - ✅ FIXED: binary now builds": the note is no subject
     reason = manual_reason(_outside_code(plain))
     readers = KINDS if reason is None else MULTI_RUN if reason in (SEVERAL_RUNS, BASELINE) else ()
     for kind in readers:

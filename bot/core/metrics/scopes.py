@@ -55,6 +55,26 @@ _LANGUAGES = frozenset(
     "javascript typescript python java groovy golang rust kotlin ruby php csharp scala swift "
     "node nodejs".split()
 )
+# Test groups in other languages, as the conventional folder they name.
+_FOREIGN_GROUPS = (
+    (
+        "integration/",
+        r"統合テスト|集成测试|통합\s*테스트|testes? de integração|pruebas de integración|"
+        r"интеграционн\w* тест",
+    ),
+    (
+        "unit/",
+        r"ユニットテスト|単体テスト|单元测试|단위\s*테스트|testes? unitários?|pruebas unitarias|"
+        r"модульн\w* тест|юнит-тест",
+    ),
+    ("e2e/", r"E2E\s*(?:テスト|测试|테스트)"),
+)
+_FOREIGN_GROUP = re.compile("|".join(p for _, p in _FOREIGN_GROUPS), re.I)
+_NON_LATIN = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+# A camelCase or PascalCase name with two humps or more, in a sentence of another script.
+_IDENTIFIER_IN_FOREIGN = re.compile(
+    r"(?<![A-Za-z0-9_])[A-Za-z_][a-z0-9_]*(?:[A-Z][a-z0-9_]+){1,}(?![A-Za-z0-9_])"
+)
 # Group names that are folders by convention, judged against the run's paths as they are.
 CONVENTIONAL_GROUPS = frozenset(
     "unit integration e2e functional acceptance smoke regression contract component "
@@ -75,6 +95,12 @@ def scope_of(text: str) -> str | None:
     path = _PATH.search(outside)
     if path and not re.search(r"\d+/\d+", path.group(1)):
         return _folder_or_file(path.group(1))
+    foreign = _FOREIGN_GROUP.search(outside)
+    if foreign is not None:
+        return next(g for g, pattern in _FOREIGN_GROUPS if re.search(pattern, foreign.group(0)))
+    identifier = _IDENTIFIER_IN_FOREIGN.search(outside) if _NON_LATIN.search(outside) else None
+    if identifier is not None:
+        return identifier.group(0)  # "executePhaseTemplateユニットテスト": a suite or class
     group = _GROUP.search(outside)
     if group is None:
         return None

@@ -60,8 +60,9 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(?:p[0-3]|blockers?|blocking|critical issues?|severity|vulnerabilit\w*|cves?|"
             r"security|issues? (?:open|remain\w*)|false positives?|reviewed|approved|documented|"
             r"commit(?:s|ted)?|pushed|merged|pull requests?|prs?|"
-            r"(?:critical|major|minor) (?:test )?failures?|"
-            r"(?:continue|keep)\s+(?:\w+\s+)?(?:target|aim|work)\w*)\b",
+            r"(?:critical|major|minor) (?:test )?failures?|race detector|"
+            r"(?:continue|keep)\s+(?:\w+\s+)?(?:target|aim|work)\w*)\b|"
+            r"定義され|記載され|文書化|ドキュメント|文档|已记录",
         ),
         (
             SEVERAL_RUNS,

@@ -53,6 +53,7 @@ _NEW_WORK = re.compile(
     r"document|update|migrate|convert|port)\b",
     re.I,
 )
+_LISTED_VERDICT = re.compile(r"^\W*(?:fixed|resolved|passing|passes|pass|green)\b", re.I)
 _FAIL_WORDS = re.compile(r"\b(?:fail\w*|error\w*|broken|crash\w*)\b", re.I)
 _VERDICT = rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b|\bsuccessfully\b)"
 _COMMAND_VERDICT = rf"(?:{_PASS_WORDS.pattern}|\bsuccessfully\b)"
@@ -89,6 +90,14 @@ def recognise(text: str) -> Metric | None:
     if _ALL_WORDS.search(text) or re.search(named + _VERDICT_AFTER + _VERDICT, text, re.I):
         return Metric(KIND, selector=selector)
     return None
+
+
+def listed_as_fixed(text: str) -> Metric | None:
+    """ "`test_x` - ✅ FIXED: ...", "`test_y`: passing": a listed test with its verdict."""
+    listed = _FIXED_OR_LISTED.match(text)
+    if listed is None or not _LISTED_VERDICT.match(listed.group(2) or ""):
+        return None
+    return Metric(KIND, selector=listed.group(1))
 
 
 def _command(text: str, command: scopes.Command) -> Metric | None:

@@ -38,7 +38,7 @@ _FAILING = (Outcome.FAILED, Outcome.ERROR)
 # What a run can report failing: failure nouns, exception types, and the usual suspects.
 _FAILURE_KIND = re.compile(
     rf"{_FAILURE_NOUN}|\w+(?:Error|Exception)\b|\b(?:deadlocks?|hangs?|leaks?|flakes?|"
-    r"segfaults?|assertion\w*|regressions?|violations?|race conditions?)\b",
+    r"segfaults?|regressions?|violations?|race conditions?)\b",
     re.I,
 )
 _STOP_WORDS = frozenset(
