@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
+from bot.core.testnames import is_test_name
+
 # Phase words by family, in the languages real plans use; earlier families win ties.
 _FAMILIES: dict[str, str] = {
     "phase": r"phase|fase|фаза|этап|étape|etapa|stage|стадия|milestone|wave|part|"
     r"阶段|階段|단계|フェーズ|段階",
     "step": r"step|paso|passo|schritt|шаг|步骤|ステップ",
-    "task": r"task|feature|group|tarefa|tarea|задача|任务",
+    "task": r"task|feature|group|fix|tarefa|tarea|задача|任务",
     "priority": r"priority|tier|prioridade|prioridad|приоритет|优先级|p(?=[0-4]\b)",
     "sprint": r"sprint|week|semana|неделя|day|dia|día|день",
 }
@@ -32,7 +34,7 @@ _FIRSTS = frozenset({"1", "a", "i", "one", "一", "p0", "p1"})
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 _WORD_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _NUMBER = (
-    r"(?:\d+(?:\.\d+)?(?!\d)|[A-Za-z](?![A-Za-z])|"
+    r"(?:\d+(?:\.\d+)?[A-Za-z]?(?![\w.])|\d+(?:\.\d+)?(?!\d)|[A-Z]\d+(?!\w)|[A-Za-z](?![A-Za-z])|"
     + "|".join(_ROMAN[::-1])
     + r"(?![A-Za-z])|"
     + "|".join(_WORD_NUMBERS)
@@ -40,7 +42,8 @@ _NUMBER = (
 )
 _SEPARATOR = r"(?:\s*[:.)\-—–|：．、）]+\s*|\s+|$)"
 _KEYWORD_FIRST = re.compile(
-    rf"^(?P<word>{'|'.join(_FAMILIES.values())})\s*(?P<number>{_NUMBER}){_SEPARATOR}(?P<rest>.*)$",
+    rf"^(?P<word>{'|'.join(_FAMILIES.values())})\s*#?\s*(?P<number>{_NUMBER}){_SEPARATOR}"
+    r"(?P<rest>.*)$",
     re.I,
 )
 # "1단계", "第一阶段", "第2步": the number comes first in Korean, Chinese and Japanese.
@@ -149,10 +152,12 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
     for candidate in (c for c in chosen if c.heading.level == top):
         key = candidate.raw_number.lower()
         heading = candidate.heading
-        if key in spans:  # "Phase 1 Success Criteria" after "Phase 1: ...": its own section
-            earlier = spans[key]
-            spans[key] = _with_section(earlier, heading)
+        if key in spans and _restates(spans[key], candidate.rest):
+            # "Phase 1 Success Criteria" after "Phase 1: ...": that phase's own section
+            spans[key] = _with_section(spans[key], heading)
             continue
+        if key in spans:  # a second "Phase 4: <another title>": a phase of its own
+            key = f"{key}@{heading.line}"
         spans[key] = PhaseSpan(
             number=_ordinal(candidate.raw_number, len(spans) + 1, family),
             label=_label(candidate),
@@ -160,7 +165,16 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
             line=heading.line,
             end=heading.end,
         )
-    return _attach_criteria(_number_decimals(list(spans.values())), all_headings)
+    return _attach_criteria(_renumber(list(spans.values())), all_headings)
+
+
+def _restates(phase: PhaseSpan, rest: str) -> bool:
+    """ "Phase 1 Success Criteria", "Phase 2 Complete ✅" or the same title again."""
+    if not rest or _CRITERIA_WORDS.search(rest):
+        return True
+    first, again = (re.sub(r"\W+", " ", t).lower().split()[:3] for t in (phase.title, rest))
+    shorter = min(len(first), len(again))
+    return shorter > 0 and first[:shorter] == again[:shorter]
 
 
 def _holds_others(family: str, candidates: Sequence[_Candidate]) -> bool:
@@ -201,17 +215,20 @@ def _plan_level(chosen: Sequence[_Candidate]) -> int:
     return levels[0]
 
 
-def _number_decimals(phases: list[PhaseSpan]) -> list[PhaseSpan]:
-    """ "Phase 1.5" between 1 and 2 keeps its label and takes a number after the whole ones."""
-    whole = [p.number for p in phases if "." not in p.label.rstrip(".")]
+def _renumber(phases: list[PhaseSpan]) -> list[PhaseSpan]:
+    """Unique numbers for commands: "Phase 1.5", "Phase 5A" and a second "Phase 4" keep their
+    labels and take numbers after the whole ones."""
+    taken: set[int] = set()
+    whole = {p.number for p in phases if re.fullmatch(r"\D*\d+\.?", p.label)}
     spare = max(whole, default=0)
     numbered = []
     for phase in phases:
-        if "." in phase.label.rstrip("."):
+        if phase.number in taken or not re.fullmatch(r"\D*\d+\.?", phase.label):
             spare += 1
             phase = PhaseSpan(
                 spare, phase.label, phase.title, phase.line, phase.end, phase.sections
             )
+        taken.add(phase.number)
         numbered.append(phase)
     return numbered
 
@@ -317,8 +334,10 @@ def _ordinal(raw: str, position: int, family: str) -> int:
         return position
     if raw.isdigit():
         return int(raw)
-    if re.fullmatch(r"\d+\.\d+", raw):
-        return int(float(raw))  # renumbered after the whole ones (`_number_decimals`)
+    if re.fullmatch(r"\d+\.\d+|\d+[A-Za-z]", raw):
+        return int(re.sub(r"[A-Za-z]", "", raw).split(".")[0])  # renumbered (`_renumber`)
+    if re.fullmatch(r"[A-Z]\d+", raw):
+        return int(raw[1:])
     if raw in _CJK_NUMERALS:
         return _CJK_NUMERALS.index(raw) + 1
     if raw.upper() in _ROMAN and (len(raw) > 1 or raw.upper() in ("I", "V", "X")):
@@ -377,8 +396,8 @@ def _list_items(tokens: Sequence[Token], start: int, end: int) -> list[PhaseSpan
                 return spans
         elif in_first and depth == 1 and token.type == "list_item_open" and token.map:
             title = next((t.content for t in tokens[i:] if t.type == "inline"), "")
-            if re.match(r"^\s*\[[ xX]\](?:\s|$)", title):
-                return []  # a checklist, not a plan
+            if re.match(r"^\s*\[[ xX]\](?:\s|$)", title) or is_test_name(plain(title).strip()):
+                return []  # a checklist or a list of test files, not a plan
             number = int(token.info) if token.info.isdigit() else len(spans) + 1
             first, last = token.map
             spans.append(PhaseSpan(number, f"{number}.", plain(title.split("\n")[0]), first, last))

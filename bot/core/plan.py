@@ -6,6 +6,7 @@ small regular expressions only read the text of a node the parser already isolat
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,6 +17,7 @@ from bot.core import checklist
 from bot.core import phases as phase_layout
 from bot.core.metrics import parse_rule, recognise, rule_in_comment, scopes, why_manual
 from bot.core.metrics.base import Metric, MetricKind
+from bot.core.metrics.subjects import manual_reason
 from bot.core.testnames import TEST_NAME, is_test_name
 from bot.errors import RuleError
 
@@ -159,11 +161,9 @@ def parse(body: str, *, rule_overrides: dict[int, str] | None = None) -> Plan:
     all_headings = phase_layout.headings(tokens, lines_total)
     spans = phase_layout.find(all_headings) or phase_layout.from_list(tokens, all_headings)
     phases = [_phase(tokens, span) for span in spans]
-    layout = _Layout(spans, all_headings, _tracked_tests(tokens))
-    items = tuple(
-        _item(box, layout, (rule_overrides or {}).get(box.index))
-        for box in checklist.find_checkboxes(body)
-    )
+    boxes = checklist.find_checkboxes(body)
+    layout = _Layout(spans, all_headings, _tracked_tests(tokens), _children(boxes))
+    items = tuple(_item(box, layout, (rule_overrides or {}).get(box.index)) for box in boxes)
     return Plan(phases=tuple(phases), items=items, tests=layout.tracked, claims=_claims(tokens))
 
 
@@ -174,6 +174,7 @@ class _Layout:
     spans: list[phase_layout.PhaseSpan]
     headings: list[phase_layout.Heading]
     tracked: tuple[str, ...]
+    children: dict[int, list[str]]  # item index -> its sub-items' texts
 
     def enclosing(self, line: int) -> list[phase_layout.Heading]:
         """The headings a line sits under, innermost first."""
@@ -215,6 +216,10 @@ def _read(box: checklist.Checkbox, layout: _Layout) -> tuple[Metric | None, str 
         return None, f"describes where the work started (“{start.text}”), not a goal"
     metric = recognise(_HTML_COMMENT.sub("", box.text))
     if metric is None:
+        # A test file whose sub-items are all things a run shows (not lint, not imports).
+        children = layout.children.get(box.index, [])
+        if any(manual_reason(text) for text in children):
+            return None, None
         return _listed_under_fixes(box, enclosing), None
     if metric.selector is None:
         return metric, None
@@ -234,11 +239,19 @@ def _read(box: checklist.Checkbox, layout: _Layout) -> tuple[Metric | None, str 
     return metric, None
 
 
+def _children(boxes: list[checklist.Checkbox]) -> dict[int, list[str]]:
+    children: dict[int, list[str]] = {}
+    for position, box in enumerate(boxes):
+        for later in itertools.takewhile(lambda b: b.depth > box.depth, boxes[position + 1 :]):
+            children.setdefault(box.index, []).append(later.text)
+    return children
+
+
 def _listed_under_fixes(
     box: checklist.Checkbox, enclosing: list[phase_layout.Heading]
 ) -> Metric | None:
     """A bare test file under "Files to Fix" or "Failing tests": done when it passes."""
-    name = phase_layout.plain(_HTML_COMMENT.sub("", box.text)).strip(" .,;:")
+    name = _HTML_COMMENT.sub("", box.text).replace("`", "").replace("**", "").strip(" .,;:")
     if not is_test_name(name) or not any(_FIXES.search(h.text) for h in enclosing[:2]):
         return None
     return Metric(MetricKind.TESTS_PASSING, selector=name)
