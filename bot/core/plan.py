@@ -6,7 +6,6 @@ small regular expressions only read the text of a node the parser already isolat
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -242,7 +241,9 @@ def _read(box: checklist.Checkbox, layout: _Layout) -> tuple[Metric | None, str 
 def _children(boxes: list[checklist.Checkbox]) -> dict[int, list[str]]:
     children: dict[int, list[str]] = {}
     for position, box in enumerate(boxes):
-        for later in itertools.takewhile(lambda b: b.depth > box.depth, boxes[position + 1 :]):
+        for later in boxes[position + 1 :]:
+            if later.depth <= box.depth:
+                break
             children.setdefault(box.index, []).append(later.text)
     return children
 
