@@ -80,11 +80,14 @@ def describe(metric: Metric) -> str:
     """A metric in words: "pass rate ≥ 95% over all tests", "each test ≤ 2s"."""
     bound = _SYMBOLS.get(metric.comparison, metric.comparison)
     threshold = metric.threshold or 0.0
+    tests = f"`{metric.selector}`" if metric.selector else "all tests"
+    runs = f"{metric.runs} runs" if metric.runs else "the runs read"
     if metric.kind is MetricKind.PASS_RATE:
-        return f"pass rate {bound} {_percent(threshold)} over all tests"
+        return f"pass rate {bound} {_percent(threshold)} over {tests}"
     if metric.kind is MetricKind.TESTS_PASSING:
         expected = f" ({metric.expected} expected)" if metric.expected else ""
-        return f"`{metric.selector}`: all tests pass{expected}"
+        where = f"`{metric.selector}`: " if metric.selector else "the whole run: "
+        return f"{where}all tests pass{expected}"
     if metric.kind is MetricKind.PEAK_MEMORY:
         return f"peak memory {bound} {format_bytes(threshold)}"
     if metric.kind is MetricKind.DURATION:
@@ -92,8 +95,23 @@ def describe(metric: Metric) -> str:
             DurationScope.MEAN: "mean test time",
             DurationScope.TOTAL: "all tests together",
         }.get(metric.scope or DurationScope.EACH, "each test")
+        if metric.selector:
+            subject += f" of `{metric.selector}`"
         return f"{subject} {bound} {format_seconds(threshold)}"
-    return f"no failures mentioning {' '.join(metric.words)} among related tests"
+    if metric.kind is MetricKind.STREAK:
+        return f"{tests} pass in {runs} in a row"
+    if metric.kind is MetricKind.WINDOW:
+        return f"{tests} pass in at least {metric.expected} of {runs}"
+    if metric.kind is MetricKind.NO_FLAKY:
+        return f"no test{_in(metric)} flips between pass and fail over {runs}"
+    if metric.kind is MetricKind.NO_NEW_FAILURES:
+        return f"no test{_in(metric)} fails that passed in the first run read"
+    within = f" in tests about {' '.join(metric.within)}" if metric.within else ""
+    return f"no failures mentioning {' '.join(metric.words)}{within} among related tests"
+
+
+def _in(metric: Metric) -> str:
+    return f" of `{metric.selector}`" if metric.selector else ""
 
 
 _TEST_WORDS = re.compile(r"\b(?:tests?|suites?|specs?|pass\w*)\b", re.I)

@@ -30,12 +30,33 @@ SECTION = "<details><summary>How the checklist is read</summary>"
         ("duration total <= 5min", "all tests together ≤ 5 min"),
         ("memory <= 260MB", "peak memory ≤ 260 MB"),
         ("zero timeout", "no failures mentioning timeout among related tests"),
+        ("pass-rate tests/e2e/ >= 80%", "pass rate ≥ 80% over `tests/e2e/`"),
+        ("duration each tests/test_big.py <= 30s", "each test of `tests/test_big.py` ≤ 30s"),
+        ("streak 3 tests test_auth.py", "`test_auth.py` pass in 3 runs in a row"),
+        ("window 9/10", "all tests pass in at least 9 of 10 runs"),
+        ("no-flaky", "no test flips between pass and fail over the runs read"),
+        ("no-new-failures", "no test fails that passed in the first run read"),
     ],
 )
 def test_each_kind_is_described_in_words(rule: str, words: str) -> None:
     metric = parse_rule(rule)
     assert metric is not None
     assert describe(metric) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("All 643 tests still passing", "the whole run: all tests pass (643 expected)"),
+        (
+            "No TypeError in any circuit breaker test",
+            "no failures mentioning typeerror in tests about circuit breaker among related tests",
+        ),
+    ],
+)
+def test_readings_from_real_plans_are_described(text: str, words: str) -> None:
+    (reading,) = read(parse(f"- [ ] {text}\n"))
+    assert reading.reading == words
 
 
 def test_the_seed_is_read_from_its_text() -> None:
