@@ -46,6 +46,7 @@ _ASSERTED = re.compile(r"\bthreshold\b|\bassert\w*\b")
 def recognise(text: str) -> Metric | None:
     """The metric of an item that bounds test or suite time from above, else None."""
     lowered = text.lower().replace("-second", " second").replace("-minute", " minute")
+    lowered = re.sub(r"\b(within|under|below) (?:the|a|an) ", r"\1 ", lowered)
     match = _BOUNDED_TIME.search(lowered) or _NEGATED_TIME.search(lowered)
     if match is None or _ASSERTED.search(lowered):
         return None

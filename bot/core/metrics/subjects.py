@@ -39,7 +39,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "about code (lint, types, imports, references), not test results",
             r"\b(?:lint\w*|clippy|ruff|mypy|eslint|flake8|pylint|tsc|typecheck\w*|type[- ]check\w*|"
-            r"type errors?|type definitions?|import(?:s|ed)?|imports? errors?|unused|references?|"
+            r"type errors?|type definitions?|import(?:s|ed)?(?!\s+errors?\b)|unused|references?|"
             r"occurrences?|warnings?|deprecat\w*|todo|fixme|dead code|cow imports?|"
             r"attr-defined|union-attr|var-annotated|import-untyped|override|"
             r"files? (?:exists?|remains?|deleted|moved|renamed)|director(?:y|ies))\b",

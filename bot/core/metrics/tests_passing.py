@@ -76,6 +76,8 @@ def recognise(text: str) -> Metric | None:
     if listed is not None and not _NEW_WORK.match(listed.group(2) or ""):
         # "`test_x` - ✅ FIXED: ...", "`basic.test.js` - 기본 프로젝트 구조": a list of tests
         return Metric(KIND, selector=listed.group(1))
+    if re.search(r"\bpass(?:ing)?[- ]rate\b", text, re.I):
+        return None  # "100% pass rate" is the pass-rate kind's
     if not _PASS_WORDS.search(text) or any(
         float(m.group(1)) != 100 for m in re.finditer(r"(\d+(?:\.\d+)?)\s*%", text)
     ):

@@ -1,0 +1,208 @@
+"""Items as real plans write them (issue #15's list), read by `plan.parse` into kind and scope.
+
+Each case is the answer a careful maintainer gives; `None` means the item stays manual.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.core import plan
+from bot.core.evaluate import RunInput, evaluate
+from bot.core.metrics.base import Status
+from bot.core.results import CaseResult, Outcome
+
+
+def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
+    item = plan.parse(body).items[index]
+    if item.metric is None:
+        return None
+    found = item.metric.as_dict()
+    found.pop("source", None)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Tests named in code spans, commands, folders and packages.
+        (
+            "`test_services_injected` → PASS",
+            {"kind": "tests_passing", "selector": "test_services_injected"},
+        ),
+        (
+            "`pytest tests/unit/test_auth.py -v` passes with 0 failures",
+            {"kind": "tests_passing", "selector": "tests/unit/test_auth.py"},
+        ),
+        (
+            "run `python -m pytest tests/x/test_y.py` until it passes",
+            {"kind": "tests_passing", "selector": "tests/x/test_y.py"},
+        ),
+        (
+            "Verify: `go test ./pkg/models/... -v`",
+            {"kind": "tests_passing", "selector": "pkg/models/"},
+        ),
+        (
+            "`internal/crypto` - 100% PASS ✅",
+            {"kind": "tests_passing", "selector": "internal/crypto/"},
+        ),
+        ("UserTest passes", {"kind": "tests_passing", "selector": "UserTest"}),
+        (
+            "`basic.test.js` - 기본 프로젝트 구조",
+            {"kind": "tests_passing", "selector": "basic.test.js"},
+        ),
+        ("All 643 tests still passing", {"kind": "tests_passing", "expected": 643}),
+        ("910/910 tests passing", {"kind": "tests_passing", "expected": 910}),
+        (
+            "Ejecutar `pytest tests/api/ -v` → 33 tests deben pasar",
+            {"kind": "tests_passing", "selector": "tests/api/", "expected": 33},
+        ),
+        # Scoped rates, failure rates and targets after a baseline.
+        (
+            "SecurityUtils tests: >95% pass rate",
+            {
+                "kind": "pass_rate",
+                "selector": "SecurityUtils",
+                "threshold": 0.95,
+                "comparison": ">",
+            },
+        ),
+        (
+            "Unit test failure rate < 5%",
+            {"kind": "pass_rate", "selector": "unit/", "threshold": 0.95, "comparison": ">"},
+        ),
+        (
+            "Reduce failure rate from 81% to <50%",
+            {"kind": "pass_rate", "threshold": 0.5, "comparison": ">"},
+        ),
+        (
+            "Test failure rate: 17.8% → 0.5%",
+            {"kind": "pass_rate", "threshold": 0.995, "comparison": ">="},
+        ),
+        # Zero-failure items in the words real plans use.
+        ("pytest collects (0 marker errors)", {"kind": "zero_failures", "words": ["marker"]}),
+        ("The suite runs without import errors", {"kind": "zero_failures", "words": ["import"]}),
+        ("**Syntax errors:** 68 → 0", {"kind": "zero_failures", "words": ["syntax"]}),
+        (
+            "No TypeError in any circuit breaker test",
+            {"kind": "zero_failures", "words": ["typeerror"], "within": ["circuit", "breaker"]},
+        ),
+        # Durations of tests, and of named tests.
+        (
+            "No test slower than 2s",
+            {"kind": "duration", "threshold": 2.0, "comparison": "<=", "scope": "each"},
+        ),
+        (
+            "`test_big_import` completes within the 30-second timeout",
+            {
+                "kind": "duration",
+                "selector": "test_big_import",
+                "threshold": 30.0,
+                "comparison": "<=",
+                "scope": "each",
+            },
+        ),
+        # Several runs.
+        ("10 consecutive green runs", {"kind": "streak", "runs": 10}),
+        # Not about test results: manual.
+        ("Critical tests: >90% pass rate", None),  # a group the plan does not pin down
+        ("Cross-component validation: 100% success", None),
+        ("collection time < 5 s", None),
+        ("< 5 s overhead per test run", None),
+        ("performance test passes (<25 ms threshold)", None),
+        ("memory reduced by 75%", None),
+        ("-30% time", None),
+        ("No hardcoded paths in test files", None),
+        ("`internal/cli/a_test.go` → `internal/app/a_test.go`", None),
+        ("Verify all tests pass locally", None),
+        ("Ejecutar `pytest --markers` para validar", None),
+        ("Verify: `pytest tests/a/test_b.py tests/a/test_c.py`", None),  # two files: which?
+        ("Add test to verify <2 second completion", None),
+        ("Test passes with dict input", None),  # which test?
+    ],
+)
+def test_items_are_read_as_a_maintainer_would(text: str, expected: dict[str, Any] | None) -> None:
+    assert _reading(f"- [ ] {text}\n") == expected
+
+
+def test_a_group_the_plan_tracks_resolves_to_its_folder() -> None:
+    body = (
+        "Failing: `tests/mission_critical/test_boot.py`, `tests/mission_critical/test_io.py`\n\n"
+        "- [ ] Mission-critical suite reaches 100% pass rate\n"
+    )
+    assert _reading(body) == {
+        "kind": "pass_rate",
+        "selector": "tests/mission_critical/",
+        "threshold": 1.0,
+        "comparison": ">=",
+    }
+
+
+def test_a_function_under_a_heading_naming_its_file_is_that_file_s() -> None:
+    body = "#### Unit tests (`test_foo.py`)\n\n- [ ] `test_bar` passes\n"
+    assert _reading(body) == {"kind": "tests_passing", "selector": "test_foo.py::test_bar"}
+
+
+def test_starting_state_checklists_are_not_goals() -> None:
+    body = "## Current state\n\n- [x] 97.5% tests passing (390/400)\n\n## Goals\n\n- [ ] 100% tests passing\n"
+    parsed = plan.parse(body)
+    assert parsed.items[0].metric is None
+    assert parsed.items[0].manual_reason is not None
+    assert "where the work started" in parsed.items[0].manual_reason
+    assert parsed.items[1].metric is not None
+
+
+def test_a_test_file_stands_for_its_sub_items_only_when_a_run_shows_them() -> None:
+    body = (
+        "### Failing test files\n\n"
+        "- [ ] `tests/test_a.py`\n  - [ ] Fix the fixture scope\n"
+        "- [ ] `tests/test_b.py`\n  - [ ] Remove unused imports\n"
+    )
+    parsed = plan.parse(body)
+    assert parsed.items[0].metric is not None
+    assert parsed.items[0].metric.selector == "tests/test_a.py"
+    assert parsed.items[2].metric is None
+
+
+def _case(name: str, outcome: Outcome, message: str = "", file: str = "t.py") -> CaseResult:
+    failed = outcome is Outcome.FAILED
+    return CaseResult(
+        suite="s",
+        classname="c",
+        name=name,
+        outcome=outcome,
+        file=file,
+        message=message if failed else None,
+        failure_type=message.split(":")[0] if failed else None,
+    )
+
+
+def test_a_type_error_in_the_scope_makes_it_unmet() -> None:
+    parsed = plan.parse("- [ ] No TypeError in any circuit breaker test\n")
+    run = RunInput(
+        cases=[
+            _case("test_circuit_breaker_opens", Outcome.FAILED, "TypeError: bad operand"),
+            _case("test_other", Outcome.PASSED),
+        ]
+    )
+    assert evaluate(parsed, [run]).items[0].status is Status.UNMET
+
+
+def test_zero_timeouts_is_met_once_the_tests_that_timed_out_pass_despite_other_failures() -> None:
+    parsed = plan.parse("- [ ] Zero timeout failures\n")
+    before = RunInput(
+        cases=[
+            _case("test_fetch", Outcome.FAILED, "TimeoutError: timeout after 30s"),
+            _case("test_parse", Outcome.FAILED, "AssertionError: 1 != 2"),
+        ]
+    )
+    after = RunInput(
+        cases=[
+            _case("test_fetch", Outcome.PASSED),
+            _case("test_parse", Outcome.FAILED, "AssertionError: 1 != 2"),
+        ]
+    )
+    assert evaluate(parsed, [after]).items[0].status is Status.UNKNOWN  # no evidence alone
+    assert evaluate(parsed, [before, after]).items[0].status is Status.MET
