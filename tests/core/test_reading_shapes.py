@@ -146,7 +146,10 @@ def test_a_function_under_a_heading_naming_its_file_is_that_file_s() -> None:
 
 
 def test_starting_state_checklists_are_not_goals() -> None:
-    body = "## Current state\n\n- [x] 97.5% tests passing (390/400)\n\n## Goals\n\n- [ ] 100% tests passing\n"
+    body = (
+        "## Current state\n\n- [x] 97.5% tests passing (390/400)\n\n"
+        "## Goals\n\n- [ ] 100% tests passing\n"
+    )
     parsed = plan.parse(body)
     assert parsed.items[0].metric is None
     assert parsed.items[0].manual_reason is not None
