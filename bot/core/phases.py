@@ -67,6 +67,7 @@ _OUTLINE_WORDS = re.compile(
 )
 _CRITERIA_WORDS = re.compile(
     r"criteri|success|done|complet|checklist|validat|verif|exit|acceptance|metric|gate|"
+    r"results?\b|risks?\b|notes?\b|summary|status|progress|outcome|findings|lessons|"
     r"критери|critério|criterio|完成|标准|기준",
     re.I,
 )
@@ -374,6 +375,11 @@ def from_list(tokens: Sequence[Token], all_headings: Sequence[Heading]) -> list[
     return []
 
 
+def _starts_with_test(title: str) -> bool:
+    first = plain(title).strip().split(maxsplit=1)
+    return bool(first) and is_test_name(first[0].strip("*_:,"))
+
+
 def _list_items(tokens: Sequence[Token], start: int, end: int) -> list[PhaseSpan]:
     """The items of the first top-level ordered list between two lines, unless a checklist."""
     spans: list[PhaseSpan] = []
@@ -396,7 +402,7 @@ def _list_items(tokens: Sequence[Token], start: int, end: int) -> list[PhaseSpan
                 return spans
         elif in_first and depth == 1 and token.type == "list_item_open" and token.map:
             title = next((t.content for t in tokens[i:] if t.type == "inline"), "")
-            if re.match(r"^\s*\[[ xX]\](?:\s|$)", title) or is_test_name(plain(title).strip()):
+            if re.match(r"^\s*\[[ xX]\](?:\s|$)", title) or _starts_with_test(title):
                 return []  # a checklist or a list of test files, not a plan
             number = int(token.info) if token.info.isdigit() else len(spans) + 1
             first, last = token.map
