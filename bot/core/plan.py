@@ -7,16 +7,16 @@ small regular expressions only read the text of a node the parser already isolat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from markdown_it.token import Token
 
-from bot.core import checklist
+from bot.core import checklist, phase_lists
 from bot.core import phases as phase_layout
-from bot.core.metrics import parse_rule, recognise, rule_in_comment, scopes, why_manual
-from bot.core.metrics.base import Metric, MetricKind
-from bot.core.metrics.subjects import manual_reason
+from bot.core.items import Layout, children_of, read_item
+from bot.core.metrics import parse_rule, rule_in_comment, why_manual
+from bot.core.metrics.base import Metric
 from bot.core.testnames import TEST_NAME, is_test_name
 from bot.errors import RuleError
 
@@ -38,14 +38,6 @@ _FILE = re.compile(
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _FRACTION_CLAIM = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
-# Checklists under these headings say where the work began, not what it must reach.
-_STARTING_STATE = re.compile(
-    r"\b(?:current (?:state|status)|before (?:starting|you start)|prerequisites?|baseline|"
-    r"starting point|status quo|as[- ]is)\b|estado atual|estado actual|текущее состояние|"
-    r"现状|当前状态|현재 상태|現状",
-    re.I,
-)
-_FIXES = re.compile(r"\b(?:fix\w*|fail\w*|broken|recover\w*|repair\w*|restore\w*)\b", re.I)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TASK_TEXT = re.compile(r"^\s*\[[ xX]\](?:\s|$)")
 
@@ -158,29 +150,15 @@ def parse(body: str, *, rule_overrides: dict[int, str] | None = None) -> Plan:
     tokens = _MD.parse(body)
     lines_total = body.count("\n") + 1
     all_headings = phase_layout.headings(tokens, lines_total)
-    spans = phase_layout.find(all_headings) or phase_layout.from_list(tokens, all_headings)
+    spans = phase_layout.find(all_headings) or phase_lists.from_list(tokens, all_headings)
     phases = [_phase(tokens, span) for span in spans]
     boxes = checklist.find_checkboxes(body)
-    layout = _Layout(spans, all_headings, _tracked_tests(tokens), _children(boxes))
+    layout = Layout(spans, all_headings, _tracked_tests(tokens), children_of(boxes))
     items = tuple(_item(box, layout, (rule_overrides or {}).get(box.index)) for box in boxes)
     return Plan(phases=tuple(phases), items=items, tests=layout.tracked, claims=_claims(tokens))
 
 
-@dataclass(frozen=True, slots=True)
-class _Layout:
-    """What an item's reading needs from the rest of the body."""
-
-    spans: list[phase_layout.PhaseSpan]
-    headings: list[phase_layout.Heading]
-    tracked: tuple[str, ...]
-    children: dict[int, list[str]]  # item index -> its sub-items' texts
-
-    def enclosing(self, line: int) -> list[phase_layout.Heading]:
-        """The headings a line sits under, innermost first."""
-        return [h for h in reversed(self.headings) if h.line <= line < h.end]
-
-
-def _item(box: checklist.Checkbox, layout: _Layout, override: str | None) -> Item:
+def _item(box: checklist.Checkbox, layout: Layout, override: str | None) -> Item:
     rule_text = override or rule_in_comment(box.comment)
     metric: Metric | None
     rule_error = reason = None
@@ -191,7 +169,7 @@ def _item(box: checklist.Checkbox, layout: _Layout, override: str | None) -> Ite
             rule_error = str(exc)
             metric = None  # a broken rule makes the item manual; the report says why
     else:
-        metric, reason = _read(box, layout)
+        metric, reason = read_item(box, layout)
     phase = phase_layout.phase_of(box.line, layout.spans)
     return Item(
         manual_reason=reason or _manual_reason(box.text, metric, rule_text, rule_error),
@@ -205,65 +183,6 @@ def _item(box: checklist.Checkbox, layout: _Layout, override: str | None) -> Ite
         rule=rule_text,
         rule_error=rule_error,
     )
-
-
-def _read(box: checklist.Checkbox, layout: _Layout) -> tuple[Metric | None, str | None]:
-    """An item's metric as its words and its place in the body say, or why it has none."""
-    enclosing = layout.enclosing(box.line)
-    start = next((h for h in enclosing if _STARTING_STATE.search(h.text)), None)
-    if start is not None:
-        return None, f"describes where the work started (“{start.text}”), not a goal"
-    metric = recognise(_HTML_COMMENT.sub("", box.text))
-    if metric is None:
-        # A test file whose sub-items are all things a run shows (not lint, not imports).
-        children = layout.children.get(box.index, [])
-        if any(manual_reason(text) for text in children):
-            return None, None
-        return _listed_under_fixes(box, enclosing), None
-    if metric.selector is None:
-        return metric, None
-    if scopes.is_group(metric.selector):
-        folder = scopes.group_folder(metric.selector, layout.tracked)
-        if folder is None:
-            group = metric.selector.rstrip("/")
-            return None, (
-                f"names a group of tests (“{group}”) the plan does not pin down; "
-                "a rule naming its folder makes it checkable"
-            )
-        return replace(metric, selector=folder), None
-    if re.fullmatch(r"test_\w+", metric.selector):  # a function under "#### Unit tests (`x.py`)"
-        owner = next((f for h in enclosing for f in _test_files(h.text)), None)
-        if owner is not None:
-            return replace(metric, selector=f"{owner}::{metric.selector}"), None
-    return metric, None
-
-
-def _children(boxes: list[checklist.Checkbox]) -> dict[int, list[str]]:
-    children: dict[int, list[str]] = {}
-    for position, box in enumerate(boxes):
-        for later in boxes[position + 1 :]:
-            if later.depth <= box.depth:
-                break
-            children.setdefault(box.index, []).append(later.text)
-    return children
-
-
-def _listed_under_fixes(
-    box: checklist.Checkbox, enclosing: list[phase_layout.Heading]
-) -> Metric | None:
-    """A bare test file under "Files to Fix" or "Failing tests": done when it passes."""
-    name = _HTML_COMMENT.sub("", box.text).replace("`", "").replace("**", "").strip(" .,;:")
-    if not is_test_name(name) or not any(_FIXES.search(h.text) for h in enclosing[:2]):
-        return None
-    return Metric(MetricKind.TESTS_PASSING, selector=name)
-
-
-def _test_files(text: str) -> list[str]:
-    return [
-        m.group(0)
-        for m in TEST_NAME.finditer(text)
-        if "::" not in m.group(0) and re.search(r"\.\w+$", m.group(0))
-    ]
 
 
 def _manual_reason(

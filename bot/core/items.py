@@ -1,0 +1,103 @@
+"""One checklist item's reading, with what the rest of the body says about it. Pure: no I/O.
+
+The words of an item go to the metric kinds (`metrics.recognise`); its place decides the
+rest: under "Current state" it is no goal, a group it names ("mission-critical suite") is
+the folder of the plan's tracked tests, a bare function under "#### Unit tests (`x.py`)" is
+that file's, and a bare test file under "Files to Fix" is done when it passes, unless its
+sub-items are things no run shows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from bot.core import checklist
+from bot.core import phases as phase_layout
+from bot.core.metrics import recognise, scopes
+from bot.core.metrics.base import Metric, MetricKind
+from bot.core.metrics.subjects import manual_reason
+from bot.core.testnames import TEST_NAME, is_test_name
+
+# Checklists under these headings say where the work began, not what it must reach.
+_STARTING_STATE = re.compile(
+    r"\b(?:current (?:state|status)|before (?:starting|you start)|prerequisites?|baseline|"
+    r"starting point|status quo|as[- ]is)\b|estado atual|estado actual|текущее состояние|"
+    r"现状|当前状态|현재 상태|現状",
+    re.I,
+)
+_FIXES = re.compile(r"\b(?:fix\w*|fail\w*|broken|recover\w*|repair\w*|restore\w*)\b", re.I)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What an item's reading needs from the rest of the body."""
+
+    spans: list[phase_layout.PhaseSpan]
+    headings: list[phase_layout.Heading]
+    tracked: tuple[str, ...]
+    children: dict[int, list[str]]  # item index -> its sub-items' texts
+
+    def enclosing(self, line: int) -> list[phase_layout.Heading]:
+        """The headings a line sits under, innermost first."""
+        return [h for h in reversed(self.headings) if h.line <= line < h.end]
+
+
+def read_item(box: checklist.Checkbox, layout: Layout) -> tuple[Metric | None, str | None]:
+    """An item's metric as its words and its place in the body say, or why it has none."""
+    enclosing = layout.enclosing(box.line)
+    start = next((h for h in enclosing if _STARTING_STATE.search(h.text)), None)
+    if start is not None:
+        return None, f"describes where the work started (“{start.text}”), not a goal"
+    metric = recognise(_HTML_COMMENT.sub("", box.text))
+    if metric is None:
+        # A test file whose sub-items are all things a run shows (not lint, not imports).
+        children = layout.children.get(box.index, [])
+        if any(manual_reason(text) for text in children):
+            return None, None
+        return _listed_under_fixes(box, enclosing), None
+    if metric.selector is None:
+        return metric, None
+    if scopes.is_group(metric.selector):
+        folder = scopes.group_folder(metric.selector, layout.tracked)
+        if folder is None:
+            group = metric.selector.rstrip("/")
+            return None, (
+                f"names a group of tests (“{group}”) the plan does not pin down; "
+                "a rule naming its folder makes it checkable"
+            )
+        return replace(metric, selector=folder), None
+    if re.fullmatch(r"test_\w+", metric.selector):  # a function under "#### Unit tests (`x.py`)"
+        owner = next((f for h in enclosing for f in _test_files(h.text)), None)
+        if owner is not None:
+            return replace(metric, selector=f"{owner}::{metric.selector}"), None
+    return metric, None
+
+
+def children_of(boxes: list[checklist.Checkbox]) -> dict[int, list[str]]:
+    children: dict[int, list[str]] = {}
+    for position, box in enumerate(boxes):
+        for later in boxes[position + 1 :]:
+            if later.depth <= box.depth:
+                break
+            children.setdefault(box.index, []).append(later.text)
+    return children
+
+
+def _listed_under_fixes(
+    box: checklist.Checkbox, enclosing: list[phase_layout.Heading]
+) -> Metric | None:
+    """A bare test file under "Files to Fix" or "Failing tests": done when it passes."""
+    name = _HTML_COMMENT.sub("", box.text).replace("`", "").replace("**", "").strip(" .,;:")
+    if not is_test_name(name) or not any(_FIXES.search(h.text) for h in enclosing[:2]):
+        return None
+    return Metric(MetricKind.TESTS_PASSING, selector=name)
+
+
+def _test_files(text: str) -> list[str]:
+    return [
+        m.group(0)
+        for m in TEST_NAME.finditer(text)
+        if "::" not in m.group(0) and re.search(r"\.\w+$", m.group(0))
+    ]

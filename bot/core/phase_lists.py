@@ -1,0 +1,69 @@
+"""Phases written as a numbered list right under a plan heading. Pure: no I/O.
+
+The fallback when no heading is a phase: "## Fix plan" followed by "1. Repair the imports",
+"2. Reset the mocks". A numbered list in an executive summary, a checklist, or a list of
+test files is not a plan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from markdown_it.token import Token
+
+from bot.core.phases import PLAN_HEADING, Heading, PhaseSpan, plain
+from bot.core.testnames import is_test_name
+
+
+def from_list(tokens: Sequence[Token], all_headings: Sequence[Heading]) -> list[PhaseSpan]:
+    """Phases written as the first ordered list right under a plan heading.
+
+    Only a list the plan heading itself holds counts (not one under a sub-heading), and not
+    under the document's title: a numbered list in an executive summary is not a plan.
+    """
+    plans = [h for h in all_headings if PLAN_HEADING.search(h.text) and h.level > 1]
+    for plan_heading in plans:
+        inner = next(
+            (h.line for h in all_headings if plan_heading.line < h.line < plan_heading.end),
+            plan_heading.end,
+        )
+        spans = _list_items(tokens, plan_heading.line, inner)
+        if len(spans) >= 2:
+            return spans
+    return []
+
+
+def _starts_with_test(title: str) -> bool:
+    first = plain(title).strip().split(maxsplit=1)
+    return bool(first) and is_test_name(first[0].strip("*_:,"))
+
+
+def _list_items(tokens: Sequence[Token], start: int, end: int) -> list[PhaseSpan]:
+    """The items of the first top-level ordered list between two lines, unless a checklist."""
+    spans: list[PhaseSpan] = []
+    depth = 0
+    in_first = False
+    for i, token in enumerate(tokens):
+        line = token.map[0] if token.map else -1
+        if token.type in ("ordered_list_open", "bullet_list_open"):
+            if (
+                depth == 0
+                and token.type == "ordered_list_open"
+                and start < line < end
+                and not spans
+            ):
+                in_first = True
+            depth += 1
+        elif token.type in ("ordered_list_close", "bullet_list_close"):
+            depth -= 1
+            if depth == 0 and in_first:
+                return spans
+        elif in_first and depth == 1 and token.type == "list_item_open" and token.map:
+            title = next((t.content for t in tokens[i:] if t.type == "inline"), "")
+            if re.match(r"^\s*\[[ xX]\](?:\s|$)", title) or _starts_with_test(title):
+                return []  # a checklist or a list of test files, not a plan
+            number = int(token.info) if token.info.isdigit() else len(spans) + 1
+            first, last = token.map
+            spans.append(PhaseSpan(number, f"{number}.", plain(title.split("\n")[0]), first, last))
+    return spans
