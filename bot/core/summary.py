@@ -194,6 +194,9 @@ def _tracked(tracked: Sequence[TrackedResult], d: _Detail) -> list[str]:
     return lines + _more(len(tracked) - d.rows, "tracked test")
 
 
+_MAX_CRITERIA = 12
+
+
 def _items(items: Sequence[ItemResult], d: _Detail) -> list[str]:
     if not items:
         return []
@@ -221,14 +224,26 @@ def _phases(evaluation: Evaluation, plan: Plan, d: _Detail) -> list[str]:
             heading += f" · priority {inline(source.priority, limit=20)}"
         if source and source.estimate:
             heading += f" · {inline(source.estimate, limit=40)}"
+        criteria = _criteria(evaluation.items, result.number)
         if not result.groups:
-            lines += ["", f"{heading} — ✅ no failures mapped"]
+            lines += ["", f"{heading} — ✅ no failures mapped{criteria}"]
             continue
         failing = _count(len(result.failing), "failing test")
-        lines += ["", f"{heading} — ❌ {failing} in {_count(len(result.groups), 'group')}", ""]
+        groups = _count(len(result.groups), "group")
+        lines += ["", f"{heading} — ❌ {failing} in {groups}{criteria}", ""]
         lines += _groups(result.groups, d)
     hidden = evaluation.phases[d.rows :]
     return lines + _more(len(hidden), "phase")
+
+
+def _criteria(items: Sequence[ItemResult], phase: int) -> str:
+    """The phase's own success criteria, by number and status ("criteria: `#3` ✅ `#4` ❌")."""
+    own = [i for i in items if i.phase == phase]
+    if not own:
+        return ""
+    marks = " ".join(f"`#{i.index}` {_ITEM[i.status].split()[0]}" for i in own[:_MAX_CRITERIA])
+    more = f" and {len(own) - _MAX_CRITERIA} more" if len(own) > _MAX_CRITERIA else ""
+    return f" · criteria: {marks}{more}"
 
 
 def _unplanned(groups: Sequence[FailureGroup], d: _Detail) -> list[str]:

@@ -24,7 +24,7 @@ from bot.core.evaluate import (
 from bot.core.junit import read_report
 from bot.core.metrics.base import Status
 from bot.core.plan import Phase, Plan, parse
-from bot.core.results import CaseResult, SuiteResult, Totals
+from bot.core.results import CaseResult, Outcome, SuiteResult, Totals
 from bot.core.summary import FOOTER, MARKER, MIN_LIMIT, render
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -226,3 +226,18 @@ def test_any_text_renders_safely(
 ) -> None:
     evaluation, plan = _synthetic(names, messages, text=text)
     _assert_safe(render(evaluation, plan, title=text, limit=limit), limit)
+
+
+def test_per_phase_criteria_are_shown_with_their_phase() -> None:
+    body = (
+        "## Phase 1: Imports\nx\n## Phase 2: Mocks\ny\n## Success criteria\n"
+        "### Phase 1 Success Criteria\n- [ ] `tests/test_imports.py` passes\n"
+        "### Overall\n- [ ] 95% pass rate\n"
+    )
+    parsed = parse(body)
+    case = CaseResult(
+        suite="s", classname="c", name="t", outcome=Outcome.PASSED, file="tests/test_imports.py"
+    )
+    comment = render(evaluate(parsed, [RunInput(cases=[case])]), parsed)
+    assert "**Phase 1: Imports** — ✅ no failures mapped · criteria: `#0` ✅" in comment
+    assert "**Phase 2: Mocks** — ✅ no failures mapped\n" in comment

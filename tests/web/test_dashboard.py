@@ -249,3 +249,16 @@ def test_the_issue_page_shows_how_the_checklist_is_read_escaped(
     assert "<code>/remediation rule #4 pass-rate &gt;= 95%</code>" in page
     assert "&lt;b onclick=x&gt;Test suite&lt;/b&gt; reaches 95%" in page
     assert "<b onclick" not in page
+
+
+def test_per_phase_criteria_show_under_their_phase(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    body = seed_body + "\n### Phase 2 Success Criteria\n\n- [ ] <i>Memory</i> isolation fixed\n"
+    seed_story(bot, github, body)
+    items = httpx.get(bot.url + ISSUE_API).json()["items"]
+    assert [i["phase"] for i in items][-1] == 2
+    page = httpx.get(bot.url + ISSUE_PAGE).text
+    phase_two = page[page.index('data-phase="2"') : page.index('data-phase="3"')]
+    assert '<ul class="criteria">' in phase_two
+    assert "&lt;i&gt;Memory&lt;/i&gt; isolation fixed" in phase_two
