@@ -27,6 +27,7 @@ _STARTING_STATE = re.compile(
     re.I,
 )
 _FIXES = re.compile(r"\b(?:fix\w*|fail\w*|broken|recover\w*|repair\w*|restore\w*)\b", re.I)
+GROUP_REASON = "names a group of tests"
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
@@ -64,7 +65,7 @@ def read_item(box: checklist.Checkbox, layout: Layout) -> tuple[Metric | None, s
         if folder is None:
             group = metric.selector.rstrip("/")
             return None, (
-                f"names a group of tests (“{group}”) the plan does not pin down; "
+                f"{GROUP_REASON} (“{group}”) the plan does not pin down; "
                 "a rule naming its folder makes it checkable"
             )
         return replace(metric, selector=folder), None

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.core.metrics import UNRECOGNISED, parse_rule, why_manual
+from bot.core.items import GROUP_REASON
+from bot.core.metrics import UNRECOGNISED, parse_rule, recognise, why_manual
 from bot.core.metrics.base import DurationScope, Metric, MetricKind
 from bot.core.metrics.peak_memory import MEMORY_WORDS
 from bot.core.metrics.units import SIZE, TIME, format_bytes, format_seconds, parse_seconds
@@ -73,7 +74,24 @@ def _reading(item: Item, origin: Origin | None) -> Reading:
     if item.metric is not None:
         return Reading(item.index, item.text, describe(item.metric), origin or Origin.TEXT)
     suggestion = suggest(item.text) if item.rule is None else None
+    if item.rule is None and (item.manual_reason or "").startswith(GROUP_REASON):
+        suggestion = _group_rule(item.text)  # the group as a folder, for a person to confirm
     return Reading(item.index, item.text, None, origin, item.manual_reason, suggestion)
+
+
+def _group_rule(text: str) -> str | None:
+    """ "Critical tests: >90% pass rate" -> `pass-rate critical/ > 90%`."""
+    metric = recognise(text)
+    if metric is None or metric.selector is None:
+        return None
+    if metric.kind is MetricKind.PASS_RATE and metric.threshold is not None:
+        percent = f"{metric.threshold * 100:g}"
+        rule = f"pass-rate {metric.selector} {metric.comparison} {percent}%"
+    elif metric.kind is MetricKind.TESTS_PASSING:
+        rule = f"tests {metric.selector}" + (f" {metric.expected}" if metric.expected else "")
+    else:
+        return None
+    return rule if _parses(rule) else None
 
 
 def describe(metric: Metric) -> str:
