@@ -103,7 +103,8 @@ def _scope_matches(expected: str | list[str] | None, read: str | None) -> bool:
         return read is None
     if read is None:
         return False
-    a, b = (s.strip("`/ ").removeprefix("./") for s in (expected, read))
+    # `./pkg/models/...` (Go's "this folder and below") is the folder `pkg/models/`.
+    a, b = (s.strip("`/ ").removeprefix("./").removesuffix("/...") for s in (expected, read))
     if a == b or a.endswith("/" + b) or b.endswith("/" + a) or a.endswith("::" + b):
         return True
     # "CLI tests" (a maintainer's words) names the folder `tests/cli/` the reader resolved.

@@ -140,6 +140,18 @@ def test_a_group_the_plan_tracks_resolves_to_its_folder() -> None:
     }
 
 
+def test_a_group_named_like_one_tracked_test_file_is_that_file() -> None:
+    body = (
+        "Failing: `tests/integration/entity-browser.spec.ts`\n\n"
+        "- [ ] All 31 entity-browser tests pass\n"
+    )
+    assert _reading(body) == {
+        "kind": "tests_passing",
+        "selector": "tests/integration/entity-browser.spec.ts",
+        "expected": 31,
+    }
+
+
 def test_a_function_under_a_heading_naming_its_file_is_that_file_s() -> None:
     body = "#### Unit tests (`test_foo.py`)\n\n- [ ] `test_bar` passes\n"
     assert _reading(body) == {"kind": "tests_passing", "selector": "test_foo.py::test_bar"}

@@ -193,7 +193,20 @@ def group_folder(selector: str, tracked: Iterable[str]) -> str | None:
     }
     if len(folders) == 1:
         return folders.pop()
+    files = {
+        name.partition("::")[0]
+        for name in tracked
+        if not folders and _folded(_stem(name.partition("::")[0])) == wanted
+    }
+    if len(files) == 1:
+        return files.pop()  # "entity-browser tests" with `tests/entity-browser.spec.ts` tracked
     return selector if selector.rstrip("/") in CONVENTIONAL_GROUPS and not folders else None
+
+
+def _stem(path: str) -> str:
+    """`tests/integration/entity-browser.spec.ts` -> `entity-browser`; `test_auth.py` -> `auth`."""
+    base = path.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
+    return re.sub(r"^test_|_tests?$", "", base)
 
 
 def _folded(word: str) -> str:
