@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
-from bot.core.phases import PLAN_HEADING, Heading, PhaseSpan, plain
-from bot.core.testnames import is_test_name
+from bot.core.phases import PLAN_HEADING, Heading, PhaseSpan, plain, starts_with_test
 
 
 def from_list(tokens: Sequence[Token], all_headings: Sequence[Heading]) -> list[PhaseSpan]:
@@ -32,11 +31,6 @@ def from_list(tokens: Sequence[Token], all_headings: Sequence[Heading]) -> list[
         if len(spans) >= 2:
             return spans
     return []
-
-
-def _starts_with_test(title: str) -> bool:
-    first = plain(title).strip().split(maxsplit=1)
-    return bool(first) and is_test_name(first[0].strip("*_:,"))
 
 
 def _list_items(tokens: Sequence[Token], start: int, end: int) -> list[PhaseSpan]:
@@ -61,7 +55,7 @@ def _list_items(tokens: Sequence[Token], start: int, end: int) -> list[PhaseSpan
                 return spans
         elif in_first and depth == 1 and token.type == "list_item_open" and token.map:
             title = next((t.content for t in tokens[i:] if t.type == "inline"), "")
-            if re.match(r"^\s*\[[ xX]\](?:\s|$)", title) or _starts_with_test(title):
+            if re.match(r"^\s*\[[ xX]\](?:\s|$)", title) or starts_with_test(title):
                 return []  # a checklist or a list of test files, not a plan
             number = int(token.info) if token.info.isdigit() else len(spans) + 1
             first, last = token.map

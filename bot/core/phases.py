@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
+from bot.core.testnames import is_test_name
+
 # Phase words by family, in the languages real plans use; earlier families win ties.
 _FAMILIES: dict[str, str] = {
     "phase": r"phase|fase|фаза|этап|étape|etapa|stage|стадия|milestone|wave|part|"
@@ -26,7 +28,14 @@ _FAMILIES: dict[str, str] = {
     "priority": r"priority|tier|prioridade|prioridad|приоритет|优先级|p(?=[0-4]\b)",
     "sprint": r"sprint|week|semana|неделя|day|dia|día|день",
 }
-_RANK = {family: rank for rank, family in enumerate([*_FAMILIES, "numbered"])}
+_RANK = {family: rank for rank, family in enumerate([*_FAMILIES, "horizon", "numbered"])}
+# "### Immediate (Next 30-60 Minutes)", "### Short-Term", "### This Session": time horizons.
+_HORIZON = re.compile(
+    r"^(?P<number>immediate|short[- ]term|medium[- ]term|mid[- ]term|long[- ]term|"
+    r"this (?:session|week|sprint|iteration)|next (?:week|sprint|session)|today|tomorrow)\b"
+    r"\W*(?P<rest>.*)$",
+    re.I,
+)
 _CJK_NUMERALS = "一二三四五六七八九十"
 _FIRSTS = frozenset({"1", "a", "i", "one", "一", "p0", "p1"})
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
@@ -148,17 +157,22 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
     chosen = [c for c in candidates if c.family == family]
     top = _plan_level(chosen)
     spans: dict[str, PhaseSpan] = {}
+    highest = 0
+    restarted = False  # "Phase 1" again after "Phase 5": the plan told a second time
     for candidate in (c for c in chosen if c.heading.level == top):
         key = candidate.raw_number.lower()
         heading = candidate.heading
-        if key in spans and _restates(spans[key], candidate.rest):
+        number = _ordinal(candidate.raw_number, len(spans) + 1, family)
+        restarted = restarted or (key in spans and number < highest)
+        highest = max(highest, number)
+        if key in spans and (restarted or _restates(spans[key], candidate.rest)):
             # "Phase 1 Success Criteria" after "Phase 1: ...": that phase's own section
             spans[key] = _with_section(spans[key], heading)
             continue
         if key in spans:  # a second "Phase 4: <another title>": a phase of its own
             key = f"{key}@{heading.line}"
         spans[key] = PhaseSpan(
-            number=_ordinal(candidate.raw_number, len(spans) + 1, family),
+            number=number,
             label=_label(candidate),
             title=candidate.rest,
             line=heading.line,
@@ -177,7 +191,7 @@ def _restates(phase: PhaseSpan, rest: str) -> bool:
 
 
 def _holds_others(family: str, candidates: Sequence[_Candidate]) -> bool:
-    own = [c.heading for c in candidates if c.family == family]
+    own = [c.heading for c in candidates if c.family == family and c.heading.level > 1]
     return any(
         h.line < c.heading.line < h.end and c.family != family for h in own for c in candidates
     )
@@ -194,9 +208,15 @@ def _numbered_sequence(all_headings: Sequence[Heading], taken: set[int]) -> list
         ]
         numbers = [int(m.group("number")) for _, m in numbered]
         if len(numbers) >= 3 and numbers == list(range(1, len(numbers) + 1)):
-            parent = _parent(numbered[0][0], all_headings)
-            done = parent is not None and _DONE.search(parent.text)
-            if not done and not any(_OUTLINE_WORDS.search(h.text) for h, _ in numbered):
+            first = numbered[0][0]
+            done = any(h.line < first.line and _DONE.search(h.text) for h in all_headings[:1])
+            parent = _parent(first, all_headings)
+            done = done or (parent is not None and _DONE.search(parent.text) is not None)
+            outline = any(
+                _OUTLINE_WORDS.search(h.text) or starts_with_test(m.group("rest"))
+                for h, m in numbered
+            )
+            if not done and not outline:
                 found += [
                     _Candidate("numbered", "", m.group("number"), h, m.group("rest"))
                     for h, m in numbered
@@ -259,8 +279,16 @@ def _candidate(heading: Heading, all_headings: Sequence[Heading]) -> _Candidate 
             if family == "priority" and word.lower() == "p":
                 number = f"P{number}"
             return _Candidate(family, word, number, heading, match.group("rest"))
+    horizon = _HORIZON.match(text)
+    if horizon is not None:
+        word = horizon.group("number")
+        return _Candidate("horizon", word, word, heading, horizon.group("rest"))
     numbered = _NUMBERED.match(text)
-    if numbered is not None and _under_plan(heading, all_headings):
+    if (
+        numbered is not None
+        and _under_plan(heading, all_headings)
+        and not starts_with_test(numbered.group("rest"))
+    ):
         return _Candidate("numbered", "", numbered.group("number"), heading, numbered.group("rest"))
     return None
 
@@ -290,6 +318,12 @@ def _under_plan(heading: Heading, all_headings: Sequence[Heading]) -> bool:
         and _NUMBERED.match(h.text)
     ]
     return not any(_OUTLINE_WORDS.search(h.text) for h in siblings)
+
+
+def starts_with_test(title: str) -> bool:
+    """Whether a heading or list item's text begins with a test's name (a file, not a plan)."""
+    first = plain(title).strip().split(maxsplit=1)
+    return bool(first) and is_test_name(first[0].strip("*_:,"))
 
 
 def _parent(heading: Heading, all_headings: Sequence[Heading]) -> Heading | None:
@@ -329,7 +363,7 @@ def _attach_criteria(phases: list[PhaseSpan], all_headings: Sequence[Heading]) -
 
 def _ordinal(raw: str, position: int, family: str) -> int:
     """Phase numbers people use in commands: 1, 2, 3 for "A", "II", "二"; tiers count up."""
-    if family == "priority" and not raw.isdigit():
+    if family in ("priority", "horizon") and not raw.isdigit():
         return position
     if raw.isdigit():
         return int(raw)
@@ -347,6 +381,8 @@ def _ordinal(raw: str, position: int, family: str) -> int:
 
 
 def _label(candidate: _Candidate) -> str:
+    if candidate.family == "horizon":
+        return candidate.word.title()
     if candidate.family == "numbered":
         return f"{candidate.raw_number}."
     if candidate.raw_number.startswith("P") and candidate.word.lower() == "p":

@@ -128,3 +128,43 @@ def test_phase_words_in_prose_headings_are_not_phases() -> None:
 def test_priority_tiers_carry_their_priority() -> None:
     parsed = plan.parse("## P0 Critical\nx\n## P1 Important\ny\n")
     assert [p.priority for p in parsed.phases] == ["P0", "P1"]
+
+
+def test_time_horizons_are_phases() -> None:
+    body = (
+        "### Immediate (Next 30-60 Minutes)\nx\n### Short-Term (Next 1-2 Hours)\ny\n"
+        "### This Session\nz\n"
+    )
+    assert [p.label for p in plan.parse(body).phases] == ["Immediate", "Short-Term", "This Session"]
+
+
+def test_a_plan_told_a_second_time_is_sections_of_the_first() -> None:
+    body = (
+        "## Phase 1: Fixtures\nx\n## Phase 2: Mocks\ny\n## Phase 3: Cleanup\nz\n"
+        "## Phase 1: Fixtures again (Days 1-3)\n- [ ] a\n## Phase 2: Mocks (Day 4)\n- [ ] b\n"
+    )
+    parsed = plan.parse(body)
+    assert [p.number for p in parsed.phases] == [1, 2, 3]
+    assert [item.phase for item in parsed.items] == [1, 2]
+
+
+def test_two_phases_of_one_number_with_other_titles_are_both_phases() -> None:
+    body = "## Phase 1: A\nx\n## Phase 2: Portability\ny\n## Phase 2: Reliability\nz\n"
+    assert [(p.number, p.label, p.title) for p in plan.parse(body).phases] == [
+        (1, "Phase 1", "A"),
+        (2, "Phase 2", "Portability"),
+        (3, "Phase 2", "Reliability"),
+    ]
+
+
+def test_numbered_headings_naming_test_files_are_no_plan() -> None:
+    body = (
+        "# Fixes\n## Files\n### 1. tests/a.spec.ts\nx\n### 2. tests/b.spec.ts\ny\n"
+        "### 3. tests/c.spec.ts\nz\n"
+    )
+    assert _phases(body) == []
+
+
+def test_the_document_title_is_no_lone_phase() -> None:
+    body = "# Phase 9: Migration\n## Overview\n### Step 1: a\n### Step 2: b\n"
+    assert [p.label for p in plan.parse(body).phases] == ["Step 1", "Step 2"]
