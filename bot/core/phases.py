@@ -163,7 +163,8 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
         key = candidate.raw_number.lower()
         heading = candidate.heading
         number = _ordinal(candidate.raw_number, len(spans) + 1, family)
-        restarted = restarted or (key in spans and number < highest)
+        first = next(iter(spans), None)
+        restarted = restarted or (key == first and number < highest)
         highest = max(highest, number)
         if key in spans and (restarted or _restates(spans[key], candidate.rest)):
             # "Phase 1 Success Criteria" after "Phase 1: ...": that phase's own section
@@ -185,9 +186,9 @@ def _restates(phase: PhaseSpan, rest: str) -> bool:
     """ "Phase 1 Success Criteria", "Phase 2 Complete ✅" or the same title again."""
     if not rest or _CRITERIA_WORDS.search(rest):
         return True
-    first, again = (re.sub(r"\W+", " ", t).lower().split()[:3] for t in (phase.title, rest))
+    first, again = (re.sub(r"\W+", " ", t).lower().split() for t in (phase.title, rest))
     shorter = min(len(first), len(again))
-    return shorter > 0 and first[:shorter] == again[:shorter]
+    return shorter > 0 and first[:shorter] == again[:shorter]  # one title begins the other
 
 
 def _holds_others(family: str, candidates: Sequence[_Candidate]) -> bool:
