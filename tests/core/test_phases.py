@@ -168,3 +168,27 @@ def test_numbered_headings_naming_test_files_are_no_plan() -> None:
 def test_the_document_title_is_no_lone_phase() -> None:
     body = "# Phase 9: Migration\n## Overview\n### Step 1: a\n### Step 2: b\n"
     assert [p.label for p in plan.parse(body).phases] == ["Step 1", "Step 2"]
+
+
+def test_bold_labels_are_the_phases_of_a_plan_without_phase_headings() -> None:
+    body = (
+        "# Stabilisation\n## Tasks\n"
+        "**TASK-001** 🤖 **Audit the suite** ⏳\n\n- [ ] audit done\n\n"
+        "**TASK-002** 🤖 **Fix critical failures**\n\n- [ ] `tests/test_api.py` passes\n"
+    )
+    parsed = plan.parse(body)
+    assert [p.label for p in parsed.phases] == ["Task 001", "Task 002"]
+    assert [item.phase for item in parsed.items] == [1, 2]
+
+
+def test_checklist_items_written_as_headings_are_phases() -> None:
+    body = (
+        "## Tasks\n- [x] ### Phase 1 — Fix `test_zip`\n\nnotes\n\n"
+        "- [ ] ### Phase 2 — Fix the race\n\nmore\n"
+    )
+    assert [p.label for p in plan.parse(body).phases] == ["Phase 1", "Phase 2"]
+
+
+def test_bold_list_items_are_not_phases() -> None:
+    body = "## Criteria\n- [ ] **Phase 1**: all 6 tests pass\n- [ ] **Phase 2**: lint clean\n"
+    assert _phases(body) == []
