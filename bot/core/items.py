@@ -28,6 +28,12 @@ _STARTING_STATE = re.compile(
 )
 _FIXES = re.compile(r"\b(?:fix\w*|fail\w*|broken|recover\w*|repair\w*|restore\w*)\b", re.I)
 GROUP_REASON = "names a group of tests"
+_LINE = re.compile(r":\d+$")  # `x.spec.ts:79`: a line in the file
+_PLATFORM = re.compile(
+    r"\b(?:windows|macos|mac os|linux|safari|firefox|chrome|chromium|webkit|ios|android|"
+    r"locally|python 3\.\d+|node \d+)\b",
+    re.I,
+)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
@@ -89,11 +95,21 @@ def children_of(boxes: list[checklist.Checkbox]) -> dict[int, list[str]]:
 def _listed_under_fixes(
     box: checklist.Checkbox, enclosing: list[phase_layout.Heading]
 ) -> Metric | None:
-    """A bare test file under "Files to Fix" or "Failing tests": done when it passes."""
-    name = _HTML_COMMENT.sub("", box.text).replace("`", "").replace("**", "").strip(" .,;:")
-    if not is_test_name(name) or not any(_FIXES.search(h.text) for h in enclosing[:2]):
+    """A test file under "Files to Fix" or "Checklist (Fix + Verify)", bare or after the
+    failure it had ("4. State icons timeout (`tests/e2e/state-icons.spec.ts`)"): done when
+    it passes. Only one test named, and nothing tied to a platform the run may not be."""
+    text = _HTML_COMMENT.sub("", box.text).replace("**", "")
+    if not any(_FIXES.search(h.text) for h in enclosing[:2]) or _PLATFORM.search(text):
         return None
-    return Metric(MetricKind.TESTS_PASSING, selector=name)
+    bare = text.replace("`", "").strip(" .,;:")
+    names = {
+        _LINE.sub("", n) for n in re.findall(r"`([^`]+)`", text) if is_test_name(_LINE.sub("", n))
+    }
+    if is_test_name(bare):
+        return Metric(MetricKind.TESTS_PASSING, selector=bare)
+    if len(names) == 1 and len(re.findall(r"`[^`]+`", text)) == 1:
+        return Metric(MetricKind.TESTS_PASSING, selector=names.pop())
+    return None
 
 
 def _test_files(text: str) -> list[str]:

@@ -152,6 +152,23 @@ def test_a_group_named_like_one_tracked_test_file_is_that_file() -> None:
     }
 
 
+def test_a_failure_list_under_a_fix_heading_names_the_file_to_pass() -> None:
+    body = (
+        "## Checklist (Fix + Verify)\n\n"
+        "- [ ] 4. State icons timeout (`tests/e2e/state-icons.spec.ts`)\n"
+        "- [ ] R1. Dropdown timeout (`tests/e2e/attribute-display.spec.ts:79`)\n"
+        "- [ ] Carousel fails on Safari (`tests/e2e/carousel.spec.ts`)\n"
+        "- [ ] Compare `tests/a.spec.ts` with `tests/b.spec.ts`\n"
+    )
+    selectors = [i.metric.selector if i.metric else None for i in plan.parse(body).items]
+    assert selectors == [
+        "tests/e2e/state-icons.spec.ts",
+        "tests/e2e/attribute-display.spec.ts",
+        None,  # tied to a browser the run may not use
+        None,  # two files: which one?
+    ]
+
+
 def test_a_function_under_a_heading_naming_its_file_is_that_file_s() -> None:
     body = "#### Unit tests (`test_foo.py`)\n\n- [ ] `test_bar` passes\n"
     assert _reading(body) == {"kind": "tests_passing", "selector": "test_foo.py::test_bar"}
