@@ -106,7 +106,10 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ),
         # Several runs.
         ("10 consecutive green runs", {"kind": "streak", "runs": 10}),
+        ("Zero failures in `tests/api/`", {"kind": "tests_passing", "selector": "tests/api/"}),
         # Not about test results: manual.
+        ("All tests pass on Windows", None),
+        ("All tests green in CI for 2 weeks", None),
         ("Critical tests: >90% pass rate", None),  # a group the plan does not pin down
         ("Cross-component validation: 100% success", None),
         ("collection time < 5 s", None),

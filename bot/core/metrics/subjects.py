@@ -33,6 +33,11 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("about moving or renaming code, not test results", r"`[^`]+`\s*(?:→|->|=>)\s*`[^`]+`"),
         (
+            "names a platform, browser or runtime the run may not be on",
+            r"\b(?:windows|macos|mac os|os x|safari|firefox|webkit|ios|android|"
+            r"python 3\.\d+|node(?:\.js)? \d+|java \d+|jdk \d+)\b",
+        ),
+        (
             "about a local run, not the CI run the bot reads",
             r"\blocally\b|\blocal (?:run|machine|environment)\b|\bon (?:my|your) machine\b",
         ),
@@ -69,7 +74,9 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(?:consecutive|consistently|reliabl\w*|stability|flak\w*|"
             r"multiple runs|across \d+ runs|\d+ (?:of|out of) \d+ runs|over \d+ runs|"
             r"\d+\s*/\s*\d+ runs|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-            r"twelve) (?:\w+ ){0,2}runs|in a row|every run|all runs)\b",
+            r"twelve) (?:\w+ ){0,2}runs|in a row|every run|all runs|"
+            r"(?:for|over|during) (?:the )?(?:last |past |next )?(?:\d+|a|one|two|three|four) "
+            r"(?:days?|weeks?|months?|sprints?)|every (?:day|night|week)|nightly)\b",
         ),
         (
             BASELINE,

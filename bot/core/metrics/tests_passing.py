@@ -54,6 +54,10 @@ _NEW_WORK = re.compile(
     re.I,
 )
 _LISTED_VERDICT = re.compile(r"^\W*(?:fixed|resolved|passing|passes|pass|green)\b", re.I)
+_ZERO_IN_SCOPE = re.compile(
+    r"^\W*(?:zero|no|0)\s+(?:test\s+)?(?:failures?|failing tests?)\s+(?:in|for|among|of)\s+(.+)$",
+    re.I,
+)
 _FAIL_WORDS = re.compile(r"\b(?:fail\w*|error\w*|broken|crash\w*)\b", re.I)
 _VERDICT = rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b|\bsuccessfully\b)"
 _COMMAND_VERDICT = rf"(?:{_PASS_WORDS.pattern}|\bsuccessfully\b)"
@@ -72,6 +76,12 @@ def recognise(text: str) -> Metric | None:
     command = scopes.runner_command(text)
     if command is not None:
         return _command(text, command)
+    scoped_zero = _ZERO_IN_SCOPE.match(text)
+    if scoped_zero is not None:  # "Zero failures in `tests/api/`": those tests all pass
+        selector = scopes.scope_of(scoped_zero.group(1))
+        return (
+            Metric(KIND, selector=selector) if selector and not scopes.is_group(selector) else None
+        )
     listed = _FIXED_OR_LISTED.match(text)
     if listed is not None and not _NEW_WORK.match(listed.group(2) or ""):
         # "`test_x` - ✅ FIXED: ...", "`basic.test.js` - 기본 프로젝트 구조": a list of tests
