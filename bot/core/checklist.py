@@ -47,6 +47,7 @@ class Checkbox:
     offset: int  # of the state character (' ', 'x' or 'X') in the original body
     depth: int  # list nesting, 0 at top level
     comment: str | None  # an HTML comment on the item's first line, delimiters stripped
+    more: str = ""  # the paragraph's further lines, joined by spaces ("Verify:" + a command)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,9 @@ def _comment(inline: Token, env: EnvType) -> str | None:
     return None
 
 
+_MORE = 2000  # characters of an item's further lines the reader may look at
+
+
 def _checkbox(
     body: str, spans: list[tuple[int, int]], inline: Token, env: EnvType, index: int, depth: int
 ) -> Checkbox | None:
@@ -132,6 +136,7 @@ def _checkbox(
         offset=bracket + 1,
         depth=depth,
         comment=_comment(inline, env),
+        more=" ".join(part.strip() for part in inline.content.splitlines()[1:])[:_MORE],
     )
 
 

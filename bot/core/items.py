@@ -57,7 +57,10 @@ def read_item(box: checklist.Checkbox, layout: Layout) -> tuple[Metric | None, s
     start = next((h for h in enclosing if _STARTING_STATE.search(h.text)), None)
     if start is not None:
         return None, f"describes where the work started (“{start.text}”), not a goal"
-    metric = recognise(_HTML_COMMENT.sub("", box.text))
+    text = _HTML_COMMENT.sub("", box.text)
+    if text.rstrip().endswith(":") and box.more:
+        text = f"{text} {box.more}"  # "Verify:" with its command on the next line
+    metric = recognise(text)
     if metric is None:
         # A test file whose sub-items are all things a run shows (not lint, not imports).
         children = layout.children.get(box.index, [])

@@ -241,3 +241,14 @@ def test_zero_timeouts_is_met_once_the_tests_that_timed_out_pass_despite_other_f
     )
     assert evaluate(parsed, [after]).items[0].status is Status.UNKNOWN  # no evidence alone
     assert evaluate(parsed, [before, after]).items[0].status is Status.MET
+
+
+def test_a_label_item_reads_on_into_its_next_line() -> None:
+    body = (
+        "- [ ] Verify:\n  `python3 -m pytest tests/types/test_select.py::test_distinct -v`\n"
+        "- [ ] Notes on the fix\n  all tests pass\n"
+    )
+    items = plan.parse(body).items
+    assert items[0].metric is not None
+    assert items[0].metric.selector == "tests/types/test_select.py::test_distinct"
+    assert items[1].metric is None  # only a label ("Verify:") reads on
