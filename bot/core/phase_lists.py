@@ -1,8 +1,9 @@
-"""Phases written as a numbered list right under a plan heading. Pure: no I/O.
+"""Phases where no heading holds them: bold labels, boxed headings, numbered lists. Pure: no I/O.
 
-The fallback when no heading is a phase: "## Fix plan" followed by "1. Repair the imports",
-"2. Reset the mocks". A numbered list in an executive summary, a checklist, or a list of
-test files is not a plan.
+Plans without phase headings still have phases: paragraphs that open with a bold label
+("**TASK-001** ..."), checklist items written as headings ("- [x] ### Phase 1 — ..."), or
+the numbered list right under a plan heading ("## Fix plan", "1. Repair the imports"). A
+numbered list in an executive summary, a checklist, or a list of test files is not a plan.
 """
 
 from __future__ import annotations
@@ -12,7 +13,43 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
-from bot.core.phases import PLAN_HEADING, Heading, PhaseSpan, plain, starts_with_test
+from bot.core.phases import (
+    KEYWORD_FIRST,
+    LEADING_NOISE,
+    PLAN_HEADING,
+    Heading,
+    PhaseSpan,
+    plain,
+    starts_with_test,
+)
+
+
+def bold_headings(
+    tokens: Sequence[Token], all_headings: Sequence[Heading], lines_total: int
+) -> list[Heading]:
+    """Paragraphs that open with a bold phase label ("**TASK-001** ...", "**Phase 1: ...**"),
+    and checklist items written as headings ("- [x] ### Phase 1 — ..."): the headings of plans
+    that use none, each up to the next one or the next real heading."""
+    found: list[tuple[str, int]] = []
+    depth = 0
+    for i, token in enumerate(tokens):
+        if token.type.endswith("_open") and token.type.split("_")[0] in _CONTAINERS:
+            depth += 1
+        elif token.type.endswith("_close") and token.type.split("_")[0] in _CONTAINERS:
+            depth -= 1
+        elif token.type == "paragraph_open" and token.map:
+            content = tokens[i + 1].content
+            boxed = _BOXED_HEADING.match(content)  # "- [x] ### Phase 1 — ...": a ticked phase
+            line = plain((boxed.group(1) if boxed else content).split("\n", 1)[0])
+            bold = depth == 0 and content.startswith("**")
+            if (bold or boxed) and KEYWORD_FIRST.match(LEADING_NOISE.sub("", line)):
+                found.append((line, token.map[0]))
+    starts = sorted({h.line for h in all_headings} | {ln for _, ln in found} | {lines_total})
+    return [Heading(7, text, ln, next(s for s in starts if s > ln)) for text, ln in found]
+
+
+_CONTAINERS = frozenset({"bullet", "ordered", "blockquote", "table"})
+_BOXED_HEADING = re.compile(r"^\[[ xX]\]\s+#{1,6}\s+(.*)", re.S)
 
 
 def from_list(tokens: Sequence[Token], all_headings: Sequence[Heading]) -> list[PhaseSpan]:

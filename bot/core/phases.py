@@ -48,7 +48,7 @@ _NUMBER = (
     + rf"|[{_CJK_NUMERALS}])"
 )
 _SEPARATOR = r"(?:\s*[:.)\-—–|：．、）]+\s*|\s+|$)"
-_KEYWORD_FIRST = re.compile(
+KEYWORD_FIRST = re.compile(
     rf"^(?P<word>{'|'.join(_FAMILIES.values())})\s*[-#]?\s*(?P<number>{_NUMBER}){_SEPARATOR}"
     r"(?P<rest>.*)$",
     re.I,
@@ -79,7 +79,7 @@ _CRITERIA_WORDS = re.compile(
     re.I,
 )
 _PHASE_REFERENCE = re.compile(rf"(?:{_FAMILIES['phase']}|{_FAMILIES['step']})\s*(\d+)\b", re.I)
-_LEADING_NOISE = re.compile(r"^[\W_]+")
+LEADING_NOISE = re.compile(r"^[\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,34 +129,6 @@ def headings(tokens: Sequence[Token], lines_total: int) -> list[Heading]:
         )
         for position, (level, text, line) in enumerate(found)
     ]
-
-
-def bold_headings(
-    tokens: Sequence[Token], all_headings: Sequence[Heading], lines_total: int
-) -> list[Heading]:
-    """Paragraphs that open with a bold phase label ("**TASK-001** ...", "**Phase 1: ...**"),
-    and checklist items written as headings ("- [x] ### Phase 1 — ..."): the headings of plans
-    that use none, each up to the next one or the next real heading."""
-    found: list[tuple[str, int]] = []
-    depth = 0
-    for i, token in enumerate(tokens):
-        if token.type.endswith("_open") and token.type.split("_")[0] in _CONTAINERS:
-            depth += 1
-        elif token.type.endswith("_close") and token.type.split("_")[0] in _CONTAINERS:
-            depth -= 1
-        elif token.type == "paragraph_open" and token.map:
-            content = tokens[i + 1].content
-            boxed = _BOXED_HEADING.match(content)  # "- [x] ### Phase 1 — ...": a ticked phase
-            line = plain((boxed.group(1) if boxed else content).split("\n", 1)[0])
-            bold = depth == 0 and content.startswith("**")
-            if (bold or boxed) and _KEYWORD_FIRST.match(_LEADING_NOISE.sub("", line)):
-                found.append((line, token.map[0]))
-    starts = sorted({h.line for h in all_headings} | {ln for _, ln in found} | {lines_total})
-    return [Heading(7, text, ln, next(s for s in starts if s > ln)) for text, ln in found]
-
-
-_CONTAINERS = frozenset({"bullet", "ordered", "blockquote", "table"})
-_BOXED_HEADING = re.compile(r"^\[[ xX]\]\s+#{1,6}\s+(.*)", re.S)
 
 
 def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
@@ -295,8 +267,8 @@ def plain(text: str) -> str:
 
 
 def _candidate(heading: Heading, all_headings: Sequence[Heading]) -> _Candidate | None:
-    text = _LEADING_NOISE.sub("", heading.text).strip(" *_")
-    for pattern in (_KEYWORD_FIRST, _NUMBER_FIRST):
+    text = LEADING_NOISE.sub("", heading.text).strip(" *_")
+    for pattern in (KEYWORD_FIRST, _NUMBER_FIRST):
         match = pattern.match(text)
         if match is not None and not _bare_letter_word(match):
             word = match.group("word")

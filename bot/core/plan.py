@@ -152,7 +152,7 @@ def parse(body: str, *, rule_overrides: dict[int, str] | None = None) -> Plan:
     all_headings = phase_layout.headings(tokens, lines_total)
     spans = phase_layout.find(all_headings)
     if len(spans) < 2:  # a lone heading phase, or none: bold labels may hold the plan
-        bold = phase_layout.find(phase_layout.bold_headings(tokens, all_headings, lines_total))
+        bold = phase_layout.find(phase_lists.bold_headings(tokens, all_headings, lines_total))
         spans = bold if len(bold) >= 2 else spans
     spans = spans or phase_lists.from_list(tokens, all_headings)
     phases = [_phase(tokens, span) for span in spans]
