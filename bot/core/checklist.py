@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -48,6 +48,7 @@ class Checkbox:
     depth: int  # list nesting, 0 at top level
     comment: str | None  # an HTML comment on the item's first line, delimiters stripped
     more: str = ""  # the paragraph's further lines, joined by spaces ("Verify:" + a command)
+    nested: str = ""  # first lines of the item's nested list, one per line ("File: `x`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +157,30 @@ def find_checkboxes(body: str) -> list[Checkbox]:
             if tokens[i + 1].type == "paragraph_open":
                 box = _checkbox(body, spans, tokens[i + 2], env, len(boxes), open_items - 1)
                 if box is not None:
-                    boxes.append(box)
+                    boxes.append(replace(box, nested=_nested(tokens, i + 3)))
     return boxes
+
+
+_NESTED_LINES = 10  # lines of an item's nested list the reader may look at ("- File: `x`")
+
+
+def _nested(tokens: list[Token], start: int) -> str:
+    """The first lines inside an item after its own paragraph, up to the item's end."""
+    lines: list[str] = []
+    depth = 0
+    for token in tokens[start:]:
+        if token.type == "list_item_open":
+            depth += 1
+        elif token.type == "list_item_close":
+            if depth == 0:
+                break
+            depth -= 1
+        elif token.type == "inline" and depth > 0:
+            # without a nested box's state: ticking a sub-item leaves its parent's reading
+            lines.append(_BOX.sub("", token.content.split("\n", 1)[0]))
+            if len(lines) >= _NESTED_LINES:
+                break
+    return "\n".join(lines)
 
 
 def _target(boxes: list[Checkbox], decision: Decision) -> Checkbox | None:

@@ -28,6 +28,8 @@ _STARTING_STATE = re.compile(
 )
 _FIXES = re.compile(r"\b(?:fix\w*|fail\w*|broken|recover\w*|repair\w*|restore\w*)\b", re.I)
 GROUP_REASON = "names a group of tests"
+_FIX_TESTS = re.compile(r"^\W*fix\w*\b(?!.*`).*\btests?\b", re.I)
+_FILE_LINE = re.compile(r"^\W*(?:test )?files?\W*:\W*`([^`]+)`", re.I | re.M)
 _LINE = re.compile(r":\d+$")  # `x.spec.ts:79`: a line in the file
 _PLATFORM = re.compile(
     r"\b(?:windows|macos|mac os|linux|safari|firefox|chrome|chromium|webkit|ios|android|"
@@ -66,7 +68,7 @@ def read_item(box: checklist.Checkbox, layout: Layout) -> tuple[Metric | None, s
         children = layout.children.get(box.index, [])
         if any(manual_reason(text) for text in children):
             return None, None
-        return _listed_under_fixes(box, enclosing), None
+        return _listed_under_fixes(box, enclosing) or _fix_with_its_file(box, text), None
     if metric.selector is None:
         return metric, None
     if scopes.is_group(metric.selector):
@@ -113,6 +115,22 @@ def _listed_under_fixes(
     if len(names) == 1 and len(re.findall(r"`[^`]+`", text)) == 1:
         return Metric(MetricKind.TESTS_PASSING, selector=names.pop())
     return None
+
+
+def _fix_with_its_file(box: checklist.Checkbox, text: str) -> Metric | None:
+    """ "**Fix navigation links test**" with "- **File**: `tests/nav.test.ts`" below it."""
+    if not _FIX_TESTS.match(text.replace("**", "")) or _PLATFORM.search(text):
+        return None
+    files = {
+        name
+        for name in _FILE_LINE.findall(box.nested.replace("**", ""))
+        if is_test_name(_LINE.sub("", name))
+    }
+    return (
+        Metric(MetricKind.TESTS_PASSING, selector=_LINE.sub("", files.pop()))
+        if len(files) == 1
+        else None
+    )
 
 
 def _test_files(text: str) -> list[str]:

@@ -252,3 +252,17 @@ def test_a_label_item_reads_on_into_its_next_line() -> None:
     assert items[0].metric is not None
     assert items[0].metric.selector == "tests/types/test_select.py::test_distinct"
     assert items[1].metric is None  # only a label ("Verify:") reads on
+
+
+def test_a_fix_item_reads_the_test_file_listed_under_it() -> None:
+    body = (
+        "- [ ] **Fix navigation links test**\n"
+        "  - **Issue**: link missing from sidebar\n"
+        "  - **File**: `tests/navigation.links.test.ts`\n"
+        "- [ ] **Fix auto-assignment logic**\n"
+        "  - **File**: `tests/assign.test.ts`\n"
+    )
+    items = plan.parse(body).items
+    assert items[0].metric is not None
+    assert items[0].metric.selector == "tests/navigation.links.test.ts"
+    assert items[1].metric is None  # a fix of logic, not of a test: its test may pass already
