@@ -30,6 +30,12 @@ _FIXES = re.compile(r"\b(?:fix\w*|fail\w*|broken|recover\w*|repair\w*|restore\w*
 GROUP_REASON = "names a group of tests"
 _FIX_TESTS = re.compile(r"^\W*fix\w*\b(?!.*`).*\btests?\b", re.I)
 _FILE_LINE = re.compile(r"^\W*(?:test )?files?\W*:\W*`([^`]+)`", re.I | re.M)
+# "Files to create", "Tests to migrate": a list of test files that asks for other work.
+_NEW_FILES = re.compile(
+    r"\b(?:creat\w*|new|add\w*|delet\w*|remov\w*|review\w*|renam\w*|mov\w*|migrat\w*|"
+    r"port\w*|split\w*|document\w*|write|written)\b",
+    re.I,
+)
 _LINE = re.compile(r":\d+$")  # `x.spec.ts:79`: a line in the file
 _PLATFORM = re.compile(
     r"\b(?:windows|macos|mac os|linux|safari|firefox|chrome|chromium|webkit|ios|android|"
@@ -104,14 +110,16 @@ def _listed_under_fixes(
     failure it had ("4. State icons timeout (`tests/e2e/state-icons.spec.ts`)"): done when
     it passes. Only one test named, and nothing tied to a platform the run may not be."""
     text = _HTML_COMMENT.sub("", box.text).replace("**", "")
-    if not any(_FIXES.search(h.text) for h in enclosing[:2]) or _PLATFORM.search(text):
+    if _PLATFORM.search(text) or any(_NEW_FILES.search(h.text) for h in enclosing[:2]):
         return None
     bare = text.replace("`", "").strip(" .,;:")
+    if is_test_name(bare):  # a checklist of test files: each done when it passes
+        return Metric(MetricKind.TESTS_PASSING, selector=bare)
+    if not any(_FIXES.search(h.text) for h in enclosing[:2]):
+        return None
     names = {
         _LINE.sub("", n) for n in re.findall(r"`([^`]+)`", text) if is_test_name(_LINE.sub("", n))
     }
-    if is_test_name(bare):
-        return Metric(MetricKind.TESTS_PASSING, selector=bare)
     if len(names) == 1 and len(re.findall(r"`[^`]+`", text)) == 1:
         return Metric(MetricKind.TESTS_PASSING, selector=names.pop())
     return None

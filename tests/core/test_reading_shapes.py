@@ -107,6 +107,18 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         # Several runs.
         ("10 consecutive green runs", {"kind": "streak", "runs": 10}),
         ("Zero failures in `tests/api/`", {"kind": "tests_passing", "selector": "tests/api/"}),
+        (
+            "Fix `test_process_zip_corrupted` (collection FK precondition)",
+            {"kind": "tests_passing", "selector": "test_process_zip_corrupted"},
+        ),
+        ("**CI Integration**: Tests run successfully in CI", {"kind": "tests_passing"}),
+        ("既存のpytestが全て通過する", {"kind": "tests_passing"}),
+        (
+            "Task 3: isValidOutputContentテストが成功すること",
+            {"kind": "tests_passing", "selector": "isValidOutputContent"},
+        ),
+        ("Fix `test_login` to use the new fixture", None),  # a refactor: passing proves nothing
+        ("910/910 tests passing, quality verified", None),
         # Not about test results: manual.
         ("All tests pass on Windows", None),
         ("All tests green in CI for 2 weeks", None),
@@ -241,6 +253,17 @@ def test_zero_timeouts_is_met_once_the_tests_that_timed_out_pass_despite_other_f
     )
     assert evaluate(parsed, [after]).items[0].status is Status.UNKNOWN  # no evidence alone
     assert evaluate(parsed, [before, after]).items[0].status is Status.MET
+
+
+def test_a_checklist_of_test_files_is_each_file_passing_unless_it_asks_for_other_work() -> None:
+    body = (
+        "### Group 1 (Type Mismatches)\n- [ ] validation_service_tests.rs\n"
+        "### Test files to create\n- [ ] new_feature_tests.rs\n"
+    )
+    items = plan.parse(body).items
+    assert items[0].metric is not None
+    assert items[0].metric.selector == "validation_service_tests.rs"
+    assert items[1].metric is None
 
 
 def test_a_label_item_reads_on_into_its_next_line() -> None:

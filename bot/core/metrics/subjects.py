@@ -39,7 +39,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "about a local run, not the CI run the bot reads",
-            r"\blocally\b|\blocal (?:run|machine|environment)\b|\bon (?:my|your) machine\b",
+            r"\blocally\b|\blocal (?:run|machine|environment)\b|\bon (?:my|your|any) machine\b|"
+            r"\b(?:development|dev) (?:machine|box|environment)s?\b|\bany machine\b",
         ),
         (
             "about code (lint, types, imports, references), not test results",
@@ -47,7 +48,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"type errors?|type definitions?|import(?:s|ed)?(?!\s+errors?\b)|unused|references?|"
             r"occurrences?|warnings?|deprecat\w*|todo|fixme|dead code|cow imports?|"
             r"attr-defined|union-attr|var-annotated|import-untyped|override|"
-            r"files? (?:exists?|remains?|deleted|moved|renamed)|director(?:y|ies))\b",
+            r"files? (?:exists?|remains?|deleted|moved|renamed)|director(?:y|ies)|quality)\b",
         ),
         (
             "about builds or compilation, not test results",

@@ -25,7 +25,7 @@ _PASS_WORDS = re.compile(
     re.I,
 )
 _ALL_WORDS = re.compile(
-    r"\b(?:all|every|todos|todas|все|100\s*%)|全て|すべて|全部|所有|全部通过|모든|모두|100\s*%",
+    r"\b(?:all|every|todos|todas|все|100\s*%)|全て|すべて|全部|所有|全テスト|모든|모두|100\s*%",
     re.I,
 )
 _WHOLE_RUN = re.compile(
@@ -37,7 +37,8 @@ _WHOLE_RUN = re.compile(
     re.I,
 )
 _TEST_WORDS = re.compile(
-    r"\btests?\b|\bpytest\b|テスト|测试|테스트|\btestes\b|\bpruebas\b|тест", re.I
+    r"\btests?\b|(?<![A-Za-z])pytest(?![A-Za-z])|テスト|测试|테스트|\btestes\b|\bpruebas\b|тест",
+    re.I,
 )
 # "Verify: `go test ./pkg/models/... -v`", "Ejecutar `pytest tests/api/ -v` → 33 tests deben
 # pasar": an item that only quotes a test command asks for it to pass.
@@ -53,6 +54,13 @@ _NEW_WORK = re.compile(
     r"document|update|migrate|convert|port)\b",
     re.I,
 )
+_LABEL = re.compile(r"^\W*[A-Z][\w /-]{0,30}:\s+(?=\S)")
+_FIX_NAMED = re.compile(
+    r"^(?:#+\s*)?(?:\w+ \d+\s*[—–:-]\s*)?\W*fix\s+`((?:[\w./-]+::)?test_\w+|"
+    r"[\w./-]+_test\.(?:py|go)|[\w./-]+\.(?:spec|test)\.[jt]sx?|[\w./-]*\w+Tests?)`"
+    r"\s*(?:\([^()]*\)\s*)?$",
+    re.I,
+)
 _LISTED_VERDICT = re.compile(r"^\W*(?:fixed|resolved|passing|passes|pass|green)\b", re.I)
 _ZERO_IN_SCOPE = re.compile(
     r"^\W*(?:zero|no|0)\s+(?:test\s+)?(?:failures?|failing tests?)\s+(?:in|for|among|of)\s+(.+)$",
@@ -61,7 +69,10 @@ _ZERO_IN_SCOPE = re.compile(
 _FAIL_WORDS = re.compile(r"\b(?:fail\w*|error\w*|broken|crash\w*)\b", re.I)
 _VERDICT = rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b|\bsuccessfully\b)"
 _COMMAND_VERDICT = rf"(?:{_PASS_WORDS.pattern}|\bsuccessfully\b)"
-_VERDICT_AFTER = r"`?\s*(?::|\(|→|->|=>|-|—|–)?\s*(?:tests?\s+)?"
+_VERDICT_AFTER = (
+    r"`?\s*(?::|\(|→|->|=>|-|—|–)?\s*(?:tests?\s+)?"
+    r"(?:テスト|测试|테스트)?(?:が|は|를|이|가)?\s*(?:全て|すべて)?"
+)
 # "All 643 tests", "33 tests", "15個の…テスト"; not "Tier 1 tests" or "Phase 2 tests".
 _COUNT = re.compile(
     r"(?<!tier )(?<!phase )(?<!stage )(?<!step )(?<!part )(?<!level )(?<!group )(?<!task )"
@@ -82,13 +93,17 @@ def recognise(text: str) -> Metric | None:
         return (
             Metric(KIND, selector=selector) if selector and not scopes.is_group(selector) else None
         )
+    fix = _FIX_NAMED.match(text)
+    if fix is not None:  # "Fix `test_zip_corrupted` (collection FK precondition)"
+        return Metric(KIND, selector=fix.group(1))
     listed = _FIXED_OR_LISTED.match(text)
     if listed is not None and not _NEW_WORK.match(listed.group(2) or ""):
         # "`test_x` - ✅ FIXED: ...", "`basic.test.js` - 기본 프로젝트 구조": a list of tests
         return Metric(KIND, selector=listed.group(1))
     if re.search(r"\bpass(?:ing)?[- ]rate\b", text, re.I):
         return None  # "100% pass rate" is the pass-rate kind's
-    if not _PASS_WORDS.search(text) or any(
+    passing = _PASS_WORDS.search(text) or re.search(r"\bruns? successfully\b", text, re.I)
+    if not passing or any(
         float(m.group(1)) != 100 for m in re.finditer(r"(\d+(?:\.\d+)?)\s*%", text)
     ):
         return None  # a share below 100% is a pass rate
@@ -137,6 +152,7 @@ def _expected(text: str) -> int | None:
 
 def _whole_run(text: str) -> Metric | None:
     """ "All 643 tests still passing", "Verify tests still pass", "既存のpytestが全て通過する"."""
+    text = _LABEL.sub("", text)  # "**CI Integration**: Tests run successfully"
     other_language = re.search(r"[^\x00-\u024f\W]", text) is not None
     match = _WHOLE_RUN.search(text) or (
         # English has `_WHOLE_RUN`'s grammar; other languages the small vocabulary.
