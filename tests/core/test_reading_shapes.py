@@ -117,6 +117,14 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             "Task 3: isValidOutputContentテストが成功すること",
             {"kind": "tests_passing", "selector": "isValidOutputContent"},
         ),
+        (
+            "No tests fail due to `None` fixture values",
+            {"kind": "zero_failures", "words": ["none", "fixture", "valu"]},
+        ),
+        (
+            "**CI Integration**: Tests run successfully in CI/CD environment",
+            {"kind": "tests_passing"},
+        ),
         ("Fix `test_login` to use the new fixture", None),  # a refactor: passing proves nothing
         ("910/910 tests passing, quality verified", None),
         # Not about test results: manual.

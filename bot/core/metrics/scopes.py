@@ -93,7 +93,7 @@ def scope_of(text: str) -> str | None:
     if named:
         return named.group(0)
     path = _PATH.search(outside)
-    if path and not re.search(r"\d+/\d+", path.group(1)):
+    if path and not re.search(r"\d+/\d+|^[A-Z]{1,5}(?:/[A-Z]{1,5})+$", path.group(1)):
         return _folder_or_file(path.group(1))
     foreign = _FOREIGN_GROUP.search(outside)
     if foreign is not None:

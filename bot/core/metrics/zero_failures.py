@@ -23,6 +23,9 @@ RULE_WORD = "zero"
 RULE_ARGUMENTS = "WORD..."  # no failure mentions these words
 
 _ZERO = re.compile(r"^\s*(?:zero|no|0)\s+(.+)$", re.I)
+_FAIL_BECAUSE = re.compile(
+    r"^\W*(?:no|zero|0)\s+tests?\s+fail\w*\s+(?:due to|because of|from|with)\s+(.+)$", re.I
+)
 _FAILURE_NOUN = r"(?:errors?|failures?|exceptions?|crash\w*|timeouts?|panics?)"
 # "(0 marker errors)", "runs without import errors", "**Syntax errors:** 68 → 0".
 _ZERO_ANYWHERE = re.compile(rf"\(\s*0\s+([^()]*?{_FAILURE_NOUN})\s*\)", re.I)
@@ -52,8 +55,10 @@ _STOP_WORDS = frozenset(
 
 def recognise(text: str) -> Metric | None:
     """The metric of an item that asks for zero (or no) failures of some kind, else None."""
+    because = _FAIL_BECAUSE.match(text)  # "No tests fail due to `None` fixture values"
     match = (
-        _ZERO.match(text)
+        because
+        or _ZERO.match(text)
         or _ZERO_ANYWHERE.search(text)
         or _WITHOUT.search(text)
         or _COUNTED_TO_ZERO.match(text)
@@ -63,7 +68,7 @@ def recognise(text: str) -> Metric | None:
     words = significant_words(match.group(1))
     if not words or any(w.startswith("skip") for w in words):
         return None  # skips are not failures: a failure-free run says nothing of them
-    if not _FAILURE_KIND.search(match.group(1)):
+    if because is None and not _FAILURE_KIND.search(match.group(1)):
         return None  # "no hardcoded paths", "no workarounds": code, not a kind of failure
     within = _WITHIN.search(text[match.start(1) :])
     scope = tuple(w for w in significant_words(within.group(1))) if within else ()
