@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from bot.core import checklist
 from bot.core import phases as phase_layout
-from bot.core.metrics import recognise, scopes
+from bot.core.metrics import recognise, scopes, subjects
 from bot.core.metrics.base import Metric, MetricKind
 from bot.core.metrics.subjects import manual_reason
 from bot.core.testnames import TEST_NAME, is_test_name
@@ -37,11 +37,6 @@ _NEW_FILES = re.compile(
     re.I,
 )
 _LINE = re.compile(r":\d+$")  # `x.spec.ts:79`: a line in the file
-_PLATFORM = re.compile(
-    r"\b(?:windows|macos|mac os|linux|safari|firefox|chrome|chromium|webkit|ios|android|"
-    r"locally|python 3\.\d+|node \d+)\b",
-    re.I,
-)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
@@ -110,7 +105,7 @@ def _listed_under_fixes(
     failure it had ("4. State icons timeout (`tests/e2e/state-icons.spec.ts`)"): done when
     it passes. Only one test named, and nothing tied to a platform the run may not be."""
     text = _HTML_COMMENT.sub("", box.text).replace("**", "")
-    if _PLATFORM.search(text) or any(_NEW_FILES.search(h.text) for h in enclosing[:2]):
+    if subjects.elsewhere(text) or any(_NEW_FILES.search(h.text) for h in enclosing[:2]):
         return None
     bare = text.replace("`", "").strip(" .,;:")
     if is_test_name(bare):  # a checklist of test files: each done when it passes
@@ -127,7 +122,7 @@ def _listed_under_fixes(
 
 def _fix_with_its_file(box: checklist.Checkbox, text: str) -> Metric | None:
     """ "**Fix navigation links test**" with "- **File**: `tests/nav.test.ts`" below it."""
-    if not _FIX_TESTS.match(text.replace("**", "")) or _PLATFORM.search(text):
+    if not _FIX_TESTS.match(text.replace("**", "")) or subjects.elsewhere(text):
         return None
     files = {
         name

@@ -15,6 +15,15 @@ import re
 
 # The reasons the multi-run kinds may still read an item by (`bot.core.metrics.MULTI_RUN`).
 SEVERAL_RUNS = "needs several runs (one run cannot prove it)"
+_PLATFORM = (
+    r"\b(?:windows|macos|mac os|os x|linux|safari|firefox|chrome|chromium|webkit|ios|"
+    r"android|python 3\.\d+|node(?:\.js)? \d+|java \d+|jdk \d+)\b"
+)
+_LOCAL = (
+    r"\blocally\b|\blocal (?:run|machine|environment)\b|\bon (?:my|your|any) machine\b|"
+    r"\b(?:development|dev) (?:machine|box|environment)s?\b|\bany machine\b"
+)
+_ELSEWHERE = re.compile(f"{_PLATFORM}|{_LOCAL}", re.I)
 BASELINE = "relative to a baseline (one run cannot prove it)"
 
 # (reason, pattern): the first that matches an item's text decides. Word boundaries keep
@@ -32,16 +41,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"^\W*(?:add|write|create|implement)\s+(?:\w+\s+){0,3}?tests?\b",
         ),
         ("about moving or renaming code, not test results", r"`[^`]+`\s*(?:→|->|=>)\s*`[^`]+`"),
-        (
-            "names a platform, browser or runtime the run may not be on",
-            r"\b(?:windows|macos|mac os|os x|safari|firefox|webkit|ios|android|"
-            r"python 3\.\d+|node(?:\.js)? \d+|java \d+|jdk \d+)\b",
-        ),
-        (
-            "about a local run, not the CI run the bot reads",
-            r"\blocally\b|\blocal (?:run|machine|environment)\b|\bon (?:my|your|any) machine\b|"
-            r"\b(?:development|dev) (?:machine|box|environment)s?\b|\bany machine\b",
-        ),
+        ("names a platform, browser or runtime the run may not be on", _PLATFORM),
+        ("about a local run, not the CI run the bot reads", _LOCAL),
         (
             "about code (lint, types, imports, references), not test results",
             r"\b(?:lint\w*|clippy|ruff|mypy|eslint|flake8|pylint|tsc|typecheck\w*|type[- ]check\w*|"
@@ -88,6 +89,11 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+
+
+def elsewhere(text: str) -> bool:
+    """Whether an item ties its tests to a platform or a local run the CI run may not be."""
+    return _ELSEWHERE.search(text) is not None
 
 
 def manual_reason(text: str) -> str | None:
