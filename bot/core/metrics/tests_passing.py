@@ -43,11 +43,12 @@ _TEST_WORDS = re.compile(
 # "Verify: `go test ./pkg/models/... -v`", "Ejecutar `pytest tests/api/ -v` → 33 tests deben
 # pasar": an item that only quotes a test command asks for it to pass.
 _RUN_WORDS = re.compile(r"^\W*(?:verify|check|confirm|validate|verificar|проверить)\b", re.I)
-_FIXED_OR_LISTED = re.compile(
-    r"^\W*`((?:[\w./-]+::)?test_\w+|[\w./-]+_test\.(?:py|go)|[\w./-]+\.(?:spec|test)\.[jt]sx?|"
-    r"[\w./-]*\w+Tests?)`\s*(?::|-|—|–|→)\s*(\S.*)$",
-    re.I,
+# A test an item lists by name in a code span: a function, a test file, a test class.
+_LISTED_NAME = (
+    r"(?:[\w./-]+::)?test_\w+|[\w./-]+_test\.(?:py|go)|[\w./-]+\.(?:spec|test)\.[jt]sx?|"
+    r"[\w./-]*\w+Tests?"
 )
+_FIXED_OR_LISTED = re.compile(rf"^\W*`({_LISTED_NAME})`\s*(?::|-|—|–|→)\s*(\S.*)$", re.I)
 # A listed test whose note asks for new work is not done when the test passes.
 _NEW_WORK = re.compile(
     r"^\W*(?:add|write|create|implement|extend|refactor|rename|move|delete|remove|split|"
@@ -56,9 +57,7 @@ _NEW_WORK = re.compile(
 )
 _LABEL = re.compile(r"^\W*[A-Z][\w /-]{0,30}:\s+(?=\S)")
 _FIX_NAMED = re.compile(
-    r"^(?:#+\s*)?(?:\w+ \d+\s*[—–:-]\s*)?\W*fix\s+`((?:[\w./-]+::)?test_\w+|"
-    r"[\w./-]+_test\.(?:py|go)|[\w./-]+\.(?:spec|test)\.[jt]sx?|[\w./-]*\w+Tests?)`"
-    r"\s*(?:\([^()]*\)\s*)?$",
+    rf"^(?:#+\s*)?(?:\w+ \d+\s*[—–:-]\s*)?\W*fix\s+`({_LISTED_NAME})`\s*(?:\([^()]*\)\s*)?$",
     re.I,
 )
 _LISTED_VERDICT = re.compile(r"^\W*(?:fixed|resolved|passing|passes|pass|green)\b", re.I)
