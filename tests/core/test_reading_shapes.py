@@ -192,6 +192,22 @@ def test_a_failure_list_under_a_fix_heading_names_the_file_to_pass() -> None:
     ]
 
 
+def test_a_test_file_stands_for_the_fixes_inside_it_but_not_for_lint() -> None:
+    body = (
+        "#### 2. Fix Import Errors (3 hours)\n"
+        "- [ ] `backend/tests/middleware_tests.rs`\n"
+        "  - [ ] Line 9: Fix `SecurityMiddleware` import path\n"
+        "  - [ ] Line 352: Fix type mismatch (`bool` vs `f64`)\n"
+        "- [ ] `backend/tests/service_tests.rs`\n"
+        "  - [ ] Fix clippy warnings in the file\n"
+    )
+    items = plan.parse(body).items
+    assert [(i.text, i.metric.selector if i.metric else None) for i in items][::3] == [
+        ("`backend/tests/middleware_tests.rs`", "backend/tests/middleware_tests.rs"),
+        ("`backend/tests/service_tests.rs`", None),  # passing says nothing of clippy
+    ]
+
+
 def test_a_function_under_a_heading_naming_its_file_is_that_file_s() -> None:
     body = "#### Unit tests (`test_foo.py`)\n\n- [ ] `test_bar` passes\n"
     assert _reading(body) == {"kind": "tests_passing", "selector": "test_foo.py::test_bar"}
