@@ -21,6 +21,15 @@ TEST_NAME = re.compile(
     r"|\b(?:[a-z]\w*\.)*[A-Z]\w*(?:Tests?|IT|Spec)\b)"
 )
 _PYTHON_SUFFIXES = (".py",)
+# Group names that are folders by convention ("unit tests" are the tests under `unit/`).
+# Any other one-word group ("security tests") is a topic: its folder, or the test files and
+# classes named after it (`security_test.go`, `test_security_headers.py`, `SecurityTest`).
+CONVENTIONAL_GROUPS = frozenset(
+    "unit integration e2e functional acceptance smoke regression contract component "
+    "system api ui".split()
+)
+_WORD_BREAK = re.compile(r"[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])")
+_TEST_WORDS = frozenset({"test", "tests", "spec", "specs", "it"})
 _SOURCE_SUFFIX = re.compile(r"\.(?:py|go|[jt]sx?|java|kt|rb|cs|php|rs)$")
 
 
@@ -74,6 +83,27 @@ def _directory_matches(case: CaseResult, directory: str) -> bool:
     return (case.classname + ".").startswith(dotted + ".")
 
 
+def topic_words(name: str) -> list[str]:
+    """A name's words, lower-cased and singular, without "test": `test_scalar_types` ->
+    `scalar type`, `SecurityTest` -> `security`."""
+    words = (w.lower() for w in _WORD_BREAK.split(name) if w)
+    return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if w not in _TEST_WORDS]
+
+
+def _topic_matches(case: CaseResult, topic: str) -> bool:
+    """Whether one of a test's folders, its file, its class or its name carries the topic's
+    words ("template loading tests": `test_template_loading`, `TemplateLoadingTest`)."""
+    wanted = topic_words(topic)
+    path = (case.file or ("" if case.classname else case.suite)).replace("\\", "/")
+    owners = [*path.split("/")[:-1], _basename(path).split(".", 1)[0], case.name]
+    owners += re.split(r"[./$]", case.classname or "")
+    for owner in owners:
+        words = topic_words(owner)
+        if any(words[i : i + len(wanted)] == wanted for i in range(len(words))):
+            return True
+    return False
+
+
 def _class_matches(case: CaseResult, name: str) -> bool:
     # The suite stands in for the class only when the case has none: Surefire names the
     # file-level suite after one class while its cases may belong to several.
@@ -92,6 +122,8 @@ def matches(selector: str, case: CaseResult) -> bool:
     if test is not None:
         return _name_matches(case, test) and (not path or _file_or_class(case, path))
     if selector.rstrip().endswith("/"):
+        if "/" not in path and path not in CONVENTIONAL_GROUPS:
+            return _directory_matches(case, path) or _topic_matches(case, path)
         return _directory_matches(case, path)
     return _file_or_class(case, path) or _name_matches(case, path) or case.suite == path
 

@@ -41,6 +41,18 @@ def case(
             False,
         ),
         ("OrderServiceTest", case(suite="com.acme.OrderServiceTest"), True),
+        # A topic ("security tests"): its folder, or files, classes and names carrying it.
+        ("security/", case(file="internal/service/security_test.go"), True),
+        ("security/", case(file="tests/test_security_headers.py"), True),
+        ("security/", case(classname="com.acme.SecurityTest"), True),
+        ("security/", case(file="tests/security/test_a.py"), True),
+        ("security/", case(file="tests/test_insecure.py"), False),
+        ("scalar-type/", case(file="tests/unit/core/test_scalar_types.py"), True),
+        ("scalar-type/", case(file="tests/unit/core/test_type_scalar.py"), False),
+        ("template-loading/", case("test_template_loading", file="tests/cli.rs"), True),
+        ("error-scenario/", case(file="e2e/error-scenarios/timeout.spec.ts"), True),
+        # A conventional group is only its folder: `test_unit_conversion.py` is no unit test.
+        ("unit/", case(file="tests/integration/test_unit_conversion.py"), False),
     ],
 )
 def test_selector_matching(selector: str, test: CaseResult, expected: bool) -> None:

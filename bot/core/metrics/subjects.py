@@ -67,7 +67,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "about issues, reviews or process, not test results",
             r"\b(?:p[0-3]|blockers?|blocking|critical issues?|severity|vulnerabilit\w*|cves?|"
-            r"security|issues? (?:open|remain\w*)|false positives?|reviewed|approved|documented|"
+            r"security(?!\s+(?:tests?|test suites?|suites?|specs?)\b)|"
+            r"issues? (?:open|remain\w*)|false positives?|reviewed|approved|documented|"
             r"commit(?:s|ted)?|pushed|merged|pull requests?|prs?|"
             r"(?:critical|major|minor) (?:test )?failures?|race detector|"
             r"(?:continue|keep)\s+(?:\w+\s+)?(?:target|aim|work)\w*)\b|"

@@ -75,7 +75,7 @@ _VERDICT_AFTER = (
 # "All 643 tests", "33 tests", "15個の…テスト"; not "Tier 1 tests" or "Phase 2 tests".
 _COUNT = re.compile(
     r"(?<!tier )(?<!phase )(?<!stage )(?<!step )(?<!part )(?<!level )(?<!group )(?<!task )"
-    r"\b(\d[\d,]*)\+?\s+(?:[a-z][\w-]*\s+)?tests?\b|(\d+)\s*(?:個|个|개|件)|(\d+)\s*(?:テスト|测试|테스트)",
+    r"\b(\d[\d,]*)\+?\s+(?:[a-z][\w-]*\s+){0,3}tests?\b|(\d+)\s*(?:個|个|개|件)|(\d+)\s*(?:テスト|测试|테스트)",
     re.I,
 )
 _RULE = re.compile(r"(\S+)(?:\s+(\d+)(?:/(\d+))?)?(?:\s+pass(?:ing)?)?")
@@ -110,9 +110,10 @@ def recognise(text: str) -> Metric | None:
     if selector is None:
         return _whole_run(text)
     expected = _expected(_CODE_SPAN.sub(" ", text))
-    if expected is not None and not _FAIL_WORDS.search(text):
+    if expected is not None:
         return Metric(KIND, selector=selector, expected=expected)
-    named = re.escape(selector.rstrip("/").rsplit("/", 1)[-1].rsplit("::", 1)[-1])
+    last = selector.rstrip("/").rsplit("/", 1)[-1].rsplit("::", 1)[-1]
+    named = r"[\s_-]+".join(map(re.escape, last.split("-")))  # `file-creation/`: "file creation"
     if _ALL_WORDS.search(text) or re.search(named + _VERDICT_AFTER + _VERDICT, text, re.I):
         return Metric(KIND, selector=selector)
     return None
