@@ -107,8 +107,11 @@ def _topic_matches(case: CaseResult, topic: str) -> bool:
 def _class_matches(case: CaseResult, name: str) -> bool:
     # The suite stands in for the class only when the case has none: Surefire names the
     # file-level suite after one class while its cases may belong to several.
+    # cargo-nextest names a crate's test binaries `crate` and `crate::binary`.
     owner = case.classname or case.suite
-    return bool(owner) and (owner == name or owner.endswith(("." + name, "$" + name)))
+    return bool(owner) and (
+        owner == name or owner.endswith(("." + name, "$" + name)) or owner.startswith(name + "::")
+    )
 
 
 def _name_matches(case: CaseResult, test: str) -> bool:

@@ -41,6 +41,9 @@ def case(
             False,
         ),
         ("OrderServiceTest", case(suite="com.acme.OrderServiceTest"), True),
+        # A crate (`cargo test -p cortex-memory`): its library and its other test binaries.
+        ("cortex-memory", case(classname="cortex-memory::integration"), True),
+        ("cortex-memory", case(classname="cortex-memory-extra"), False),
         # A topic ("security tests"): its folder, or files, classes and names carrying it.
         ("security/", case(file="internal/service/security_test.go"), True),
         ("security/", case(file="tests/test_security_headers.py"), True),

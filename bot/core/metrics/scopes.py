@@ -11,6 +11,7 @@ or one named by a language ("JavaScript tests") leaves the item manual.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -152,10 +153,24 @@ def runner_command(text: str) -> Command | None:
         words = [w.strip("'\"") for w in span.split()]
         if any(w.split("=", 1)[0] in _NOT_A_RUN for w in words):
             return Command(None, ambiguous=True)
+        crate = _cargo_package(words)
+        if crate is not None:
+            return Command(crate)  # `cargo test -p cortex-memory`: that crate's tests
         paths = [_folder_or_file(w) for w in words if _is_test_path(w)]
         if len(paths) > 1:
             return Command(None, ambiguous=True)
         return Command(paths[0] if paths else None)
+    return None
+
+
+def _cargo_package(words: list[str]) -> str | None:
+    if words[:2] != ["cargo", "test"]:
+        return None
+    for flag, value in itertools.pairwise(words):
+        if flag in ("-p", "--package"):
+            return value
+        if flag.startswith("--package="):
+            return flag.split("=", 1)[1]
     return None
 
 

@@ -57,7 +57,13 @@ _NEW_WORK = re.compile(
 )
 _LABEL = re.compile(r"^\W*[A-Z][\w /-]{0,30}:\s+(?=\S)")
 _FIX_NAMED = re.compile(
-    rf"^(?:#+\s*)?(?:\w+ \d+\s*[—–:-]\s*)?\W*fix\s+`({_LISTED_NAME})`\s*(?:\([^()]*\)\s*)?$",
+    rf"^(?:#+\s*)?(?:\w+ \d+\s*[—–:-]\s*)?\W*fix\s+`({_LISTED_NAME})`\s*"
+    r"(?:(?!(?:to|by|so|using|with|and|for)\b)[A-Za-z][\w -]{0,60}|\([^()`]*\))?\s*$",
+    re.I,
+)
+_RUN_AND_FIX = re.compile(
+    r"^\W*run\s+(?:the\s+|all\s+)?(?:[a-z][\w-]*\s+){0,3}?tests?\s+and\s+fix\s+"
+    r"(?:any\s+|all\s+|the\s+)?(?:issues|failures|errors|problems)\W*$",
     re.I,
 )
 _LISTED_VERDICT = re.compile(r"^\W*(?:fixed|resolved|passing|passes|pass|green)\b", re.I)
@@ -92,6 +98,12 @@ def recognise(text: str) -> Metric | None:
         return (
             Metric(KIND, selector=selector) if selector and not scopes.is_group(selector) else None
         )
+    return _named_fix(text) or _said_to_pass(text)
+
+
+def _named_fix(text: str) -> Metric | None:
+    """A test named to fix, listed with its state, or a group to run and fix: done when it
+    passes."""
     fix = _FIX_NAMED.match(text)
     if fix is not None:  # "Fix `test_zip_corrupted` (collection FK precondition)"
         return Metric(KIND, selector=fix.group(1))
@@ -99,6 +111,13 @@ def recognise(text: str) -> Metric | None:
     if listed is not None and not _NEW_WORK.match(listed.group(2) or ""):
         # "`test_x` - ✅ FIXED: ...", "`basic.test.js` - 기본 프로젝트 구조": a list of tests
         return Metric(KIND, selector=listed.group(1))
+    if _RUN_AND_FIX.match(text):  # "Run unit tests and fix issues"
+        return Metric(KIND, selector=scopes.scope_of(text))
+    return None
+
+
+def _said_to_pass(text: str) -> Metric | None:
+    """ "All 31 entity-browser tests pass", "`internal/crypto` - 100% PASS ✅"."""
     if re.search(r"\bpass(?:ing)?[- ]rate\b", text, re.I):
         return None  # "100% pass rate" is the pass-rate kind's
     passing = _PASS_WORDS.search(text) or re.search(r"\bruns? successfully\b", text, re.I)
