@@ -124,6 +124,13 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             {"kind": "tests_passing", "selector": "cortex-memory"},
         ),
         ("Run unit tests and fix issues", {"kind": "tests_passing", "selector": "unit/"}),
+        # A counter is progress toward all of them passing.
+        (
+            "**Controller tests**: 0/35",
+            {"kind": "tests_passing", "selector": "controller/", "expected": 35},
+        ),
+        ("Tests: 10/35", {"kind": "tests_passing", "expected": 35}),
+        ("Phase 2 tests: 3/5", None),  # the phase's tests: which are they?
         ("Run the tests and fix any failures", {"kind": "tests_passing"}),
         (
             "### Phase 3 — Fix `test_chunks_unknown_uuid` collection FK precondition",

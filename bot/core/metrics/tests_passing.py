@@ -66,6 +66,11 @@ _RUN_AND_FIX = re.compile(
     r"(?:any\s+|all\s+|the\s+)?(?:issues|failures|errors|problems)\W*$",
     re.I,
 )
+_COUNTER = re.compile(
+    r"^\W*(?:([A-Za-z][\w-]*(?: [A-Za-z][\w-]*){0,2}) )?tests?\W*:\s*(\d+)\s*/\s*(\d+)"
+    r"(?:\s+(?:passing|passed|pass))?\s*(?:tests?)?\W*$",
+    re.I,
+)
 _LISTED_VERDICT = re.compile(r"^\W*(?:fixed|resolved|passing|passes|pass|green)\b", re.I)
 _ZERO_IN_SCOPE = re.compile(
     r"^\W*(?:zero|no|0)\s+(?:test\s+)?(?:failures?|failing tests?)\s+(?:in|for|among|of)\s+(.+)$",
@@ -98,7 +103,16 @@ def recognise(text: str) -> Metric | None:
         return (
             Metric(KIND, selector=selector) if selector and not scopes.is_group(selector) else None
         )
-    return _named_fix(text) or _said_to_pass(text)
+    return _named_fix(text) or _counter(text) or _said_to_pass(text)
+
+
+def _counter(text: str) -> Metric | None:
+    """ "Controller tests: 0/35" counts progress toward all 35 passing (a topic, or the run)."""
+    found = _COUNTER.match(text)
+    if found is None or int(found.group(3)) == 0:
+        return None
+    selector = scopes.scope_of(f"{found.group(1)} tests") if found.group(1) else None
+    return Metric(KIND, selector=selector, expected=int(found.group(3)))
 
 
 def _named_fix(text: str) -> Metric | None:
