@@ -97,6 +97,13 @@ def _same_direction(expected: str | None, read: str) -> bool:
     return (expected in ("<", "<=")) == (read in ("<", "<="))
 
 
+# A maintainer's group words in the plan's language, and the conventional folder they name.
+_GROUP_WORDS = (
+    ("integration", r"統合テスト|集成测试|통합\s*테스트|testes? de integração|pruebas de integración"),
+    ("unit", r"ユニットテスト|単体テスト|单元测试|단위\s*테스트|testes? unitários?|pruebas unitarias"),
+)
+
+
 def _scope_matches(expected: str | list[str] | None, read: str | None) -> bool:
     if isinstance(expected, list):
         return any(_scope_matches(one, read) for one in expected)
@@ -104,6 +111,8 @@ def _scope_matches(expected: str | list[str] | None, read: str | None) -> bool:
         return read is None
     if read is None:
         return False
+    for english, words in _GROUP_WORDS:
+        expected = re.sub(words, f"{english} tests", expected, flags=re.I)
     # `./pkg/models/...` (Go's "this folder and below") is the folder `pkg/models/`.
     # `x.spec.ts:79` (a line in the file) is satisfied by the whole file passing.
     # A topic the reader read (`scalar-type/`: tests whose folder, file, class or name carry
