@@ -99,8 +99,16 @@ def _same_direction(expected: str | None, read: str) -> bool:
 
 # A maintainer's group words in the plan's language, and the conventional folder they name.
 _GROUP_WORDS = (
-    ("integration", r"統合テスト|集成测试|통합\s*테스트|testes? de integração|pruebas de integración"),
-    ("unit", r"ユニットテスト|単体テスト|单元测试|단위\s*테스트|testes? unitários?|pruebas unitarias"),
+    (
+        "integration",
+        r"統合テスト|集成测试|통합\s*테스트|testes? de integração|"
+        r"pruebas de integración",
+    ),
+    (
+        "unit",
+        r"ユニットテスト|単体テスト|单元测试|단위\s*테스트|testes? unitários?|"
+        r"pruebas unitarias",
+    ),
 )
 
 
@@ -111,6 +119,8 @@ def _scope_matches(expected: str | list[str] | None, read: str | None) -> bool:
         return read is None
     if read is None:
         return False
+    if re.search(r"::\*\w+\*$", read) and _scope_matches(expected, read.split("::*")[1][:-1]):
+        return True  # `file::*csv*` (from `pytest file -k csv`) is "csv"
     for english, words in _GROUP_WORDS:
         expected = re.sub(words, f"{english} tests", expected, flags=re.I)
     # `./pkg/models/...` (Go's "this folder and below") is the folder `pkg/models/`.

@@ -7,6 +7,7 @@ Pure module: no I/O. A selector is what an issue names: a file (`test_x.py`,
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -115,7 +116,11 @@ def _class_matches(case: CaseResult, name: str) -> bool:
 
 
 def _name_matches(case: CaseResult, test: str) -> bool:
-    # Parametrized ids: `test_c` selects `test_c[1]` and `test_c[param-x]`.
+    # Parametrized ids: `test_c` selects `test_c[1]` and `test_c[param-x]`; `*word*` (from
+    # `pytest -k word`) the names carrying the word.
+    if "*" in test:  # like `-k`, it looks at the class too
+        owner = _last_segment(case.classname or "")
+        return any(fnmatch.fnmatchcase(n.lower(), test.lower()) for n in (case.name, owner))
     return case.name == test or case.name.startswith(test + "[")
 
 
@@ -156,15 +161,17 @@ def _case_keys(case: CaseResult) -> set[str]:
         keys.add("m:" + _basename(_module_path(case.classname)))
     owner = case.classname or case.suite
     if owner:
-        keys.add("c:" + _last_segment(owner))
+        keys |= {"c:" + _last_segment(owner), "c:" + owner.partition("::")[0]}
     return keys
 
 
 def _selector_keys(selector: str) -> set[str] | None:
     """Keys a matching case must carry; None when only a scan can tell (directories)."""
     path, test = _selector_parts(selector)
-    if test is not None:
+    if test is not None and "*" not in test:
         return {"n:" + test}
+    if test is not None:
+        return _selector_keys(path) if path else None  # `file::*word*`: the file's cases
     if selector.rstrip().endswith("/"):
         return None
     keys = {"n:" + path, "s:" + path}

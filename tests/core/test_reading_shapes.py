@@ -37,6 +37,14 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             {"kind": "tests_passing", "selector": "tests/unit/test_auth.py"},
         ),
         (
+            "Verify: `python3 -m pytest tests/table/test_misc.py -k getitem_int_row -v`.",
+            {"kind": "tests_passing", "selector": "tests/table/test_misc.py::*getitem_int_row*"},
+        ),
+        (  # an expression: the whole file, whose passing covers what it selects
+            'Verify: `pytest tests/table/test_misc.py -k "dtypes or cast" -v`',
+            {"kind": "tests_passing", "selector": "tests/table/test_misc.py"},
+        ),
+        (
             "run `python -m pytest tests/x/test_y.py` until it passes",
             {"kind": "tests_passing", "selector": "tests/x/test_y.py"},
         ),

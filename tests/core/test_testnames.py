@@ -41,6 +41,15 @@ def case(
             False,
         ),
         ("OrderServiceTest", case(suite="com.acme.OrderServiceTest"), True),
+        # `pytest tests/a/test_b.py -k csv`: the file's tests whose name or class carries it.
+        ("tests/a/test_b.py::*csv*", case("test_read_CSV", file="tests/a/test_b.py"), True),
+        (
+            "tests/a/test_b.py::*csv*",
+            case("t", classname="a.TestCsvLoad", file="tests/a/test_b.py"),
+            True,
+        ),
+        ("tests/a/test_b.py::*csv*", case("test_read_csv", file="tests/a/test_c.py"), False),
+        ("tests/a/test_b.py::*csv*", case("test_json", file="tests/a/test_b.py"), False),
         # A crate (`cargo test -p cortex-memory`): its library and its other test binaries.
         ("cortex-memory", case(classname="cortex-memory::integration"), True),
         ("cortex-memory", case(classname="cortex-memory-extra"), False),
@@ -92,6 +101,9 @@ SELECTOR_CASES = [
     ("login.spec.ts", case(suite="src\\auth\\login.spec.ts")),
     ("test_c", case("test_c", classname="x.Y")),
     ("pytest", case("t", suite="pytest")),
+    ("tests/a/test_b.py::*csv*", case("test_read_csv", file="tests/a/test_b.py")),
+    ("security/", case(file="internal/security_test.go")),
+    ("cortex-memory", case(classname="cortex-memory::integration")),
 ]
 
 

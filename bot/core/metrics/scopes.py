@@ -40,6 +40,7 @@ _NOT_A_RUN = (
     "--listTests",
     "--list",
 )
+_KEYWORD = re.compile(r"\s-k\s*[\"']?([^\"']+?)[\"']?(?:\s+-|\s*$)")
 _SCRIPT = re.compile(r"\.(?:sh|bash|ps1|bat|cmd|mk|ya?ml|json|toml|cfg|ini|txt|md)$")
 _PATH = re.compile(r"(?<![\w@:/.-])((?:\.{0,2}/)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.*-]+)+/?)(?![\w/])")
 _SOURCE = re.compile(r"\.(?:py|go|[jt]sx?|java|kt|rb|cs|php|rs|groovy|scala|swift)$")
@@ -144,8 +145,9 @@ class Command:
 def runner_command(text: str) -> Command | None:
     """The test command an item quotes (`pytest tests/unit/test_auth.py -v`), if any.
 
-    `-k` and `--grep` narrow a file to some of its tests: the whole file passing is enough
-    evidence for them, so the file is the selector.
+    `-k word` narrows a file to the tests whose names carry that word (`file::*word*`);
+    another `-k` expression or `--grep` leaves the whole file, whose passing is enough
+    evidence for the tests it narrows to.
     """
     for span in _CODE_SPAN.findall(text):
         if not _RUNNER.search(span):
@@ -159,6 +161,9 @@ def runner_command(text: str) -> Command | None:
         paths = [_folder_or_file(w) for w in words if _is_test_path(w)]
         if len(paths) > 1:
             return Command(None, ambiguous=True)
+        keyword = _KEYWORD.search(span)
+        if paths and keyword and re.fullmatch(r"\w+", keyword.group(1)):
+            return Command(f"{paths[0].rstrip('/')}::*{keyword.group(1)}*")
         return Command(paths[0] if paths else None)
     return None
 
