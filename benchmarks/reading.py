@@ -121,8 +121,8 @@ def _scope_matches(expected: str | list[str] | None, read: str | None) -> bool:
         return False
     if re.search(r"::\*\w+\*$", read) and _scope_matches(expected, read.split("::*")[1][:-1]):
         return True  # `file::*csv*` (from `pytest file -k csv`) is "csv"
-    for english, words in _GROUP_WORDS:
-        expected = re.sub(words, f"{english} tests", expected, flags=re.I)
+    for english, foreign in _GROUP_WORDS:
+        expected = re.sub(foreign, f"{english} tests", expected, flags=re.I)
     # `./pkg/models/...` (Go's "this folder and below") is the folder `pkg/models/`.
     # `x.spec.ts:79` (a line in the file) is satisfied by the whole file passing.
     # A topic the reader read (`scalar-type/`: tests whose folder, file, class or name carry
