@@ -132,20 +132,9 @@ def evaluate_command(
         raise typer.BadParameter("choose one of --json, --comment, --body")
     text = _read_issue(issue)
     plan, readings, repo_config = _plan_with_config(text, config)
-    settings = Settings()
-    cases: list[CaseResult] = []
-    suites: list[SuiteResult] = []
-    for path in files:
-        file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
-        if file_summary.error:
-            err.print(f"[red]skipped[/] {escape(file_summary.error)}", highlight=False)
-            continue
-        parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
-        cases.extend(parsed.cases)
-        suites.extend(parsed.suites)
     evaluation = evaluate(
         plan,
-        [RunInput(cases=cases, suites=suites, label="local run")],
+        [read_run(files, label="local run")],
         map_rules=repo_config.map_rules(),
         ignore=repo_config.ignore,
     )
@@ -163,13 +152,35 @@ def evaluate_command(
         print_evaluation(evaluation)
 
 
+def read_run(files: list[Path], *, label: str) -> RunInput:
+    """One run made of these JUnit files; a file that cannot be read is skipped, with why."""
+    settings = Settings()
+    cases: list[CaseResult] = []
+    suites: list[SuiteResult] = []
+    for path in files:
+        file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
+        if file_summary.error:
+            err.print(f"[red]skipped[/] {escape(file_summary.error)}", highlight=False)
+            continue
+        parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
+        cases.extend(parsed.cases)
+        suites.extend(parsed.suites)
+    return RunInput(cases=cases, suites=suites, label=label)
+
+
+def read_config(path: Path | None) -> RepoConfig:
+    """The repository configuration at `path` (defaults without one); a bad file is a usage
+    error that says what is wrong."""
+    try:
+        return parse_config(path.read_text(encoding="utf-8") if path else None)
+    except (OSError, ConfigurationError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--config") from None
+
+
 def _plan_with_config(
     text: str, path: Path | None
 ) -> tuple[plan_module.Plan, tuple[Reading, ...], RepoConfig]:
-    try:
-        repo_config = parse_config(path.read_text(encoding="utf-8") if path else None)
-    except (OSError, ConfigurationError) as exc:
-        raise typer.BadParameter(str(exc), param_hint="--config") from None
+    repo_config = read_config(path)
     plan, readings = reconcile.read_checklist(text, repo_config)
     return plan, readings, repo_config
 

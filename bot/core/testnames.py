@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from bot.core.results import CaseResult
+from bot.core.results import CaseResult, case_owner
 
 TEST_NAME = re.compile(
     r"(?:[\w./-]*\btest_\w+\.py(?:::[\w\[\]-]+)*"
@@ -127,6 +127,14 @@ def _name_matches(case: CaseResult, test: str) -> bool:
 def matches(selector: str, case: CaseResult) -> bool:
     """Whether a test case belongs to what the selector names."""
     path, test = _selector_parts(selector)
+    if test is not None and "::" in test:  # `tests/a.py::TestY::test_c`: a test in a class
+        within, _, name = test.rpartition("::")
+        owner = case_owner(case.file, case.classname)
+        return (
+            _name_matches(case, name)
+            and owner.endswith("::" + within)
+            and (not path or _file_or_class(case, path))
+        )
     if test is not None:
         return _name_matches(case, test) and (not path or _file_or_class(case, path))
     if selector.rstrip().endswith("/"):
@@ -169,7 +177,7 @@ def _selector_keys(selector: str) -> set[str] | None:
     """Keys a matching case must carry; None when only a scan can tell (directories)."""
     path, test = _selector_parts(selector)
     if test is not None and "*" not in test:
-        return {"n:" + test}
+        return {"n:" + test.rsplit("::", 1)[-1]}
     if test is not None:
         return _selector_keys(path) if path else None  # `file::*word*`: the file's cases
     if selector.rstrip().endswith("/"):

@@ -124,7 +124,7 @@ def _named_fix(text: str) -> Metric | None:
     listed = _FIXED_OR_LISTED.match(text)
     if listed is not None and not _NEW_WORK.match(listed.group(2) or ""):
         # "`test_x` - ✅ FIXED: ...", "`basic.test.js` - 기본 프로젝트 구조": a list of tests
-        return Metric(KIND, selector=listed.group(1))
+        return Metric(KIND, selector=listed.group(1), expected=_expected(listed.group(2) or ""))
     if _RUN_AND_FIX.match(text):  # "Run unit tests and fix issues"
         return Metric(KIND, selector=scopes.scope_of(text))
     return None
