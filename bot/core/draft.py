@@ -36,6 +36,7 @@ from bot.core.testnames import CaseIndex, is_test_name
 # GitHub's 65,536. Tests past it are counted, and map to a phase by their words.
 _TEST_LIST_BUDGET = 40_000
 _LONGEST_ID = 1_000
+_TABLE_ROWS = 100  # files per results table
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,13 +211,19 @@ def _results(files: Sequence[FileResult]) -> str:
         lines += ["", f"### ✅ Passing Test Files ({len(passing)}/{len(files)})", ""]
         lines += ["| Test File | Tests | Status | Time |" + (" Peak memory |" if memory else "")]
         lines += ["|---|---|---|---|" + ("---|" if memory else "")]
-        lines += [_row(f, "**PASSED**", memory) for f in passing]
+        lines += [_row(f, "**PASSED**", memory) for f in passing[:_TABLE_ROWS]]
+        lines += _more_files(len(passing))
     if failing:
         lines += ["", f"### ❌ Failing Test Files ({len(failing)}/{len(files)})", ""]
         lines += ["| Test File | Tests | Status | Time |" + (" Peak memory |" if memory else "")]
         lines += ["|---|---|---|---|" + ("---|" if memory else "")]
-        lines += [_row(f, "**FAILED**", memory) for f in failing]
+        lines += [_row(f, "**FAILED**", memory) for f in failing[:_TABLE_ROWS]]
+        lines += _more_files(len(failing))
     return "\n".join(lines)
+
+
+def _more_files(count: int) -> list[str]:
+    return ["", f"… and {count - _TABLE_ROWS} more files."] if count > _TABLE_ROWS else []
 
 
 def _row(result: FileResult, status: str, memory: bool) -> str:
