@@ -132,6 +132,19 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             {"kind": "tests_passing", "selector": "cortex-memory"},
         ),
         ("Run unit tests and fix issues", {"kind": "tests_passing", "selector": "unit/"}),
+        # Zero failures of the whole run, in its usual words.
+        ("Zero failures", {"kind": "tests_passing"}),
+        ("0 failed, 0 errors", {"kind": "tests_passing"}),
+        ("Failing tests: 23 → 0", {"kind": "tests_passing"}),
+        ("No errors", None),  # errors of what: logs, builds?
+        (
+            "`pytest tests/unit` exits with code 0",
+            {"kind": "tests_passing", "selector": "tests/unit/"},
+        ),
+        (
+            "Fix the 3 failing tests in test_parser.py",
+            {"kind": "tests_passing", "selector": "test_parser.py", "expected": 3},
+        ),
         # A counter is progress toward all of them passing.
         (
             "**Controller tests**: 0/35",

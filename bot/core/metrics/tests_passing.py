@@ -66,6 +66,27 @@ _RUN_AND_FIX = re.compile(
     r"(?:any\s+|all\s+|the\s+)?(?:issues|failures|errors|problems)\W*$",
     re.I,
 )
+# Failures named as such: a bare "No errors" may be about logs or builds, and stays manual.
+_FAILURE = r"(?:failures?|failing tests?|failed(?: tests?)?)"
+_NO_FAILURE = rf"(?:zero|no|0)\s+(?:test\s+)?{_FAILURE}"
+_NO_FAILURES = re.compile(
+    rf"^\W*(?:{_NO_FAILURE}|(?:zero|no|0)\s+errors?\s*(?:,|and|or|/)\s*(?:0\s+)?{_FAILURE})"
+    rf"(?:\s*(?:,|and|or|/)\s*(?:(?:zero|no|0)\s+)?(?:errors?|{_FAILURE}))?"
+    r"(?:\s+(?:across|in|on)\s+the\s+(?:whole\s+|entire\s+|full\s+)?(?:test\s+)?(?:suite|run))?"
+    r"\W*$",
+    re.I,
+)
+# "Failing tests: 23 → 0", "Failing tests reduced from 23 to 0".
+_FAILING_TO_ZERO = re.compile(
+    r"^\W*(?:failing|failed) tests?\W*(?::\s*|\s+(?:reduced|down|go(?:ne)?)\s+(?:from\s+)?)"
+    r"\d+\s*(?:→|->|=>|to)\s*0\W*$",
+    re.I,
+)
+_FIX_IN = re.compile(
+    r"^\W*fix\s+(?:the\s+|all\s+)?(?:(\d+)\s+)?(?:remaining\s+)?(?:failing|broken|failed)\s+"
+    r"tests?\s+in\s+(`[^`]+`|[\w./-]+)\W*$",
+    re.I,
+)
 _COUNTER = re.compile(
     r"^\W*(?:([A-Za-z][\w-]*(?: [A-Za-z][\w-]*){0,2}) )?tests?\W*:\s*(\d+)\s*/\s*(\d+)"
     r"(?:\s+(?:passing|passed|pass))?\s*(?:tests?)?\W*$",
@@ -78,7 +99,10 @@ _ZERO_IN_SCOPE = re.compile(
 )
 _FAIL_WORDS = re.compile(r"\b(?:fail\w*|error\w*|broken|crash\w*)\b", re.I)
 _VERDICT = rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b|\bsuccessfully\b)"
-_COMMAND_VERDICT = rf"(?:{_PASS_WORDS.pattern}|\bsuccessfully\b)"
+_COMMAND_VERDICT = (
+    rf"(?:{_PASS_WORDS.pattern}|\bsuccessfully\b|"
+    r"\bexits? (?:with )?(?:code |status )?0\b|\bexit (?:code|status) (?:is )?0\b|\breturns 0\b)"
+)
 _VERDICT_AFTER = (
     r"`?\s*(?::|\(|→|->|=>|-|—|–)?\s*(?:tests?\s+)?"
     r"(?:テスト|测试|테스트)?(?:が|は|를|이|가)?\s*(?:全て|すべて)?"
@@ -103,6 +127,8 @@ def recognise(text: str) -> Metric | None:
         return (
             Metric(KIND, selector=selector) if selector and not scopes.is_group(selector) else None
         )
+    if _NO_FAILURES.match(text) or _FAILING_TO_ZERO.match(text):
+        return Metric(KIND)  # "Zero failures", "0 failed, 0 errors": the whole run passes
     return _named_fix(text) or _counter(text) or _said_to_pass(text)
 
 
@@ -127,6 +153,12 @@ def _named_fix(text: str) -> Metric | None:
         return Metric(KIND, selector=listed.group(1), expected=_expected(listed.group(2) or ""))
     if _RUN_AND_FIX.match(text):  # "Run unit tests and fix issues"
         return Metric(KIND, selector=scopes.scope_of(text))
+    fix_in = _FIX_IN.match(text)
+    if fix_in is not None:  # "Fix the 3 failing tests in test_parser.py": that file passes
+        selector = scopes.scope_of(fix_in.group(2))
+        if selector and not scopes.is_group(selector):
+            count = int(fix_in.group(1)) if fix_in.group(1) else None
+            return Metric(KIND, selector=selector, expected=count)
     return None
 
 
