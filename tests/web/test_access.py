@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -117,11 +118,11 @@ def test_token_matches_only_the_configured_token() -> None:
 def test_json_routes_answer_401_and_pages_redirect_to_the_login_form() -> None:
     rule = _rule(dashboard_token=TOKEN)
     with pytest.raises(HTTPException) as api:
-        rule.api_viewer(_request(path="/api/v1/overview"))
+        asyncio.run(rule.api_viewer(_request(path="/api/v1/overview")))
     assert api.value.status_code == 401
     assert api.value.headers == {"WWW-Authenticate": "Bearer"}
     with pytest.raises(HTTPException) as page:
-        rule.page_viewer(_request(path="/dashboard/o/r/issues/7"))
+        asyncio.run(rule.page_viewer(_request(path="/dashboard/o/r/issues/7")))
     assert page.value.status_code == 303
     assert page.value.headers == {"Location": "/login?next=/dashboard/o/r/issues/7"}
 
