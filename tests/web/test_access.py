@@ -186,3 +186,52 @@ def test_a_viewer_limited_to_repositories_reads_only_those() -> None:
     viewer = Viewer(kind="token", repositories=frozenset({"o/r"}))
     assert viewer.may_read("o/r")
     assert not viewer.may_read("o/other")
+
+
+# -- Sign in with GitHub ----------------------------------------------------------------------
+
+GITHUB = {"github_client_id": "Iv23liTestClientId", "github_client_secret": "client-secret-x1"}
+
+
+def test_sign_in_with_github_alone_is_a_login_even_for_loopback() -> None:
+    rule = AccessRule(Settings(_env_file=None, database_url="sqlite://", **GITHUB), engine=None)
+    assert not rule.login_configured  # no store: no user sessions, nothing to sign in to
+    with_store = _github_rule()
+    assert with_store.login_configured
+    with pytest.raises(LoginRequired):
+        with_store.identify(_request())
+
+
+def _github_rule(**settings: Any) -> AccessRule:
+    from sqlalchemy import create_engine
+
+    config = Settings(_env_file=None, database_url="sqlite://", session_secret=SECRET, **GITHUB)
+    return AccessRule(config.model_copy(update=settings), engine=create_engine("sqlite://"))
+
+
+def test_a_users_cookie_names_only_a_session_to_look_up() -> None:
+    rule = _github_rule()
+    value = rule.signer.sign({"kind": "user", "sid": "some-session-id"})
+    assert rule.identify(_request(headers=_cookie(value))) == "some-session-id"
+    for payload in ({"kind": "user"}, {"kind": "user", "sid": ""}, {"kind": "user", "sid": 7}):
+        with pytest.raises(LoginRequired):
+            rule.identify(_request(headers=_cookie(rule.signer.sign(payload))))
+
+
+def test_a_token_cookie_opens_nothing_once_the_token_login_is_gone() -> None:
+    rule = _github_rule()  # same SESSION_SECRET, no DASHBOARD_TOKEN
+    with pytest.raises(LoginRequired):
+        rule.identify(_request(headers=_cookie(rule.signer.sign({"kind": "token"}))))
+
+
+def test_a_users_cookie_means_nothing_without_sign_in_with_github() -> None:
+    rule = _rule(dashboard_token=TOKEN, session_secret=SECRET)
+    with pytest.raises(LoginRequired):
+        rule.identify(_request(headers=_cookie(rule.signer.sign({"kind": "user", "sid": "x"}))))
+
+
+def test_only_operators_and_readers_of_everything_see_operations() -> None:
+    assert Viewer(kind="local").may_operate
+    assert Viewer(kind="token").may_operate
+    assert not Viewer(kind="user", repositories=frozenset({"o/r"})).may_operate
+    assert Viewer(kind="user", repositories=frozenset({"o/r"}), operator=True).may_operate
