@@ -190,7 +190,10 @@ def test_a_viewer_limited_to_repositories_reads_only_those() -> None:
 
 # -- Sign in with GitHub ----------------------------------------------------------------------
 
-GITHUB = {"github_client_id": "Iv23liTestClientId", "github_client_secret": "client-secret-x1"}
+GITHUB: dict[str, Any] = {
+    "github_client_id": "Iv23liTestClientId",
+    "github_client_secret": "client-secret-x1",
+}
 
 
 def test_sign_in_with_github_alone_is_a_login_even_for_loopback() -> None:
