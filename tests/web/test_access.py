@@ -216,7 +216,12 @@ def test_a_users_cookie_names_only_a_session_to_look_up() -> None:
     rule = _github_rule()
     value = rule.signer.sign({"kind": "user", "sid": "some-session-id"})
     assert rule.identify(_request(headers=_cookie(value))) == "some-session-id"
-    for payload in ({"kind": "user"}, {"kind": "user", "sid": ""}, {"kind": "user", "sid": 7}):
+    payloads: list[dict[str, object]] = [
+        {"kind": "user"},
+        {"kind": "user", "sid": ""},
+        {"kind": "user", "sid": 7},
+    ]
+    for payload in payloads:
         with pytest.raises(LoginRequired):
             rule.identify(_request(headers=_cookie(rule.signer.sign(payload))))
 
