@@ -10,7 +10,7 @@ from bot.core.visibility import Grant
 from bot.errors import AuthorizationRefused, GitHubUnavailable
 from bot.github.oauth import UserAuthorization, pkce_challenge, pkce_pair
 
-from fakes import FakeGitHub, ServedFake
+from fakes import FakeGitHub, ServedFake, serve
 from fakes.github_oauth import CLIENT_ID, CLIENT_SECRET, revoke_user
 from fakes.sign_in import query_of
 
@@ -105,3 +105,26 @@ def test_grants_cover_every_installation_and_every_page(
     revoke_user(github, "alice")
     with pytest.raises(AuthorizationRefused):
         oauth.grants(token)
+
+
+def test_on_enterprise_server_the_flow_is_at_the_root_and_the_api_under_api_v3() -> None:
+    ghes = FakeGitHub(api_prefix="api/v3")
+    with serve(ghes) as served:
+        assert served.api_url.endswith("/api/v3/")
+        settings = Settings(
+            _env_file=None,
+            github_api_url=served.api_url,
+            github_client_id=CLIENT_ID,
+            github_client_secret=CLIENT_SECRET,
+        )
+        oauth = UserAuthorization(settings)
+        assert oauth.authorize_url(redirect_uri=REDIRECT, state="s", code_challenge="c").startswith(
+            served.api_url.removesuffix("api/v3/") + "login/oauth/authorize?"
+        )
+        ghes.add_repo("corp/app", installation_id=5)
+        ghes.set_permission("corp/app", "octocat", "maintain")
+        verifier, challenge = pkce_pair()
+        token = oauth.exchange(
+            code=_code(oauth, challenge), redirect_uri=REDIRECT, verifier=verifier
+        ).access_token
+        assert oauth.grants(token) == [Grant("corp/app", admin=False)]

@@ -336,3 +336,15 @@ def _database_text(bot: RunningBot) -> str:
             except FileNotFoundError:
                 pass
     return "\n".join(parts)
+
+
+def test_a_user_who_can_read_nothing_signs_in_to_an_empty_overview(
+    url: str, github: FakeGitHub
+) -> None:
+    github.oauth.sign_in_as = "mallory"  # no role anywhere
+    with browser() as client:
+        assert sign_in(client, url).status_code == 303
+        assert _names(client, url) == []
+        assert "GitHub lists none of the repositories" in client.get(f"{url}/dashboard").text
+        for path in (f"/api/v1/repos/{REPO}/issues/{ISSUE}", f"/dashboard/{REPO}/issues/{ISSUE}"):
+            assert client.get(url + path).status_code == 404
