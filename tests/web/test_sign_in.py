@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -348,3 +349,25 @@ def test_a_user_who_can_read_nothing_signs_in_to_an_empty_overview(
         assert "GitHub lists none of the repositories" in client.get(f"{url}/dashboard").text
         for path in (f"/api/v1/repos/{REPO}/issues/{ISSUE}", f"/dashboard/{REPO}/issues/{ISSUE}"):
             assert client.get(url + path).status_code == 404
+
+
+def test_concurrent_requests_of_one_session_refresh_its_token_once(
+    repos: RunningBot, served_github: ServedFake, github: FakeGitHub
+) -> None:
+    github.oauth.token_seconds = 60  # due for a refresh at the next check
+    with signing_in(repos, served_github, github_access_cache_seconds=0.2) as base:
+        with browser() as client:
+            sign_in(client, base)
+            cookie = client.cookies["rb_dashboard"]
+        time.sleep(0.3)
+        headers = {"Cookie": f"rb_dashboard={cookie}"}
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(
+                pool.map(
+                    lambda _: httpx.get(f"{base}/api/v1/overview", headers=headers, timeout=10),
+                    range(8),
+                )
+            )
+    assert [a.status_code for a in answers] == [200] * 8
+    # A refresh token is single use: a second refresh would have ended the session.
+    assert [e.get("grant_type") for e in github.oauth.exchanges] == [None, "refresh_token"]
