@@ -314,6 +314,7 @@ def test_no_token_reaches_a_cookie_a_page_a_log_line_or_the_database(
     tokens = github.oauth.issued
     assert len(tokens) == 4  # access and refresh, twice
     logged = [r.getMessage() for r in caplog.records] + [repr(r.__dict__) for r in caplog.records]
+    assert "user signed in" in logged  # the bot's lines were captured, the server's threads too
     stored = _database_text(repos)
     for token in tokens:
         assert not any(token in text for text in seen), "a token reached the browser"
