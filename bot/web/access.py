@@ -184,7 +184,7 @@ class AccessRule:
         except LoginRequired:
             raise HTTPException(
                 401,
-                "send `Authorization: Bearer <DASHBOARD_TOKEN>`",
+                "send `Authorization: Bearer <DASHBOARD_TOKEN>`, or sign in at /login",
                 {"WWW-Authenticate": "Bearer"},
             ) from None
 
