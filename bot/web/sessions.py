@@ -12,7 +12,7 @@ import logging
 import secrets
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -39,7 +39,7 @@ class SignInProblem(Exception):
 class Started:
     """A sign-in begun: the nonce for the browser's cookie and where to send the browser."""
 
-    nonce: str
+    nonce: str = field(repr=False)
     authorize_url: str
 
 
@@ -47,7 +47,7 @@ class Started:
 class SignedIn:
     """A finished sign-in: the new session's id (for the cookie), who, and where to go."""
 
-    session_id: str
+    session_id: str = field(repr=False)
     user: GitHubUser
     next_path: str
 
