@@ -372,3 +372,26 @@ def test_concurrent_requests_of_one_session_refresh_its_token_once(
     assert [a.status_code for a in answers] == [200] * 8
     # A refresh token is single use: a second refresh would have ended the session.
     assert [e.get("grant_type") for e in github.oauth.exchanges] == [None, "refresh_token"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboard",
+        "/dashboard/operations",
+        f"/dashboard/{REPO}/issues/{ISSUE}",
+        "/api/v1/overview",
+        "/api/v1/issues",
+        "/api/v1/operations",
+        f"/api/v1/repos/{REPO}/issues/{ISSUE}",
+        "/metrics",
+    ],
+)
+def test_with_only_sign_in_with_github_nothing_is_served_without_a_login(
+    repos: RunningBot, served_github: ServedFake, path: str
+) -> None:
+    with signing_in(repos, served_github) as base:
+        answered = httpx.get(base + path, timeout=10, follow_redirects=False)
+    assert answered.status_code in {401, 303}
+    if answered.status_code == 303:
+        assert answered.headers["location"].startswith("/login?next=")
