@@ -192,10 +192,11 @@ class AccessRule:
         """Dependency of pages: the viewer, a redirect to the login form, or 403."""
         try:
             return await self.resolve(request)
-        except LoginRequired:
+        except LoginRequired as required:
             target = quote(safe_next(request.url.path), safe="/")
+            why = "&ended=github" if required.ended else ""
             raise HTTPException(
-                303, "log in first", {"Location": f"/login?next={target}"}
+                303, "log in first", {"Location": f"/login?next={target}{why}"}
             ) from None
 
     def log_in(

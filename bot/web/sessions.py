@@ -174,7 +174,7 @@ class UserSessions:
             except AuthorizationRefused as exc:
                 log.info("signed-in user's authorization ended", extra={"login": row.login})
                 store.delete_session(session=db, session_id=session_id)
-                raise LoginRequired() from exc
+                raise LoginRequired(ended=True) from exc
             except GitHubUnavailable as exc:
                 log.warning("cannot check a user's access: %s", exc, extra={"login": row.login})
                 raise AccessUnavailable() from exc

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 
 class LoginRequired(Exception):
-    """The request carries no valid credentials; pages redirect to the login form."""
+    """The request carries no valid credentials; pages redirect to the login form.
+
+    `ended` is set when GitHub no longer honours a user's sign-in (revoked, expired), so
+    the login page can say why the user is there again.
+    """
+
+    def __init__(self, *, ended: bool = False) -> None:
+        super().__init__("log in first")
+        self.ended = ended
 
 
 class AccessUnavailable(Exception):

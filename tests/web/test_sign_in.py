@@ -221,12 +221,13 @@ def test_a_revoked_authorization_ends_the_session_within_the_cache_time(
         revoke_user(github, "alice")
         assert _names(client, base) == [REPO]  # within the cache time
         time.sleep(0.6)
-        assert client.get(f"{base}/api/v1/overview").status_code == 401
         page = client.get(f"{base}/dashboard")
-        assert (page.status_code, page.headers["location"]) == (
-            303,
-            "/login?next=/dashboard",
-        )
+        assert page.status_code == 303
+        assert page.headers["location"] == "/login?next=/dashboard&ended=github"
+        again = client.get(base + page.headers["location"])
+        assert "GitHub no longer honours your sign-in" in again.text
+        assert client.get(f"{base}/api/v1/overview").status_code == 401
+        assert client.get(f"{base}/dashboard").headers["location"] == "/login?next=/dashboard"
 
 
 def test_github_down_when_access_is_due_refuses_with_a_clear_503(

@@ -60,10 +60,19 @@ def login_page(
     return response
 
 
+SIGN_IN_ENDED = (
+    "GitHub no longer honours your sign-in (the authorization was revoked or has expired). "
+    "Sign in again."
+)
+
+
 @public.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, access: AccessDep, next: str | None = None) -> HTMLResponse:
-    """The login page."""
-    return login_page(request, access, next_path=next)
+def login_form(
+    request: Request, access: AccessDep, next: str | None = None, ended: str | None = None
+) -> HTMLResponse:
+    """The login page (saying why, when GitHub ended the user's previous sign-in)."""
+    error = SIGN_IN_ENDED if ended == "github" and access.users is not None else None
+    return login_page(request, access, next_path=next, error=error)
 
 
 @public.post("/login", response_model=None)
