@@ -117,6 +117,28 @@ class UserAuthorization:
                 found.extend(grants_of(self._listing(client, url, "repositories")))
         return found
 
+    def revoke(self, token: str) -> None:
+        """Revoke one user token at GitHub (`DELETE /applications/{client_id}/token`).
+
+        Only that token: the user's authorization of the App stays, so signing in again
+        needs no new consent. Raises GitHubUnavailable when GitHub does not confirm.
+        """
+        try:
+            with httpx.Client(timeout=self._timeout, headers=_headers()) as client:
+                response = client.request(
+                    "DELETE",
+                    f"{self._api}applications/{self.client_id}/token",
+                    auth=(self.client_id, self._secret.get_secret_value()),
+                    json={"access_token": token},
+                )
+        except httpx.HTTPError as exc:
+            raise GitHubUnavailable(f"revoking failed: {type(exc).__name__}") from None
+        # 404: GitHub no longer knows the token (already revoked or expired).
+        if response.status_code not in (204, 404):
+            raise GitHubUnavailable(
+                f"revoking answered {response.status_code}", status=response.status_code
+            )
+
     # ------------------------------------------------------------------ the wire
 
     def _token_call(self, fields: dict[str, str]) -> UserTokens:

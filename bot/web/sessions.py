@@ -141,9 +141,18 @@ class UserSessions:
         return SignedIn(session_id=session_id, user=user, next_path=attempt.next_path)
 
     def end(self, session_id: str) -> None:
-        """Sign out: the session is gone from the store (its cookie then opens nothing)."""
+        """Sign out: the session leaves the store (its cookie then opens nothing), and its
+        token is revoked at GitHub, best effort (the session is gone either way)."""
         with Session(self._engine) as db:
+            row = store.get_session(session=db, session_id=session_id, now=utc_now())
+            token = self._sealer.open(row.access_token_sealed) if row is not None else None
             store.delete_session(session=db, session_id=session_id)
+        if token is None:
+            return
+        try:
+            self._github.revoke(token)
+        except GitHubUnavailable as exc:
+            log.warning("signed out, but GitHub did not confirm revoking the token: %s", exc)
 
     # ------------------------------------------------------------------ each request
 

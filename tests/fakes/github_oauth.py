@@ -5,7 +5,8 @@ answers at once with a redirect back carrying `code` and `state` (the user "clic
 Authorize"; `deny` makes it `error=access_denied`), and `POST /login/oauth/access_token`
 exchanges a code (checking the client, the redirect URI and the PKCE verifier, once) or a
 refresh token, answering errors with 200 and an `error` field as GitHub does. API: `GET /user`,
-`/user/installations` and `/user/installations/{id}/repositories` for user tokens (`ghu_`).
+`/user/installations` and `/user/installations/{id}/repositories` for user tokens (`ghu_`),
+and `DELETE /applications/{client_id}/token` (Basic auth as the App's client) to revoke one.
 
 Who can read what is the collaborator role set with `FakeGitHub.set_permission`.
 """
@@ -72,11 +73,12 @@ class FakeOAuth:
     expiring: bool = True  # the App opts into expiring user tokens (GitHub's default)
     token_seconds: int = 28800
     refresh_seconds: int = 15897600
-    down: int = 0  # the next N token requests answer 502
+    down: int = 0  # the next N token (or revocation) requests answer 502
     codes: dict[str, FakeCode] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> login
     issued: list[str] = field(default_factory=list)  # every access and refresh token
     exchanges: list[dict[str, str]] = field(default_factory=list)  # token requests, secrets cut
+    revoked: list[str] = field(default_factory=list)  # tokens revoked by the App
 
 
 def _challenge(verifier: str) -> str:
@@ -95,7 +97,7 @@ def revoke_user(fake: FakeGitHub, login: str) -> None:
 
 
 def oauth_routes(fake: FakeGitHub) -> list[Route]:
-    """The web host's two OAuth endpoints, routed before the API's catch-all."""
+    """The web host's two OAuth endpoints and the token revocation, before the catch-all."""
 
     async def authorize(request: Request) -> Response:
         q = request.query_params
@@ -146,7 +148,37 @@ def oauth_routes(fake: FakeGitHub) -> list[Route]:
     return [
         Route("/login/oauth/authorize", authorize, methods=["GET"]),
         Route("/login/oauth/access_token", access_token, methods=["POST"]),
+        _revocation_route(fake),
     ]
+
+
+def _revocation_route(fake: FakeGitHub) -> Route:
+    """The API's `DELETE /applications/{client_id}/token` (under the prefix, Basic auth)."""
+
+    async def delete_token(request: Request) -> Response:
+        # DELETE /applications/{client_id}/token: Basic auth with the App's client id and
+        # secret, the token in the body; 204, or 404 for a token GitHub does not know.
+        oauth = fake.oauth
+        expected = base64.b64encode(f"{oauth.client_id}:{oauth.client_secret}".encode()).decode()
+        if request.headers.get("authorization") != f"Basic {expected}" or (
+            request.path_params["client_id"] != oauth.client_id
+        ):
+            return Response(json.dumps(_error("Not Found")), 404, media_type="application/json")
+        value = str(json.loads(await request.body() or b"{}").get("access_token", ""))
+        with fake.lock:
+            if oauth.down > 0:
+                oauth.down -= 1
+                return PlainTextResponse("Bad Gateway", 502)
+            token = fake.tokens.get(value)
+            if token is None or token.revoked or not value.startswith("ghu_"):
+                return Response(json.dumps(_error("Not Found")), 404, media_type="application/json")
+            token.revoked = True
+            oauth.revoked.append(value)
+        return Response(status_code=204)
+
+    return Route(
+        f"{fake.api_prefix}/applications/{{client_id}}/token", delete_token, methods=["DELETE"]
+    )
 
 
 def _refused(code: str, description: str) -> dict[str, Any]:

@@ -268,7 +268,9 @@ def test_an_expiring_user_token_is_refreshed_before_use(
         assert used.token != first_access
 
 
-def test_signing_out_ends_the_session_in_the_store(url: str, repos: RunningBot) -> None:
+def test_signing_out_ends_the_session_and_revokes_its_token(
+    url: str, repos: RunningBot, github: FakeGitHub
+) -> None:
     with browser() as client:
         sign_in(client, url)
         cookie = client.cookies["rb_dashboard"]
@@ -277,10 +279,23 @@ def test_signing_out_ends_the_session_in_the_store(url: str, repos: RunningBot) 
         assert (out.status_code, out.headers["location"]) == (303, "/login")
         assert 'rb_dashboard=""' in out.headers["set-cookie"]
         assert _count_sessions(repos) == 0
+        assert github.oauth.revoked == [github.oauth.issued[0]]
     replay = httpx.get(
         f"{url}/api/v1/overview", headers={"Cookie": f"rb_dashboard={cookie}"}, timeout=10
     )
     assert replay.status_code == 401
+
+
+def test_signing_out_while_github_is_down_still_ends_the_session(
+    url: str, repos: RunningBot, github: FakeGitHub
+) -> None:
+    with browser() as client:
+        sign_in(client, url)
+        github.oauth.down = 1  # the revocation gets a 502
+        out = client.post(f"{url}/logout")
+        assert (out.status_code, out.headers["location"]) == (303, "/login")
+        assert _count_sessions(repos) == 0
+        assert github.oauth.revoked == []
 
 
 def _count_sessions(bot: RunningBot) -> int:
