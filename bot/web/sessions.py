@@ -13,7 +13,7 @@ import secrets
 import threading
 import zlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -159,8 +159,7 @@ class UserSessions:
     def viewer(self, session_id: str) -> Viewer:
         """The signed-in viewer; LoginRequired or AccessUnavailable (blocking: a thread)."""
         now = utc_now()
-        with Session(self._engine) as db:
-            row = store.get_session(session=db, session_id=session_id, now=now)
+        row = self._load(session_id, now)
         if row is None:
             raise LoginRequired()
         if is_fresh(row.access_fetched_at, now=now, ttl=self._ttl):
@@ -168,26 +167,32 @@ class UserSessions:
         with self._locks[zlib.crc32(session_id.encode()) % _STRIPES]:
             return self._recheck(session_id)
 
+    def _load(self, session_id: str, now: datetime) -> WebSession | None:
+        # A short session each time: no database connection is held across GitHub calls.
+        with Session(self._engine) as db:
+            return store.get_session(session=db, session_id=session_id, now=now)
+
     def _recheck(self, session_id: str) -> Viewer:
         """Ask GitHub again what the user may read (refreshing the token first if due)."""
         now = utc_now()
-        with Session(self._engine) as db:
-            row = store.get_session(session=db, session_id=session_id, now=now)
-            if row is None:
-                raise LoginRequired()
-            if is_fresh(row.access_fetched_at, now=now, ttl=self._ttl):
-                return _viewer(row)  # another request of this session just did it
-            try:
-                token = self._usable_token(db, session_id, row)
-                grants = self._github.grants(token)
-            except AuthorizationRefused as exc:
-                log.info("signed-in user's authorization ended", extra={"login": row.login})
+        row = self._load(session_id, now)
+        if row is None:
+            raise LoginRequired()
+        if is_fresh(row.access_fetched_at, now=now, ttl=self._ttl):
+            return _viewer(row)  # another request of this session just did it
+        try:
+            token = self._usable_token(session_id, row)
+            grants = self._github.grants(token)
+        except AuthorizationRefused as exc:
+            log.info("signed-in user's authorization ended", extra={"login": row.login})
+            with Session(self._engine) as db:
                 store.delete_session(session=db, session_id=session_id)
-                raise LoginRequired(ended=True) from exc
-            except GitHubUnavailable as exc:
-                log.warning("cannot check a user's access: %s", exc, extra={"login": row.login})
-                raise AccessUnavailable() from exc
-            access = access_from(grants)
+            raise LoginRequired(ended=True) from exc
+        except GitHubUnavailable as exc:
+            log.warning("cannot check a user's access: %s", exc, extra={"login": row.login})
+            raise AccessUnavailable() from exc
+        access = access_from(grants)
+        with Session(self._engine) as db:
             store.save_access(
                 session=db,
                 session_id=session_id,
@@ -195,14 +200,11 @@ class UserSessions:
                 operator=access.operator,
                 fetched_at=utc_now(),
             )
-            return Viewer(
-                kind="user",
-                login=row.login,
-                repositories=access.repositories,
-                operator=access.operator,
-            )
+        return Viewer(
+            kind="user", login=row.login, repositories=access.repositories, operator=access.operator
+        )
 
-    def _usable_token(self, db: Session, session_id: str, row: WebSession) -> str:
+    def _usable_token(self, session_id: str, row: WebSession) -> str:
         """The access token, refreshed first when it is about to expire."""
         now = utc_now()
         token = self._sealer.open(row.access_token_sealed)
@@ -213,9 +215,25 @@ class UserSessions:
         refresh = self._sealer.open(row.refresh_token_sealed) if row.refresh_token_sealed else None
         if refresh is None or (row.refresh_expires_at and row.refresh_expires_at <= now):
             raise AuthorizationRefused("the user token expired", status=None)
-        fresh = self._github.refresh(refresh_token=refresh)
-        store.save_tokens(session=db, session_id=session_id, tokens=self._seal(fresh))
+        try:
+            fresh = self._github.refresh(refresh_token=refresh)
+        except AuthorizationRefused:
+            return self._refreshed_elsewhere(session_id, row)
+        with Session(self._engine) as db:
+            store.save_tokens(session=db, session_id=session_id, tokens=self._seal(fresh))
         return fresh.access_token
+
+    def _refreshed_elsewhere(self, session_id: str, row: WebSession) -> str:
+        """The token another replica refreshed a moment ago with the same single-use refresh
+        token (GitHub then refuses ours); re-raises AuthorizationRefused when none did."""
+        current = self._load(session_id, utc_now())
+        if current is None or current.refresh_token_sealed == row.refresh_token_sealed:
+            raise AuthorizationRefused("GitHub refused the refresh token", status=None)
+        token = self._sealer.open(current.access_token_sealed)
+        expires = current.access_expires_at
+        if token is None or (expires is not None and expires <= utc_now()):
+            raise AuthorizationRefused("GitHub refused the refresh token", status=None)
+        return token
 
     def _seal(self, tokens: UserTokens) -> store.SealedTokens:
         return store.SealedTokens(

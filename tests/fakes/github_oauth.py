@@ -13,6 +13,7 @@ Who can read what is the collaborator role set with `FakeGitHub.set_permission`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -74,6 +75,7 @@ class FakeOAuth:
     token_seconds: int = 28800
     refresh_seconds: int = 15897600
     down: int = 0  # the next N token (or revocation) requests answer 502
+    slow: float = 0.0  # the next token request waits this long before it is answered
     codes: dict[str, FakeCode] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> login
     issued: list[str] = field(default_factory=list)  # every access and refresh token
@@ -127,12 +129,11 @@ def oauth_routes(fake: FakeGitHub) -> list[Route]:
         return RedirectResponse(f"{target}?{urlencode({'code': code, **state})}", 302)
 
     async def access_token(request: Request) -> Response:
-        raw = (await request.body()).decode()
-        if request.headers.get("content-type", "").startswith("application/json"):
-            fields = {k: str(v) for k, v in json.loads(raw or "{}").items()}
-        else:
-            fields = dict(parse_qsl(raw))
+        fields = await _fields(request)
         wants_json = "json" in request.headers.get("accept", "")
+        delay, fake.oauth.slow = fake.oauth.slow, 0.0
+        if delay:
+            await asyncio.sleep(delay)
         with fake.lock:
             fake.oauth.exchanges.append(
                 {k: v for k, v in fields.items() if k not in {"client_secret", "refresh_token"}}
@@ -179,6 +180,14 @@ def _revocation_route(fake: FakeGitHub) -> Route:
     return Route(
         f"{fake.api_prefix}/applications/{{client_id}}/token", delete_token, methods=["DELETE"]
     )
+
+
+async def _fields(request: Request) -> dict[str, str]:
+    """The token request's fields: a form (what GitHub documents) or JSON (also accepted)."""
+    raw = (await request.body()).decode()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return {k: str(v) for k, v in json.loads(raw or "{}").items()}
+    return dict(parse_qsl(raw))
 
 
 def _refused(code: str, description: str) -> dict[str, Any]:

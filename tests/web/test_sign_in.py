@@ -411,3 +411,33 @@ def test_with_only_sign_in_with_github_nothing_is_served_without_a_login(
     assert answered.status_code in {401, 303}
     if answered.status_code == 303:
         assert answered.headers["location"].startswith("/login?next=")
+
+
+def test_two_replicas_refreshing_one_session_at_once_both_keep_it(
+    repos: RunningBot, served_github: ServedFake, github: FakeGitHub
+) -> None:
+    github.oauth.token_seconds = 60  # due for a refresh at the next check
+    with (
+        signing_in(repos, served_github, github_access_cache_seconds=0.2) as first,
+        signing_in(repos, served_github, github_access_cache_seconds=0.2) as second,
+    ):
+        with browser() as client:
+            sign_in(client, first)
+            headers = {"Cookie": f"rb_dashboard={client.cookies['rb_dashboard']}"}
+        time.sleep(0.3)
+        github.oauth.slow = 1.5  # the first replica's refresh reaches GitHub last
+        with ThreadPoolExecutor(2) as pool:
+            one = pool.submit(httpx.get, f"{first}/api/v1/overview", headers=headers, timeout=10)
+            time.sleep(0.3)
+            two = pool.submit(httpx.get, f"{second}/api/v1/overview", headers=headers, timeout=10)
+            answers = [one.result(), two.result()]
+        assert [a.status_code for a in answers] == [200, 200]
+        # GitHub refused the first replica's (already used) refresh token; it took the
+        # second replica's fresh token from the store instead of ending the session.
+        assert [e.get("grant_type") for e in github.oauth.exchanges] == [
+            None,
+            "refresh_token",
+            "refresh_token",
+        ]
+        assert _count_sessions(repos) == 1
+        assert httpx.get(f"{first}/api/v1/overview", headers=headers, timeout=10).status_code == 200
