@@ -139,7 +139,7 @@ def overview_page(
 
 @router.get("/dashboard/operations", response_class=HTMLResponse)
 def operations_page(request: Request, db: SessionDep, viewer: PageViewerDep) -> Response:
-    """Deliveries and jobs, for viewers who may read everything."""
+    """Deliveries and jobs, for the dashboard token or an admin of an installed repository."""
     if not viewer.may_operate:
         return HTMLResponse("operations are for viewers who administer a repository", 403)
     return page(request, "operations.html", viewer, ops=operations(session=db))
