@@ -44,6 +44,7 @@ class JobKind(StrEnum):
     UPLOADED_RUN = "uploaded_run"
     GATE = "gate"
     PR_FEEDBACK = "pr_feedback"
+    OPEN_ISSUE = "open_issue"
 
 
 ISSUE_ACTIONS = frozenset({"opened", "edited", "labeled", "unlabeled", "reopened", "closed"})

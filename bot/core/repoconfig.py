@@ -17,6 +17,8 @@ Pure module, no I/O: it parses text (YAML, safe loader) into a typed, validated 
         phase: 2
     ignore:                       # excluded from metrics, still shown
       - "tests/flaky/test_network.py"
+    open_issues: false            # open a drafted, tracked issue for failures no issue covers
+    open_issues_per_day: 3        # at most this many such issues a day (one per run at most)
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class RepoConfig(BaseModel):
     rules: list[RuleEntry] = Field(default_factory=list)
     map: list[MapEntry] = Field(default_factory=list)
     ignore: list[str] = Field(default_factory=list)
+    open_issues: bool = False  # draft and open an issue for default-branch failures none covers
+    open_issues_per_day: int = Field(default=3, ge=1, le=50)
 
     def rule_overrides(self, item_texts: list[str]) -> dict[int, str]:
         """Item index -> rule text, for `plan.parse(rule_overrides=...)`."""

@@ -56,6 +56,12 @@ class GitHubAPI(Protocol):
         """Replace the issue body."""
         ...
 
+    def create_issue(
+        self, repo: str, title: str, body: str, *, labels: list[str], assignees: list[str]
+    ) -> int:
+        """Open an issue; returns its number (assignees GitHub refuses are left out)."""
+        ...
+
     def get_comment(self, repo: str, comment_id: int) -> CommentInfo | None:
         """A comment by id, or None when it is gone."""
         ...

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlmodel import Field, SQLModel
@@ -224,6 +225,11 @@ class TrackedIssue(SQLModel, table=True):
     last_run_pk: int | None = None
     synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    # Opened by the bot (`open_issues`) for these failure signatures: none gets a second.
+    opened_by_bot: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    covers: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
     @property
     def tracked(self) -> bool:
