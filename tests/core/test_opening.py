@@ -31,7 +31,8 @@ RUN = RunInput(
 def test_failures_nothing_covers_open_one_issue_about_them_only() -> None:
     covered = {signature(RUN.cases[1])}
     opening, why = decide(RUN, covered=covered, opened_today=0, per_day=3, from_fork=False)
-    assert opening is not None and why == "2 failures no open issue covers"
+    assert opening is not None
+    assert why == "2 failures no open issue covers"
     assert opening.signatures == ("AssertionError: duplicate marker <n>",)
     assert [c.name for c in opening.run.cases] == ["test_ok", "test_marker", "test_marker_2"]
     assert opening.paths == ("tests/test_a.py",)
@@ -52,7 +53,8 @@ def test_covered_capped_or_forked_runs_open_nothing(
     opening, said = decide(
         RUN, covered=covered, opened_today=opened_today, per_day=3, from_fork=from_fork
     )
-    assert opening is None and said.startswith(why)
+    assert opening is None
+    assert said.startswith(why)
 
 
 def test_a_plan_with_a_phase_for_a_failure_covers_it() -> None:

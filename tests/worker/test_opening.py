@@ -37,7 +37,8 @@ def test_a_red_run_nothing_covers_opens_one_drafted_tracked_issue(
     issue = github.repos[REPO].issues[number]
     assert issue.title == "Test failures on main: 8 failing, 3 root causes"
     assert issue.labels == ["remediation"]
-    assert issue.body is not None and issue.body.startswith(f"# {issue.title}\n")
+    assert issue.body is not None
+    assert issue.body.startswith(f"# {issue.title}\n")
     assert "## Success Metrics" in issue.body
     # The owners of the failing files; a team cannot be an assignee.
     assert sorted(issue.assignees) == ["isolation-owner", "lead"]
