@@ -133,6 +133,11 @@ class GitHubClient:
             response = self._write("POST", f"/repos/{repo}/issues", json=fields)
         return int(response.json()["number"])
 
+    def close_issue(self, repo: str, number: int) -> None:
+        """Close an issue as completed."""
+        body = {"state": "closed", "state_reason": "completed"}
+        self._write("PATCH", f"/repos/{repo}/issues/{number}", json=body)
+
     def get_comment(self, repo: str, comment_id: int) -> CommentInfo | None:
         """A comment by id, or None when it is gone."""
         try:

@@ -62,6 +62,10 @@ class GitHubAPI(Protocol):
         """Open an issue; returns its number (assignees GitHub refuses are left out)."""
         ...
 
+    def close_issue(self, repo: str, number: int) -> None:
+        """Close an issue as completed."""
+        ...
+
     def get_comment(self, repo: str, comment_id: int) -> CommentInfo | None:
         """A comment by id, or None when it is gone."""
         ...

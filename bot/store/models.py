@@ -230,6 +230,9 @@ class TrackedIssue(SQLModel, table=True):
     covers: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    # `close_when_met`: the bot closed it; a person reopened it after that (never again).
+    closed_by_bot: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    keep_open: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
     @property
     def tracked(self) -> bool:

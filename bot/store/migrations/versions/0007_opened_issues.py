@@ -1,4 +1,5 @@
-"""Issues the bot opened: the failure signatures each covers, so none gets a second issue.
+"""Issues the bot opens and closes: the signatures each covers, whether the bot closed it,
+and whether a person reopened it since (then the bot never closes it again).
 
 Revision ID: 0007
 Revises: 0006
@@ -19,16 +20,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Two columns on tracked issues: who opened it, and the signatures it was opened for."""
+    """Four columns on tracked issues."""
     with op.batch_alter_table("tracked_issues") as batch:
-        batch.add_column(
-            sa.Column("opened_by_bot", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        for name in ("opened_by_bot", "closed_by_bot", "keep_open"):
+            batch.add_column(
+                sa.Column(name, sa.Boolean(), nullable=False, server_default=sa.false())
+            )
         batch.add_column(sa.Column("covers", sa.JSON(), nullable=False, server_default="[]"))
 
 
 def downgrade() -> None:
-    """Drop the two columns."""
+    """Drop the four columns."""
     with op.batch_alter_table("tracked_issues") as batch:
-        batch.drop_column("covers")
-        batch.drop_column("opened_by_bot")
+        for name in ("covers", "keep_open", "closed_by_bot", "opened_by_bot"):
+            batch.drop_column(name)
