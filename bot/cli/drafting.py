@@ -5,15 +5,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.local import ConfigOption, FilesArg, read_config, read_run
-from bot.cli.output import err
-from bot.core import draft
-from bot.core.evaluate import RunInput
-from bot.core.mapping import is_ignored
+
+if TYPE_CHECKING:
+    from bot.core.evaluate import RunInput
 
 
 def draft_command(
@@ -28,6 +27,9 @@ def draft_command(
     config: ConfigOption = None,
 ) -> None:
     """Draft a remediation issue from a run's JUnit files: results, causes, phases, metrics."""
+    from bot.cli.output import err
+    from bot.core import draft
+
     repo_config = read_config(config)
     run = _without_ignored(read_run(files, label="this run"), repo_config.ignore)
     if not run.cases:
@@ -44,6 +46,8 @@ def draft_command(
 
 def _without_ignored(run: RunInput, patterns: Sequence[str]) -> RunInput:
     """The run without the tests the repository's configuration ignores."""
+    from bot.core.mapping import is_ignored
+
     if not patterns:
         return run
     kept = [case for case in run.cases if not is_ignored(case, patterns)]

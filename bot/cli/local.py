@@ -6,23 +6,15 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from bot.cli.output import err, out, print_evaluation, print_plan, print_totals_table, progress
-from bot.cli.store import check_repository_name, store_session
-from bot.config import Settings
-from bot.core import checklist, junit, reconcile, summary, ticking
-from bot.core import plan as plan_module
-from bot.core.evaluate import RunInput, evaluate
-from bot.core.junit import Report
-from bot.core.readings import Reading
-from bot.core.repoconfig import RepoConfig, parse_config
-from bot.core.results import CaseResult, SuiteResult, Totals
-from bot.errors import ConfigurationError
-from bot.store.ingest import RunMeta, ingest
+if TYPE_CHECKING:  # each command imports what it uses: `--help` and `plan` stay quick
+    from bot.core import plan as plan_module
+    from bot.core.evaluate import RunInput
+    from bot.core.readings import Reading
+    from bot.core.repoconfig import RepoConfig
 
 FilesArg = Annotated[list[Path], typer.Argument(help="JUnit XML files.", dir_okay=False)]
 ConfigOption = Annotated[
@@ -36,6 +28,11 @@ def junit_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
 ) -> None:
     """Parse JUnit files and print their totals (per file and overall)."""
+    from bot.cli.output import print_totals_table
+    from bot.config import Settings
+    from bot.core import junit
+    from bot.core.results import Totals
+
     settings = Settings()
     summaries = [junit.summarize_file(path, max_bytes=settings.max_report_bytes) for path in files]
     overall = Totals()
@@ -65,6 +62,13 @@ def ingest_command(
     url: Annotated[str | None, typer.Option(help="Link to the run.")] = None,
 ) -> None:
     """Store one run made of these files (idempotent on repo, provider, run id, attempt)."""
+    from rich.markup import escape
+
+    from bot.cli.output import err, out, progress
+    from bot.cli.store import check_repository_name, store_session
+    from bot.config import Settings
+    from bot.core.junit import Report
+    from bot.store.ingest import RunMeta, ingest
     from bot.store.migrate import upgrade
 
     check_repository_name(repo, param_hint="--repo")
@@ -116,6 +120,8 @@ def plan_command(
             item.update(reading.as_dict())
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
+        from bot.cli.output import print_plan
+
         print_plan(plan, readings)
 
 
@@ -128,6 +134,9 @@ def evaluate_command(
     config: ConfigOption = None,
 ) -> None:
     """Evaluate the plan against one run made of these files, offline."""
+    from bot.core import checklist, summary, ticking
+    from bot.core.evaluate import evaluate
+
     if sum((as_json, comment, body)) > 1:
         raise typer.BadParameter("choose one of --json, --comment, --body")
     text = _read_issue(issue)
@@ -149,11 +158,21 @@ def evaluate_command(
         sys.stdout.buffer.write(ticked.encode("utf-8", errors="surrogateescape"))
         sys.stdout.flush()
     else:
+        from bot.cli.output import print_evaluation
+
         print_evaluation(evaluation)
 
 
 def read_run(files: list[Path], *, label: str) -> RunInput:
     """One run made of these JUnit files; a file that cannot be read is skipped, with why."""
+    from rich.markup import escape
+
+    from bot.cli.output import err
+    from bot.config import Settings
+    from bot.core import junit
+    from bot.core.evaluate import RunInput
+    from bot.core.results import CaseResult, SuiteResult
+
     settings = Settings()
     cases: list[CaseResult] = []
     suites: list[SuiteResult] = []
@@ -171,6 +190,9 @@ def read_run(files: list[Path], *, label: str) -> RunInput:
 def read_config(path: Path | None) -> RepoConfig:
     """The repository configuration at `path` (defaults without one); a bad file is a usage
     error that says what is wrong."""
+    from bot.core.repoconfig import parse_config
+    from bot.errors import ConfigurationError
+
     try:
         return parse_config(path.read_text(encoding="utf-8") if path else None)
     except (OSError, ConfigurationError) as exc:
@@ -180,6 +202,8 @@ def read_config(path: Path | None) -> RepoConfig:
 def _plan_with_config(
     text: str, path: Path | None
 ) -> tuple[plan_module.Plan, tuple[Reading, ...], RepoConfig]:
+    from bot.core import reconcile
+
     repo_config = read_config(path)
     plan, readings = reconcile.read_checklist(text, repo_config)
     return plan, readings, repo_config
