@@ -37,6 +37,7 @@ from bot.core.testnames import CaseIndex, is_test_name
 _TEST_LIST_BUDGET = 40_000
 _LONGEST_ID = 1_000
 _TABLE_ROWS = 100  # files per results table
+_LISTED_PER_FILE = 10  # a file's failures a phase lists by name before it names the file
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +88,8 @@ def goals(run: RunInput) -> list[Goal]:
     if seconds is not None:
         found.append(Goal(f"No test slower than {seconds:g}s", f"duration each <= {seconds:g}s"))
     for cause in root_causes(run):
-        words = cause_words(cause)
-        kind = cause.failure_type if _plain_word(cause.failure_type) else None
+        kind = failure_kind(cause)
+        words = [w for w in cause_words(cause) if w != kind]
         if words:
             spans = " ".join(code(w) for w in words)
             text = f"No {kind + ' ' if kind else ''}failures about {spans}"
@@ -108,8 +109,8 @@ def _selector(result: FileResult, index: CaseIndex) -> str | None:
 
 def _named_tests(cause: RootCause, causes: Sequence[RootCause]) -> list[str]:
     """The ids a phase names its tests by, so that its failures map to it: `owner::name`
-    (`::name` when the runner gave no owner), or `owner::*` for a file or class whose
-    failures all have this cause."""
+    (`::name` when the runner gave no owner), or `owner::*` for a file or class with more
+    than `_LISTED_PER_FILE` failures, all of this cause."""
     elsewhere = {
         case_owner(c.file, c.classname) or c.suite
         for other in causes
@@ -121,11 +122,21 @@ def _named_tests(cause: RootCause, causes: Sequence[RootCause]) -> list[str]:
         by_owner.setdefault(case_owner(case.file, case.classname) or case.suite, []).append(case)
     named: list[str] = []
     for owner, cases in by_owner.items():
-        if owner and len(cases) > 1 and owner not in elsewhere:
+        if owner and len(cases) > _LISTED_PER_FILE and owner not in elsewhere:
             named.append(f"{owner}::*")
         else:
             named += [f"{owner}::{case.name}" for case in cases]
     return named
+
+
+def failure_kind(cause: RootCause) -> str | None:
+    """The exception a cause's failures raise: the runner's type, or the message's prefix
+    (`AssertionError: ...`); None when neither is a plain name."""
+    kind = cause.failure_type
+    if not _plain_word(kind):
+        prefix = re.match(r"([A-Za-z_][\w.]*(?:Error|Exception|Failure))\b", cause.message)
+        kind = prefix.group(1).rsplit(".", 1)[-1] if prefix else None
+    return kind if _plain_word(kind) else None
 
 
 def cause_words(cause: RootCause) -> list[str]:
@@ -139,7 +150,7 @@ def cause_words(cause: RootCause) -> list[str]:
         if len(t) > 3
         and not re.search(r"\d", t)
         and t.lower() not in _FILLER
-        and t != cause.failure_type
+        and t != failure_kind(cause)
     ]
     ranked = sorted(usable, key=lambda t: (-("_" in t.strip("_")), -_is_camel(t), -len(t), t))
     return ranked[:2]
