@@ -28,7 +28,6 @@ def junit_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
 ) -> None:
     """Parse JUnit files and print their totals (per file and overall)."""
-    from bot.cli.output import print_totals_table
     from bot.config import Settings
     from bot.core import junit
     from bot.core.results import Totals
@@ -47,6 +46,8 @@ def junit_command(
         }
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
+        from bot.cli.output import print_totals_table
+
         print_totals_table(summaries, overall)
     if summaries and all(s.error for s in summaries):
         raise typer.Exit(code=1)
@@ -134,7 +135,6 @@ def evaluate_command(
     config: ConfigOption = None,
 ) -> None:
     """Evaluate the plan against one run made of these files, offline."""
-    from bot.core import checklist, summary, ticking
     from bot.core.evaluate import evaluate
 
     if sum((as_json, comment, body)) > 1:
@@ -150,8 +150,12 @@ def evaluate_command(
     if as_json:
         typer.echo(json.dumps(evaluation.as_dict(), indent=2, ensure_ascii=False))
     elif comment:
+        from bot.core import summary
+
         typer.echo(summary.render(evaluation, plan, readings=readings))
     elif body:
+        from bot.core import checklist, ticking
+
         decisions = ticking.decide(plan, [evaluation], streak=repo_config.tick_after)
         ticked = checklist.tick(text, decisions)
         # Bytes out exactly as they came in, mis-encoded sequences included.
@@ -165,9 +169,6 @@ def evaluate_command(
 
 def read_run(files: list[Path], *, label: str) -> RunInput:
     """One run made of these JUnit files; a file that cannot be read is skipped, with why."""
-    from rich.markup import escape
-
-    from bot.cli.output import err
     from bot.config import Settings
     from bot.core import junit
     from bot.core.evaluate import RunInput
@@ -179,12 +180,20 @@ def read_run(files: list[Path], *, label: str) -> RunInput:
     for path in files:
         file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
         if file_summary.error:
-            err.print(f"[red]skipped[/] {escape(file_summary.error)}", highlight=False)
+            _skipped(file_summary.error)
             continue
         parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
         cases.extend(parsed.cases)
         suites.extend(parsed.suites)
     return RunInput(cases=cases, suites=suites, label=label)
+
+
+def _skipped(error: str) -> None:
+    from rich.markup import escape
+
+    from bot.cli.output import err
+
+    err.print(f"[red]skipped[/] {escape(error)}", highlight=False)
 
 
 def read_config(path: Path | None) -> RepoConfig:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.core.mapping import MapRule
@@ -107,6 +106,8 @@ def parse_config(text: str | None) -> RepoConfig:
         return RepoConfig()
     if len(text) > MAX_CONFIG_BYTES:
         raise ConfigurationError(f".github/remediation.yml is over {MAX_CONFIG_BYTES:,} bytes")
+    import yaml  # only when there is a file: commands without one start without the parser
+
     try:
         # Aliases let a few bytes expand into a huge structure ("billion laughs"): refused.
         if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, yaml.SafeLoader)):
