@@ -132,6 +132,12 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             {"kind": "tests_passing", "selector": "cortex-memory"},
         ),
         ("Run unit tests and fix issues", {"kind": "tests_passing", "selector": "unit/"}),
+        # A group's rate without the word "tests" is still that group's, not the run's.
+        (
+            "E2E pass rate ≥ 80%",
+            {"kind": "pass_rate", "selector": "e2e/", "threshold": 0.8, "comparison": ">="},
+        ),
+        ("CI pass rate ≥ 95%", {"kind": "pass_rate", "threshold": 0.95, "comparison": ">="}),
         # Zero failures of the whole run, in its usual words.
         ("Zero failures", {"kind": "tests_passing"}),
         ("0 failed, 0 errors", {"kind": "tests_passing"}),

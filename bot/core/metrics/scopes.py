@@ -48,6 +48,13 @@ _SOURCE = re.compile(r"\.(?:py|go|[jt]sx?|java|kt|rb|cs|php|rs|groovy|scala|swif
 _GROUP = re.compile(
     r"\b((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+(?:tests?|suites?|specs?|test suite)\b", re.I
 )
+# Verbs that stand before "failure rate" in a plan's steps ("Reduce failure rate to 5%").
+_VERBS = frozenset(
+    "reduce track keep maintain achieve improve increase get bring raise lower hold monitor "
+    "ensure verify measure reach cut drop push lift target".split()
+)
+# "E2E pass rate ≥ 80%": the rate of a group, though the item never says "tests".
+_RATE_OF_GROUP = re.compile(r"\b([a-z][\w-]*)\s+(?:pass|failure|success)[- ]rate\b", re.I)
 _CAMEL = re.compile(r"^[A-Z][a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+$")
 # Words before "tests" that mean the whole run, not a part of it.
 _WHOLE = frozenset(
@@ -55,7 +62,7 @@ _WHOLE = frozenset(
     "automated its their of for in on and with by from than more less any other remaining "
     "passing failing failed passed skipped green red pytest jest vitest mocha junit cargo "
     "rspec phpunit no single each any individual slowest slow fast verify ensure confirm check "
-    "make run see keep get have show".split()
+    "make run see keep get have show ci build builds".split()
 )
 # Words before "tests" that say which tests without naming them: no topic the run carries.
 _VAGUE = frozenset(
@@ -112,6 +119,9 @@ def scope_of(text: str) -> str | None:
     if identifier is not None:
         return identifier.group(0)  # "executePhaseTemplateユニットテスト": a suite or class
     group = _GROUP.search(outside)
+    rate = _RATE_OF_GROUP.search(outside)
+    if group is None and rate is not None and rate.group(1).lower() not in _VERBS:
+        group = rate
     return _group(group.group(1).split()) if group else None
 
 
