@@ -1,4 +1,7 @@
-"""The local commands: read JUnit files, store a run, read a plan, evaluate it offline."""
+"""The local commands: read JUnit files, store a run, read a plan, evaluate it offline.
+
+Its readers (`read_run`, `read_config`, `local_run_id`) serve `sync` as well.
+"""
 
 from __future__ import annotations
 
@@ -73,7 +76,7 @@ def ingest_command(
     meta = RunMeta(
         repo=repo,
         provider="cli",
-        run_id=run_id or _local_run_id(files),
+        run_id=run_id or local_run_id(files),
         attempt=attempt,
         head_sha=sha,
         branch=branch,
@@ -132,17 +135,7 @@ def evaluate_command(
         raise typer.BadParameter("choose one of --json, --comment, --body")
     text = _read_issue(issue)
     plan, readings, repo_config = _plan_with_config(text, config)
-    settings = Settings()
-    cases: list[CaseResult] = []
-    suites: list[SuiteResult] = []
-    for path in files:
-        file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
-        if file_summary.error:
-            err.print(f"[red]skipped[/] {escape(file_summary.error)}", highlight=False)
-            continue
-        parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
-        cases.extend(parsed.cases)
-        suites.extend(parsed.suites)
+    cases, suites = read_run(files, Settings())
     evaluation = evaluate(
         plan,
         [RunInput(cases=cases, suites=suites, label="local run")],
@@ -163,13 +156,33 @@ def evaluate_command(
         print_evaluation(evaluation)
 
 
+def read_run(files: list[Path], settings: Settings) -> tuple[list[CaseResult], list[SuiteResult]]:
+    """The cases and suites of these files as one run; unreadable files named on stderr."""
+    cases: list[CaseResult] = []
+    suites: list[SuiteResult] = []
+    for path in files:
+        file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
+        if file_summary.error:
+            err.print(f"[red]skipped[/] {escape(file_summary.error)}", highlight=False)
+            continue
+        parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
+        cases.extend(parsed.cases)
+        suites.extend(parsed.suites)
+    return cases, suites
+
+
+def read_config(path: Path | None) -> RepoConfig:
+    """The settings file given (defaults without one); a bad one is a usage error."""
+    try:
+        return parse_config(path.read_text(encoding="utf-8") if path else None)
+    except (OSError, ConfigurationError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--config") from None
+
+
 def _plan_with_config(
     text: str, path: Path | None
 ) -> tuple[plan_module.Plan, tuple[Reading, ...], RepoConfig]:
-    try:
-        repo_config = parse_config(path.read_text(encoding="utf-8") if path else None)
-    except (OSError, ConfigurationError) as exc:
-        raise typer.BadParameter(str(exc), param_hint="--config") from None
+    repo_config = read_config(path)
     plan, readings = reconcile.read_checklist(text, repo_config)
     return plan, readings, repo_config
 
@@ -181,7 +194,7 @@ def _read_issue(path: Path) -> str:
         raise typer.BadParameter(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _local_run_id(files: list[Path]) -> str:
+def local_run_id(files: list[Path]) -> str:
     """A stable id for a local ingest: the same files (by content) make the same run."""
     digest = hashlib.sha256()
     for path in sorted(files):
