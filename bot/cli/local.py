@@ -135,7 +135,7 @@ def evaluate_command(
         raise typer.BadParameter("choose one of --json, --comment, --body")
     text = _read_issue(issue)
     plan, readings, repo_config = _plan_with_config(text, config)
-    cases, suites = read_run(files, Settings())
+    cases, suites, _ = read_run(files, Settings())
     evaluation = evaluate(
         plan,
         [RunInput(cases=cases, suites=suites, label="local run")],
@@ -156,10 +156,16 @@ def evaluate_command(
         print_evaluation(evaluation)
 
 
-def read_run(files: list[Path], settings: Settings) -> tuple[list[CaseResult], list[SuiteResult]]:
-    """The cases and suites of these files as one run; unreadable files named on stderr."""
+def read_run(
+    files: list[Path], settings: Settings
+) -> tuple[list[CaseResult], list[SuiteResult], int]:
+    """The cases and suites of these files as one run, and how many files could be read.
+
+    Unreadable files are named on stderr and left out.
+    """
     cases: list[CaseResult] = []
     suites: list[SuiteResult] = []
+    readable = 0
     for path in files:
         file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
         if file_summary.error:
@@ -168,7 +174,8 @@ def read_run(files: list[Path], settings: Settings) -> tuple[list[CaseResult], l
         parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
         cases.extend(parsed.cases)
         suites.extend(parsed.suites)
-    return cases, suites
+        readable += 1
+    return cases, suites, readable
 
 
 def read_config(path: Path | None) -> RepoConfig:

@@ -80,8 +80,8 @@ def sync_command(
     settings = _settings()
     config_text, repo_config = _config(config)
     files = _expand(patterns)
-    cases, suites = local.read_run(files, settings)
-    if not cases and not any(f.is_file() for f in files):
+    cases, suites, readable = local.read_run(files, settings)
+    if not readable:
         err.print("[red]error[/] none of the JUnit files could be read; nothing synced")
         raise typer.Exit(code=1)
     run_id = run_id or local.local_run_id(files)
