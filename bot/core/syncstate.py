@@ -43,12 +43,7 @@ STATE_BUDGET = 30_000
 MAX_NOTES = 3
 NOTE_CHARS = 300
 SUMMARY_LIMIT = BODY_LIMIT - STATE_BUDGET - MAX_NOTES * (NOTE_CHARS + 8) - 16
-_OUTCOME_CODES = {
-    Outcome.PASSED: "p",
-    Outcome.FAILED: "f",
-    Outcome.ERROR: "e",
-    Outcome.SKIPPED: "s",
-}
+_OUTCOME_CODES = {Outcome.PASSED: 0, Outcome.FAILED: 1, Outcome.ERROR: 2, Outcome.SKIPPED: 3}
 _CODE_OUTCOMES = {code: outcome for outcome, code in _OUTCOME_CODES.items()}
 
 
@@ -343,19 +338,18 @@ def _cut(text: str | None) -> str | None:
 
 
 def _to_json(state: SyncState) -> dict[str, Any]:
-    """Compact JSON: test identities once, each run as outcome-coded index lists."""
+    """Compact JSON: test identities once; a run's cases in order, as id x 4 + outcome."""
     ids: dict[tuple[str, str], int] = {}
     runs = []
     for run in state.runs:
-        by_outcome: dict[str, list[int]] = {}
-        failures = []
-        for case in run.cases:
+        cases, failures = [], []
+        for position, case in enumerate(run.cases):
             index = ids.setdefault((case.owner, case.name), len(ids))
-            by_outcome.setdefault(_OUTCOME_CODES[case.outcome], []).append(index)
+            cases.append(index * 4 + _OUTCOME_CODES[case.outcome])
             if case.message is not None or case.failure_type is not None:
-                failures.append([index, case.message, case.failure_type])
+                failures.append([position, case.message, case.failure_type])
         statuses = [[text, status.value] for text, status in run.statuses]
-        runs.append([run.key, run.label, run.url, by_outcome, failures, statuses])
+        runs.append([run.key, run.label, run.url, cases, failures, statuses])
     origin = state.origin
     return {
         "o": [origin.key, origin.label, origin.url, origin.start.value],
@@ -370,14 +364,14 @@ def _from_json(data: Mapping[str, Any]) -> SyncState:
     """The inverse of `_to_json`; malformed input raises KeyError, TypeError or ValueError."""
     names = [(str(owner), str(name)) for owner, name in data["t"]]
     runs = []
-    for key, label, url, by_outcome, failures, statuses in data["r"]:
-        why = {int(i): (m, t) for i, m, t in failures}
+    for key, label, url, coded, failures, statuses in data["r"]:
+        why = {int(position): (m, t) for position, m, t in failures}
         cases = []
-        for code, indexes in by_outcome.items():
-            for index in indexes:
-                owner, name = names[index]
-                message, failure_type = why.get(index, (None, None))
-                cases.append(PastCase(owner, name, _CODE_OUTCOMES[code], message, failure_type))
+        for position, value in enumerate(coded):
+            owner, name = names[int(value) // 4]
+            message, failure_type = why.get(position, (None, None))
+            outcome = _CODE_OUTCOMES[int(value) % 4]
+            cases.append(PastCase(owner, name, outcome, message, failure_type))
         kept = tuple((str(text), Status(value)) for text, value in statuses)
         runs.append(PastRun(str(key), str(label), url, tuple(cases), kept))
     key, label, url, start = data["o"]
