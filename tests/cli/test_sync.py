@@ -401,3 +401,25 @@ def test_with_database_url_the_store_keeps_the_history(
     text = comment(github)
     assert syncstate.TAG not in text  # the store has the history, the comment carries none
     assert "Trend: ▲" in text
+
+
+def test_a_huge_suite_never_pushes_the_comment_past_githubs_limit(
+    sync: Sync, github: FakeGitHub, seed_body: str, tmp_path: Path
+) -> None:
+    cases = "".join(
+        f'<testcase classname="tests.integration.area_{n % 97}.test_module_{n}" '
+        f'name="test_a_rather_long_descriptive_test_name_{n}_{"x" * (n % 40)}">'
+        + (f'<failure message="AssertionError {n}: {"why " * 30}">trace</failure>' if n % 3 else "")
+        + "</testcase>"
+        for n in range(6000)
+    )
+    report = tmp_path / "junit.xml"
+    report.write_text(f'<testsuite name="big" tests="6000">{cases}</testsuite>')
+    open_issue(github, seed_body)
+    for run_id in ("1", "2"):
+        result = sync("--repo", REPO, "--issue", str(ISSUE), "--run-id", run_id, str(report))
+        assert result.exit_code == 0, result.output  # GitHub takes it: 422 past 65,536
+        text = comment(github)
+        assert len(text) <= syncstate.BODY_LIMIT
+    assert "Older runs were left out of the kept history" in text
+    assert syncstate.find(text).state is not None
