@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +95,41 @@ def test_the_step_script_syncs_and_writes_outputs_and_summary(
     assert boxes(github) == [0, 2, 3]
     assert (tmp_path / "output").read_text() == "pass-rate=78.6\nitems-met=3/5\nnew-failures=0\n"
     assert "Items met: **3 of 5**" in (tmp_path / "summary.md").read_text()
+
+
+def _readme_section(title: str) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index(f"### {title}")
+    return readme[start : readme.index("\n### ", start + 1)]
+
+
+def _yaml_blocks(text: str) -> list[Any]:
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    return [yaml.safe_load(textwrap.dedent(block)) for block in blocks]
+
+
+def test_the_readme_workflows_use_the_action_as_it_is() -> None:
+    inputs = set(_action()["inputs"])
+    section = _readme_section("The Action: one step after the tests")
+    blocks = _yaml_blocks(section)
+    assert len(blocks) == 4  # pytest, Jest, Maven/Gradle, Go
+    workflow = blocks[0]
+    assert workflow["permissions"]["issues"] == "write"
+    steps = [s for b in blocks for s in (b["jobs"]["test"]["steps"] if "jobs" in b else b)]
+    ours = [s for s in steps if str(s.get("uses", "")).startswith("OWNER/remediation-bot@")]
+    assert len(ours) == 4
+    for step in ours:
+        assert step["if"] == "always()"
+        assert set(step["with"]) <= inputs
+        assert ("issue" in step["with"]) != ("label" in step["with"])
+    runs = " ".join(str(s.get("run", "")) for s in steps)
+    for tool in ("--junitxml", "jest-junit", "mvn", "gotestsum", "--junitfile"):
+        assert tool in runs
+    assert "build/test-results/test/TEST-*.xml" in section  # Gradle's reports
+
+
+def test_the_readme_shows_the_apps_artifact_upload() -> None:
+    (steps,) = _yaml_blocks(_readme_section("The App: upload the JUnit files as an artifact"))
+    upload = next(s for s in steps if "upload-artifact" in s.get("uses", ""))
+    assert upload["if"] == "always()"
+    assert upload["with"]["path"]
