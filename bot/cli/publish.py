@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from bot.cli.output import out
-from bot.core import syncstate
+from bot.core import statecodec
 from bot.core.evaluate import Evaluation
 from bot.core.metrics.base import Status
 
@@ -73,7 +73,7 @@ def publish(results: Sequence[Result]) -> None:
                 assert result.comment is not None
                 if len(shown) > 1:
                     handle.write(f"## Issue #{result.number}\n\n")
-                handle.write(syncstate.strip(result.comment) + "\n")
+                handle.write(statecodec.strip(result.comment) + "\n")
 
 
 def _line(result: Result) -> str:

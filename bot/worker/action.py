@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.core import reconcile, syncstate
+from bot.core import reconcile, statecodec, syncstate
 from bot.core.evaluate import Evaluation, RunInput
 from bot.core.metrics.base import worst_outcomes
 from bot.core.repoconfig import RepoConfig
@@ -49,7 +49,7 @@ def sync_issue(
         synced.skipped = "closed" if issue.state != "open" else "a pull request"
         return synced
     current = gh.find_comment(repo, issue.number, MARKER)
-    found = syncstate.find(current.body if current else None)
+    found = statecodec.find(current.body if current else None)
     before = syncstate.before(found.state, run.key)
     if before is None:
         synced.skipped = f"{run.run.label} is older than the last run synced here"
@@ -75,7 +75,7 @@ def sync_issue(
     state = syncstate.advance(
         found, newest, before=before, ticked=now_ticked, keep=keep, messages=depth
     )
-    state, line = syncstate.bounded(state, syncstate.STATE_BUDGET)
+    state, line = statecodec.bounded(state, syncstate.STATE_BUDGET)
     synced.notes = syncstate.notes(state, run.key)
     comment = syncstate.compose(desired.comment, synced.notes, line)
     applied = Applied(comment_id=current.id if current else None, body=new_body, bot_ticked=[])

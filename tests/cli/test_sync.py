@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
-from bot.core import checklist, summary, syncstate
+from bot.core import checklist, statecodec, summary, syncstate
 
 from fakes import FakeGitHub, ServedFake
 from fakes.running_bot import RunningBot
@@ -261,7 +261,7 @@ def test_a_hand_edited_state_is_discarded_with_a_note(
     text = comment(github)
     assert syncstate.START_NOTES[syncstate.Start.TAMPERED] in text
     assert "Trend: first run" in text  # run 1 is forgotten, never trusted
-    assert syncstate.find(text).state is not None  # a fresh, valid state replaces it
+    assert statecodec.find(text).state is not None  # a fresh, valid state replaces it
 
 
 def test_a_deleted_comment_starts_the_history_again(
@@ -328,8 +328,8 @@ def test_github_defaults_come_from_the_environment(
     link = f"[run 9001 \\(attempt 2\\)](https://github.com/{REPO}/actions/runs/9001/attempts/2)"
     assert link in text
     assert outputs.read_text() == "pass-rate=78.6\nitems-met=3/5\nnew-failures=0\n"
-    assert step_summary.read_text() == syncstate.strip(text) + "\n"
-    assert syncstate.TAG not in step_summary.read_text()
+    assert step_summary.read_text() == statecodec.strip(text) + "\n"
+    assert statecodec.TAG not in step_summary.read_text()
 
 
 def test_a_branch_not_configured_ticks_nothing(
@@ -399,7 +399,7 @@ def test_with_database_url_the_store_keeps_the_history(
         seen.append(boxes(github))
     assert seen == [[2], [0, 2, 3], [0, 1, 2, 3, 4]]
     text = comment(github)
-    assert syncstate.TAG not in text  # the store has the history, the comment carries none
+    assert statecodec.TAG not in text  # the store has the history, the comment carries none
     assert "Trend: ▲" in text
 
 
@@ -422,4 +422,4 @@ def test_a_huge_suite_never_pushes_the_comment_past_githubs_limit(
         text = comment(github)
         assert len(text) <= syncstate.BODY_LIMIT
     assert "Older runs were left out of the kept history" in text
-    assert syncstate.find(text).state is not None
+    assert statecodec.find(text).state is not None

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.core import syncstate
+from bot.core import statecodec, syncstate
 from bot.core.evaluate import RunInput, evaluate
 from bot.core.metrics.base import Status
 from bot.core.plan import parse
@@ -46,11 +46,11 @@ def _state(runs: int = 2, cases: list[CaseResult] | None = None) -> SyncState:
 
 def test_the_state_reads_back_as_it_was_written(seed_runs: list[RunInput]) -> None:
     state = _state()
-    line = syncstate.encode(state)
+    line = statecodec.encode(state)
     assert line.startswith("<!-- remediation-bot:state 1 ")
     assert line.endswith(" -->")
     assert "\n" not in line
-    assert syncstate.find(f"summary\n\n{line}\n") == Found(state, None)
+    assert statecodec.find(f"summary\n\n{line}\n") == Found(state, None)
 
 
 def test_a_restored_run_has_the_same_ids_outcomes_and_totals() -> None:
@@ -84,26 +84,26 @@ def test_statuses_stand_in_for_the_earlier_evaluations() -> None:
 
 
 def test_no_comment_is_a_first_sync_and_a_comment_without_state_is_unreadable() -> None:
-    assert syncstate.find(None) == Found(None, Start.FIRST)
-    assert syncstate.find("<!-- remediation-bot:summary -->\nby the App") == Found(
+    assert statecodec.find(None) == Found(None, Start.FIRST)
+    assert statecodec.find("<!-- remediation-bot:summary -->\nby the App") == Found(
         None, Start.UNREADABLE
     )
-    line = syncstate.encode(_state()).replace("state 1 ", "state 2 ")
-    assert syncstate.find(line) == Found(None, Start.UNREADABLE)
+    line = statecodec.encode(_state()).replace("state 1 ", "state 2 ")
+    assert statecodec.find(line) == Found(None, Start.UNREADABLE)
 
 
 def test_an_edited_state_fails_its_digest_and_is_discarded() -> None:
-    line = syncstate.encode(_state())
+    line = statecodec.encode(_state())
     payload = line.split(" ")[4]
     edited = payload[:10] + ("A" if payload[10] != "A" else "B") + payload[11:]
-    assert syncstate.find(line.replace(payload, edited)) == Found(None, Start.TAMPERED)
-    assert syncstate.find(line.replace(payload, payload[:-8])) == Found(None, Start.TAMPERED)
+    assert statecodec.find(line.replace(payload, edited)) == Found(None, Start.TAMPERED)
+    assert statecodec.find(line.replace(payload, payload[:-8])) == Found(None, Start.TAMPERED)
 
 
 def test_a_state_that_passes_its_digest_but_does_not_read_is_discarded() -> None:
     payload = base64.b64encode(zlib.compress(b'{"o": 1}')).decode()
-    line = f"<!-- remediation-bot:state 1 {syncstate._digest(payload)} {payload} -->"
-    assert syncstate.find(line) == Found(None, Start.TAMPERED)
+    line = f"<!-- remediation-bot:state 1 {statecodec._digest(payload)} {payload} -->"
+    assert statecodec.find(line) == Found(None, Start.TAMPERED)
 
 
 def test_the_oldest_runs_go_first_to_fit_the_budget() -> None:
@@ -117,17 +117,17 @@ def test_the_oldest_runs_go_first_to_fit_the_budget() -> None:
         for n in range(3000)
     ]
     state = _state(runs=10, cases=cases)
-    full = syncstate.encode(state)
-    budget = len(syncstate.encode(replace(state, runs=state.runs[-3:], dropped=True)))
-    bounded, line = syncstate.bounded(state, budget)
+    full = statecodec.encode(state)
+    budget = len(statecodec.encode(replace(state, runs=state.runs[-3:], dropped=True)))
+    bounded, line = statecodec.bounded(state, budget)
     assert len(line) <= budget < len(full)
     assert bounded.dropped
     assert len(bounded.runs) == 3
     assert bounded.runs[-1] == state.runs[-1]  # the newest is kept
-    assert syncstate.find(line).state == bounded
-    assert syncstate.bounded(state, len(full)) == (state, full)
+    assert statecodec.find(line).state == bounded
+    assert statecodec.bounded(state, len(full)) == (state, full)
     with pytest.raises(ValueError, match="does not fit"):
-        syncstate.bounded(state, 50)
+        statecodec.bounded(state, 50)
 
 
 def test_the_whole_comment_stays_under_githubs_limit() -> None:

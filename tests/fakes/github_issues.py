@@ -67,7 +67,7 @@ def get_issue(ctx: Ctx) -> Reply:
 
 
 def list_issues(ctx: Ctx) -> Reply:
-    """GET /repos/{o}/{r}/issues: `state` (open by default) and `labels` (all of them), paginated."""
+    """GET /repos/{o}/{r}/issues: `state` (default open), `labels` (all must match), paginated."""
     assert ctx.repo is not None
     state = ctx.query.get("state", "open")
     wanted = [name for name in ctx.query.get("labels", "").split(",") if name]
