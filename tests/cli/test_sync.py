@@ -153,6 +153,37 @@ def test_seed_story_ticks_as_the_app_does_in_at_most_four_calls(
         assert sync_text.split(summary.FOOTER)[0] == app_text.split(summary.FOOTER)[0]
 
 
+@pytest.mark.parametrize(
+    "config",
+    ["untick_regressions: true\n", "tick_after: 2\nuntick_regressions: true\n"],
+)
+def test_streaks_and_unticks_follow_the_app_over_a_longer_story(
+    bot: RunningBot, github: FakeGitHub, sync: Sync, seed_body: str, tmp_path: Path, config: str
+) -> None:
+    """Runs that regress and recover: the boxes after each one, by the App and by sync."""
+    stories = (1, 2, 3, 3, 1, 3, 2, 3)
+    open_seed_issue(bot, github, seed_body)
+    github.set_file(REPO, ".github/remediation.yml", config)
+    bot.work()
+    by_app = []
+    for n, number in enumerate(stories):
+        complete_run(bot, github, 300 + n, story_zip(number))
+        bot.work()
+        by_app.append(boxes(github))
+
+    issue = github.repos[REPO].issues[ISSUE]
+    issue.body, issue.comments = seed_body, []
+    (tmp_path / "remediation.yml").write_text(config)
+    by_sync = []
+    for n, number in enumerate(stories):
+        args = ["--repo", REPO, "--issue", str(ISSUE), "--run-id", str(300 + n)]
+        result = sync(*args, "--config", str(tmp_path / "remediation.yml"), *RUNS[number])
+        assert result.exit_code == 0, result.output
+        by_sync.append(boxes(github))
+    assert by_sync == by_app
+    assert len(set(map(tuple, by_app))) > 2  # the story does tick, and changes its mind
+
+
 def test_a_rerun_writes_nothing(sync: Sync, github: FakeGitHub, seed_body: str) -> None:
     open_issue(github, seed_body)
     story(sync, 1)
