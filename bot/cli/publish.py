@@ -58,9 +58,9 @@ def exit_code(evaluations: Sequence[Evaluation | None], fail_on: str) -> int:
 def publish(results: Sequence[Result]) -> None:
     """Print what each sync did; in Actions, write the outputs and the job summary."""
     for result in results:
-        out.print(_line(result), highlight=False)
+        out.print(_line(result), highlight=False, soft_wrap=True)
     values = outputs(results)
-    out.print(", ".join(f"{k}: {v or 'n/a'}" for k, v in values.items()), highlight=False)
+    out.print(", ".join(f"{k}: {v or 'n/a'}" for k, v in values.items()), soft_wrap=True)
     output_file = os.environ.get("GITHUB_OUTPUT")
     if output_file:
         with Path(output_file).open("a", encoding="utf-8") as handle:

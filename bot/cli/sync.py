@@ -1,7 +1,8 @@
 """`remediation-bot sync`: one reconciliation from local JUnit files, with no server.
 
 The core of the Action (`action.yml`). It authenticates with `GITHUB_TOKEN` against
-`GITHUB_API_URL`, takes its defaults from the `GITHUB_*` variables Actions sets, and
+`GITHUB_API_URL`, takes its defaults from the `GITHUB_*` variables Actions sets (and the
+default branch from its event), and
 keeps the history in the summary comment (`bot.worker.action`), or in the store when
 `DATABASE_URL` is set (`bot.worker.issues`, as the App does).
 """
@@ -9,6 +10,7 @@ keeps the history in the summary comment (`bot.worker.action`), or in the store 
 from __future__ import annotations
 
 import glob
+import json
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -82,13 +84,17 @@ def sync_command(
     files = _expand(patterns)
     cases, suites, readable = local.read_run(files, settings)
     if not readable:
-        err.print("[red]error[/] none of the JUnit files could be read; nothing synced")
+        err.print(
+            "[red]error[/] none of the JUnit files could be read; nothing synced", soft_wrap=True
+        )
         raise typer.Exit(code=1)
     run_id = run_id or local.local_run_id(files)
-    if repo_config.branches and branch and branch not in repo_config.branches:
+    counting = repo_config.branches or _default_branch()
+    if counting and branch and branch not in counting:
         out.print(
-            f"Branch {escape(branch)} is not one of the configured branches "
-            f"({escape(', '.join(repo_config.branches))}): its runs tick nothing; nothing synced."
+            f"Branch {escape(branch)} is not one of the branches whose runs count "
+            f"({escape(', '.join(counting))}): nothing synced.",
+            soft_wrap=True,
         )
         return
     run = RunInput(
@@ -107,7 +113,7 @@ def sync_command(
         else:
             results = _sync_with_comment(settings, repo, (issue, label), hand, repo_config)
     except BotError as exc:
-        err.print(f"[red]error[/] {escape(str(exc))}", highlight=False)
+        err.print(f"[red]error[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     publish(results)
     raise typer.Exit(code=exit_code([r.evaluation for r in results], fail_on.value))
@@ -141,7 +147,9 @@ def _sync_with_comment(
                 )
             )
     if not issues:
-        out.print(f"No open issue of {escape(repo)} has the label {escape(label or '')}.")
+        out.print(
+            f"No open issue of {escape(repo)} has the label {escape(label or '')}.", soft_wrap=True
+        )
     return results
 
 
@@ -187,6 +195,23 @@ def _expand(patterns: list[str]) -> list[Path]:
     if not files:
         raise typer.BadParameter("no JUnit files match", param_hint="JUNIT...")
     return list(files)
+
+
+def _default_branch() -> list[str]:
+    """The repository's default branch, as the Actions event says (no API call for it).
+
+    Without `branches:` configured the App counts the default branch's runs only; inside
+    Actions the event payload names it, so a pull request's run ticks nothing here either.
+    """
+    path = os.environ.get("GITHUB_EVENT_PATH")
+    if not path:
+        return []
+    try:
+        event = json.loads(Path(path).read_text(encoding="utf-8"))
+        name = event["repository"]["default_branch"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [name] if isinstance(name, str) and name else []
 
 
 def _run_url(repo: str, run_id: str, attempt: int) -> str | None:

@@ -38,6 +38,7 @@ ENVIRONMENT = (
     "GITHUB_SHA",
     "GITHUB_REF_NAME",
     "GITHUB_SERVER_URL",
+    "GITHUB_EVENT_PATH",
     "GITHUB_OUTPUT",
     "GITHUB_STEP_SUMMARY",
     "DATABASE_URL",
@@ -372,8 +373,24 @@ def test_a_branch_not_configured_ticks_nothing(
     args = ["--repo", REPO, "--issue", str(ISSUE), "--branch", "feature/x", "--config", str(config)]
     result = sync(*args, *RUNS[3])
     assert result.exit_code == 0
-    assert "not one of the configured branches" in result.output
+    assert "not one of the branches whose runs count (main): nothing synced" in result.output
     assert github.requests == []
+
+
+def test_a_pull_requests_run_ticks_nothing_as_with_the_app(
+    sync: Sync, github: FakeGitHub, seed_body: str, tmp_path: Path
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text('{"repository": {"default_branch": "main"}, "number": 12}')
+    open_issue(github, seed_body)
+    env = {"GITHUB_EVENT_PATH": str(event), "GITHUB_REF_NAME": "12/merge"}
+    result = sync("--repo", REPO, "--issue", str(ISSUE), *RUNS[3], env=env)
+    assert result.exit_code == 0
+    assert "nothing synced" in result.output
+    assert github.requests == []
+    env["GITHUB_REF_NAME"] = "main"
+    assert sync("--repo", REPO, "--issue", str(ISSUE), *RUNS[3], env=env).exit_code == 0
+    assert boxes(github) == [0, 1, 2, 3, 4]
 
 
 @pytest.mark.parametrize(
