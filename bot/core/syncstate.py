@@ -152,7 +152,7 @@ def record(run: RunInput, key: str, evaluation: Evaluation, *, messages: bool = 
 def earlier(runs: Sequence[PastRun], *, full: int) -> Earlier:
     """The kept runs as `reconcile.desire` reads them: the last `full` in full, all as outcomes."""
     return Earlier(
-        runs=[restore(run) for run in runs[len(runs) - full :]] if full > 0 else [],
+        runs=[restore(run) for run in runs[max(0, len(runs) - full) :]] if full > 0 else [],
         outcomes=[outcomes(run) for run in runs],
         evaluations=[_statuses(run) for run in runs],
     )

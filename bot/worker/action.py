@@ -57,7 +57,7 @@ def sync_issue(
     plan = reconcile.read_plan(issue.body, config)
     keep = reconcile.history_window(config, plan)
     depth = max(config.tick_after, config.untick_after)
-    before = tuple(before[len(before) - (keep - 1) :]) if keep > 1 else ()
+    before = tuple(before[max(0, len(before) - keep + 1) :]) if keep > 1 else ()
     past = syncstate.earlier(before, full=depth)
     bot_ticked = found.state.ticked if found.state else ()
     desired = reconcile.desire(

@@ -83,6 +83,13 @@ def test_statuses_stand_in_for_the_earlier_evaluations() -> None:
     ]
 
 
+def test_fewer_kept_runs_than_asked_for_are_all_read() -> None:
+    runs = _state(runs=3).runs
+    past = syncstate.earlier(runs, full=5)
+    assert [r.label for r in past.runs] == ["run 0", "run 1", "run 2"]
+    assert syncstate.earlier(runs, full=0).runs == []
+
+
 def test_no_comment_is_a_first_sync_and_a_comment_without_state_is_unreadable() -> None:
     assert statecodec.find(None) == Found(None, Start.FIRST)
     assert statecodec.find("<!-- remediation-bot:summary -->\nby the App") == Found(
