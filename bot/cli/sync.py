@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import local
 from bot.cli.output import err, out
@@ -112,8 +113,10 @@ def sync_command(
             results = sync_with_store(settings, repo, (issue, label), hand, config_text, facts)
         else:
             results = _sync_with_comment(settings, repo, (issue, label), hand, repo_config)
-    except BotError as exc:
-        err.print(f"[red]error[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    except (BotError, SQLAlchemyError) as exc:
+        # A refusal by GitHub (404, 401, rate limit) or an unreachable store: said, not traced.
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        err.print(f"[red]error[/] {escape(message)}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     publish(results)
     raise typer.Exit(code=exit_code([r.evaluation for r in results], fail_on.value))

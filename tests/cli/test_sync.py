@@ -435,6 +435,14 @@ def test_a_missing_issue_is_a_clear_error(sync: Sync, github: FakeGitHub) -> Non
     assert "Traceback" not in result.output
 
 
+def test_an_unreachable_store_is_a_clear_error(sync: Sync, github: FakeGitHub) -> None:
+    env = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    result = sync("--repo", REPO, "--issue", "870", *RUNS[1], env=env)
+    assert result.exit_code == 2
+    assert "error" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_with_database_url_the_store_keeps_the_history(
     sync: Sync, github: FakeGitHub, seed_body: str, database_url: str
 ) -> None:
