@@ -78,7 +78,9 @@ def sync_issue(
     state, line = statecodec.bounded(state, syncstate.STATE_BUDGET)
     synced.notes = syncstate.notes(state, run.key)
     comment = syncstate.compose(desired.comment, synced.notes, line)
-    applied = Applied(comment_id=current.id if current else None, body=new_body, bot_ticked=[])
+    applied = Applied(
+        comment_id=current.id if current else None, body=new_body, bot_ticked=now_ticked
+    )
     write_body(gh, repo, issue.number, (issue.body, new_body), applied)
     write_comment(gh, repo, issue.number, (current, comment), applied)
     synced.evaluation = desired.evaluation

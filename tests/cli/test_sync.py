@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 from bot.cli import app
 from bot.core import checklist, statecodec, summary, syncstate
 
-from fakes import FakeGitHub, ServedFake
+from fakes import FakeGitHub, ServedFake, serve
 from fakes.running_bot import RunningBot
 from fakes.seed_story import (
     FIXTURES,
@@ -479,3 +479,22 @@ def test_a_huge_suite_never_pushes_the_comment_past_githubs_limit(
         assert len(text) <= syncstate.BODY_LIMIT
     assert "Older runs were left out of the kept history" in text
     assert statecodec.find(text).state is not None
+
+
+def test_enterprise_server_paths_work(seed_body: str) -> None:
+    """GITHUB_API_URL of a GitHub Enterprise Server: https://HOST/api/v3/."""
+    with serve(FakeGitHub(api_prefix="api/v3")) as served:
+        ghes = served.fake
+        ghes.add_repo(REPO)
+        ghes.add_issue(REPO, ISSUE, title="Issue #870", body=seed_body, labels=["remediation"])
+        env: dict[str, str | None] = dict.fromkeys(ENVIRONMENT)
+        env.update({"GITHUB_TOKEN": ghes.issue_token(), "GITHUB_API_URL": served.api_url})
+        args = ["sync", "--repo", REPO, "--issue", str(ISSUE), *RUNS[1]]
+        result = CliRunner().invoke(app, args, env=env)
+        assert result.exit_code == 0, result.output
+        assert served.api_url.endswith("/api/v3/")
+        assert [
+            b.index
+            for b in checklist.find_checkboxes(ghes.repos[REPO].issues[ISSUE].body or "")
+            if b.checked
+        ] == [2]
