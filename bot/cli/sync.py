@@ -45,7 +45,9 @@ class FailOn(StrEnum):
 
 
 def sync_command(
-    patterns: Annotated[list[str], typer.Argument(help="JUnit XML files or globs.")],
+    patterns: Annotated[
+        list[str], typer.Argument(help="JUnit XML files or globs.", metavar="JUNIT")
+    ],
     repo: Annotated[
         str | None, typer.Option(envvar="GITHUB_REPOSITORY", help="Repository as OWNER/NAME.")
     ] = None,

@@ -2,7 +2,7 @@
 
 A sync reads the issue once, computes the decided body once, claims the boxes it will tick
 before writing them, then writes only what differs from GitHub's state (`bot.core.reconcile`
-decides; this module writes).
+decides; this module writes, and `write_body`/`write_comment` write for the Action too).
 """
 
 from __future__ import annotations
