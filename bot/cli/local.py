@@ -135,10 +135,9 @@ def evaluate_command(
         raise typer.BadParameter("choose one of --json, --comment, --body")
     text = _read_issue(issue)
     plan, readings, repo_config = _plan_with_config(text, config)
-    cases, suites, _ = read_run(files, Settings())
     evaluation = evaluate(
         plan,
-        [RunInput(cases=cases, suites=suites, label="local run")],
+        [read_run(files, label="local run")],
         map_rules=repo_config.map_rules(),
         ignore=repo_config.ignore,
     )
@@ -156,16 +155,11 @@ def evaluate_command(
         print_evaluation(evaluation)
 
 
-def read_run(
-    files: list[Path], settings: Settings
-) -> tuple[list[CaseResult], list[SuiteResult], int]:
-    """The cases and suites of these files as one run, and how many files could be read.
-
-    Unreadable files are named on stderr and left out.
-    """
+def read_run(files: list[Path], *, label: str) -> RunInput:
+    """One run made of these JUnit files; a file that cannot be read is skipped, with why."""
+    settings = Settings()
     cases: list[CaseResult] = []
     suites: list[SuiteResult] = []
-    readable = 0
     for path in files:
         file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
         if file_summary.error:
@@ -174,12 +168,12 @@ def read_run(
         parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
         cases.extend(parsed.cases)
         suites.extend(parsed.suites)
-        readable += 1
-    return cases, suites, readable
+    return RunInput(cases=cases, suites=suites, label=label)
 
 
 def read_config(path: Path | None) -> RepoConfig:
-    """The settings file given (defaults without one); a bad one is a usage error."""
+    """The repository configuration at `path` (defaults without one); a bad file is a usage
+    error that says what is wrong."""
     try:
         return parse_config(path.read_text(encoding="utf-8") if path else None)
     except (OSError, ConfigurationError) as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -26,8 +27,7 @@ from bot.cli.output import err, out
 from bot.cli.publish import Result, exit_code, publish
 from bot.cli.store import check_repository_name
 from bot.config import GitHubMode, Settings
-from bot.core import syncstate
-from bot.core.evaluate import RunInput
+from bot.core import junit, syncstate
 from bot.core.repoconfig import RepoConfig
 from bot.errors import BotError
 from bot.github import GitHubFactory, IssueInfo
@@ -85,13 +85,14 @@ def sync_command(
     settings = _settings()
     config_text, repo_config = _config(config)
     files = _expand(patterns)
-    cases, suites, readable = local.read_run(files, settings)
-    if not readable:
+    run_id = run_id or local.local_run_id(files)
+    read = local.read_run(files, label=syncstate.run_label(run_id, attempt))
+    # No case at all: tell an empty report from none readable (asked only then, rarely).
+    if not read.cases and not any(junit.summarize_file(path).error is None for path in files):
         err.print(
             "[red]error[/] none of the JUnit files could be read; nothing synced", soft_wrap=True
         )
         raise typer.Exit(code=1)
-    run_id = run_id or local.local_run_id(files)
     counting = repo_config.branches or _default_branch()
     if counting and branch and branch not in counting:
         out.print(
@@ -100,12 +101,7 @@ def sync_command(
             soft_wrap=True,
         )
         return
-    run = RunInput(
-        cases=cases,
-        suites=suites,
-        label=syncstate.run_label(run_id, attempt),
-        url=url or _run_url(repo, run_id, attempt),
-    )
+    run = replace(read, url=url or _run_url(repo, run_id, attempt))
     hand = action.RunInHand(run=run, key=f"{run_id}#{attempt}")
     try:
         if "database_url" in settings.model_fields_set:
