@@ -17,6 +17,9 @@ Pure module, no I/O: it parses text (YAML, safe loader) into a typed, validated 
         phase: 2
     ignore:                       # excluded from metrics, still shown
       - "tests/flaky/test_network.py"
+    open_issues: false            # open a drafted, tracked issue for failures no issue covers
+    open_issues_per_day: 3        # at most this many such issues a day (one per run at most)
+    close_when_met: false         # close the issue when every criterion is met and ticked
 """
 
 from __future__ import annotations
@@ -73,6 +76,9 @@ class RepoConfig(BaseModel):
     rules: list[RuleEntry] = Field(default_factory=list)
     map: list[MapEntry] = Field(default_factory=list)
     ignore: list[str] = Field(default_factory=list)
+    open_issues: bool = False  # draft and open an issue for default-branch failures none covers
+    open_issues_per_day: int = Field(default=3, ge=1, le=50)
+    close_when_met: bool = False  # close a tracked issue once every criterion is met and ticked
 
     def rule_overrides(self, item_texts: list[str]) -> dict[int, str]:
         """Item index -> rule text, for `plan.parse(rule_overrides=...)`."""

@@ -116,6 +116,27 @@ class GitHubClient:
         """Replace the issue body."""
         self._write("PATCH", f"/repos/{repo}/issues/{number}", json={"body": body})
 
+    def create_issue(
+        self, repo: str, title: str, body: str, *, labels: list[str], assignees: list[str]
+    ) -> int:
+        """Open an issue; returns its number. GitHub refuses (422) assignees who may not be
+        assigned: the issue is then opened without them rather than not at all."""
+        fields = {"title": title, "body": body, "labels": labels}
+        try:
+            response = self._write(
+                "POST", f"/repos/{repo}/issues", json={**fields, "assignees": assignees}
+            )
+        except GitHubError as exc:
+            if exc.status != 422 or not assignees:
+                raise
+            response = self._write("POST", f"/repos/{repo}/issues", json=fields)
+        return int(response.json()["number"])
+
+    def close_issue(self, repo: str, number: int) -> None:
+        """Close an issue as completed."""
+        body = {"state": "closed", "state_reason": "completed"}
+        self._write("PATCH", f"/repos/{repo}/issues/{number}", json=body)
+
     def get_comment(self, repo: str, comment_id: int) -> CommentInfo | None:
         """A comment by id, or None when it is gone."""
         try:

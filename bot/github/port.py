@@ -60,6 +60,16 @@ class GitHubAPI(Protocol):
         """Replace the issue body."""
         ...
 
+    def create_issue(
+        self, repo: str, title: str, body: str, *, labels: list[str], assignees: list[str]
+    ) -> int:
+        """Open an issue; returns its number (assignees GitHub refuses are left out)."""
+        ...
+
+    def close_issue(self, repo: str, number: int) -> None:
+        """Close an issue as completed."""
+        ...
+
     def get_comment(self, repo: str, comment_id: int) -> CommentInfo | None:
         """A comment by id, or None when it is gone."""
         ...

@@ -21,6 +21,7 @@ from bot.github import CommentInfo, GitHubAPI, IssueInfo
 from bot.store import issue_rules, repositories
 from bot.store.models import Repository, TrackedIssue
 from bot.store.runs import outcome_maps, run_input
+from bot.worker.closing import close_if_done, note_reopened
 from bot.worker.context import Context, load_config, repo_config
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ def on_issue(context: Context, session: Session, payload: dict[str, Any]) -> Non
         state=payload.get("state"),
         labelled=config.label in (payload.get("labels") or []),
     )
+    if payload.get("action") == "reopened":
+        note_reopened(session, issue, by_a_person=payload.get("sender_type") != "Bot")
     if issue.tracked and issue.state == "open":
         sync_issue(context, session, {**payload, "number": issue.number})
 
@@ -134,6 +137,7 @@ def _sync_online(
         desired_body=new_body,
         run_pk=issue.last_run_pk,
     )
+    close_if_done(session, gh, repository, issue, new_body, desired.evaluation, config)
     return applied
 
 
