@@ -49,6 +49,7 @@ bench: install
 	$(BIN)/python -m benchmarks.body_limits
 	$(BIN)/python -m benchmarks.reading
 	$(BIN)/python -m benchmarks.cli
+	$(BIN)/python -m benchmarks.action_calls
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,7 @@
-"""The local commands: read JUnit files, store a run, read a plan, evaluate it offline."""
+"""The local commands: read JUnit files, store a run, read a plan, evaluate it offline.
+
+Its readers (`read_run`, `read_config`, `local_run_id`) serve `sync` as well.
+"""
 
 from __future__ import annotations
 
@@ -78,7 +81,7 @@ def ingest_command(
     meta = RunMeta(
         repo=repo,
         provider="cli",
-        run_id=run_id or _local_run_id(files),
+        run_id=run_id or local_run_id(files),
         attempt=attempt,
         head_sha=sha,
         branch=branch,
@@ -225,7 +228,7 @@ def _read_issue(path: Path) -> str:
         raise typer.BadParameter(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _local_run_id(files: list[Path]) -> str:
+def local_run_id(files: list[Path]) -> str:
     """A stable id for a local ingest: the same files (by content) make the same run."""
     digest = hashlib.sha256()
     for path in sorted(files):

@@ -52,6 +52,10 @@ class GitHubAPI(Protocol):
         """An issue, fetched fresh."""
         ...
 
+    def list_issues(self, repo: str, label: str) -> list[IssueInfo]:
+        """The open issues with this label (pull requests left out), across all pages."""
+        ...
+
     def update_issue_body(self, repo: str, number: int, body: str) -> None:
         """Replace the issue body."""
         ...

@@ -66,6 +66,20 @@ def get_issue(ctx: Ctx) -> Reply:
     return issue if isinstance(issue, Reply) else Reply(200, issue_json(ctx, issue))
 
 
+def list_issues(ctx: Ctx) -> Reply:
+    """GET /repos/{o}/{r}/issues: `state` (default open), `labels` (all must match), paginated."""
+    assert ctx.repo is not None
+    state = ctx.query.get("state", "open")
+    wanted = [name for name in ctx.query.get("labels", "").split(",") if name]
+    chosen = [
+        issue
+        for _, issue in sorted(ctx.repo.issues.items(), reverse=True)  # newest first
+        if state in ("all", issue.state) and all(name in issue.labels for name in wanted)
+    ]
+    page, headers = paginate(ctx, chosen)
+    return Reply(200, [issue_json(ctx, issue) for issue in page], headers)
+
+
 def update_issue(ctx: Ctx) -> Reply:
     """PATCH /repos/{o}/{r}/issues/{n}: title, body, state, state_reason, labels."""
     issue = _find_issue(ctx)

@@ -313,6 +313,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler, bool]] = [
             download_artifact,
             False,
         ),
+        ("GET", rf"/repos/{_R}/issues", issues.list_issues, False),
         ("POST", rf"/repos/{_R}/issues", issues.create_issue, False),
         ("GET", rf"/repos/{_R}/issues/(?P<number>\d+)", issues.get_issue, False),
         ("PATCH", rf"/repos/{_R}/issues/(?P<number>\d+)", issues.update_issue, False),
