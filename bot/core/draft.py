@@ -191,13 +191,14 @@ def _summary(
     lines = [
         "## Executive Summary",
         "",
-        f"Ran {total} tests in {len(files)} files. **{passed} passed ({share})**, "
+        f"Ran {_count(total, 'test')} in {_count(len(files), 'file')}. "
+        f"**{passed} passed ({share})**, "
         f"{broken} failed or errored, {total - passed - broken} skipped.",
     ]
     if causes:
         largest = causes[0]
         lines[-1] += (
-            f" The failures come from {len(causes)} root causes; the largest, "
+            f" The failures come from {_count(len(causes), 'root cause')}; the largest, "
             f"{code(largest.message, limit=120)}, breaks {_count(len(largest.cases), 'test')}."
         )
     if previous is not None:
@@ -255,7 +256,7 @@ def _row(result: FileResult, status: str, memory: bool) -> str:
 def _cell(text: str) -> str:
     """A table cell: a code span, or escaped text when it holds `|` (which splits cells)."""
     if "|" in text:
-        return inline(text, limit=120).replace("|", "\\|")
+        return inline(text, limit=120)  # which escapes the `|` as `\\|`
     return code(text, limit=120)
 
 

@@ -147,3 +147,24 @@ def test_generated_runs_draft_plans_that_read_back(cases: list[CaseResult]) -> N
     if not any(c.outcome is Outcome.FAILED for c in cases):
         cases[0] = dataclasses.replace(cases[0], outcome=Outcome.FAILED, message="boom")
     assert_round_trip(RunInput(cases=cases, suites=[], label="generated"))
+
+
+def test_stranger_text_cannot_ping_link_or_break_the_layout() -> None:
+    cases = [
+        CaseResult(
+            suite="s",
+            classname="",
+            name="test @admin #12 `x` <script>",
+            outcome=Outcome.FAILED,
+            file="tests/a|b.py",
+            message="Error: ping @octocat see #42 <img src=x> ``` break",
+        ),
+        CaseResult(suite="s", classname="", name="test_ok", outcome=Outcome.PASSED, file="x.py"),
+    ]
+    body = draft.render(RunInput(cases=cases), title="@team please fix #1")
+    assert "@" not in body.replace("@\u200b", "")  # every mention defused
+    assert "<script" not in body
+    assert "<img" not in body
+    assert "#1\n" not in body  # no issue reference
+    row = next(line for line in body.splitlines() if line.startswith("| tests/a"))
+    assert row.count(" | ") == 3  # four cells: the `|` in the name is escaped
