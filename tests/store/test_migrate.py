@@ -21,11 +21,12 @@ def test_upgrade_makes_database_current(database_url: str) -> None:
         assert current_revision(engine) is None
         assert not is_current(engine)
         upgrade(database_url)
-        assert current_revision(engine) == head_revision() == "0005"
+        assert current_revision(engine) == head_revision() == "0006"
         assert is_current(engine)
         tables = set(inspect(engine).get_table_names())
         assert {"repositories", "runs", "case_results", "suites"} <= tables
         assert {"deliveries", "jobs", "tracked_issues", "upload_tokens", "issue_rules"} <= tables
+        assert "stored_evaluations" in tables
     finally:
         engine.dispose()
 

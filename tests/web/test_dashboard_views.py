@@ -8,7 +8,6 @@ from typing import cast
 import pytest
 from sqlmodel import Session
 
-from bot.core.evaluate import Evaluation
 from bot.core.junit import Report
 from bot.store import repositories
 from bot.store.ingest import RunMeta, ingest
@@ -19,7 +18,7 @@ from bot.web.dashboard.issue_page import issue_detail
 from bot.web.dashboard.operations import operations
 from bot.web.dashboard.overview import overview, trend
 from bot.web.dashboard.rows import run_point
-from bot.web.dashboard.views import IssueDetail
+from bot.web.dashboard.views import EvaluationView, IssueDetail
 
 WEB = "https://github.com/"
 PLAN = """# Cart fixes
@@ -243,9 +242,9 @@ class CountingCache(EvaluationCache):
         super().__init__()
         self.puts = 0
 
-    def put(self, key: tuple[object, ...], evaluation: Evaluation) -> None:
+    def put(self, key: tuple[object, ...], view: EvaluationView) -> None:
         self.puts += 1
-        super().put(key, evaluation)
+        super().put(key, view)
 
 
 def test_the_cache_serves_an_evaluation_until_the_body_changes(session: Session) -> None:
@@ -269,7 +268,7 @@ def test_the_cache_serves_an_evaluation_until_the_body_changes(session: Session)
 
 def test_the_cache_forgets_the_least_recently_used() -> None:
     cache = EvaluationCache(size=2)
-    a, b, c = (cast(Evaluation, object()) for _ in range(3))
+    a, b, c = (cast(EvaluationView, object()) for _ in range(3))
     cache.put(("a",), a)
     cache.put(("b",), b)
     assert cache.get(("a",)) is a  # now the most recent
