@@ -6,12 +6,20 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, delete, func, select
 
 from bot.core.junit import Report
 from bot.store import repositories
 from bot.store.ingest import RunMeta, ingest
-from bot.store.models import Delivery, Job, Repository, Run, TrackedIssue
+from bot.store.models import (
+    CaseResultRow,
+    Delivery,
+    Job,
+    Repository,
+    Run,
+    StoredEvaluation,
+    TrackedIssue,
+)
 from bot.web.dashboard.case_history import case_history
 from bot.web.dashboard.evaluations import EvaluationCache
 from bot.web.dashboard.issue_page import issue_detail
@@ -233,6 +241,39 @@ def test_a_broken_configuration_is_shown_and_defaults_apply(session: Session) ->
     assert detail.problem is not None
     assert "tick_after" in detail.problem
     assert detail.evaluated_run is not None  # evaluated with the defaults all the same
+
+
+def test_a_stored_view_is_shown_without_reading_the_runs_again(session: Session) -> None:
+    repository = _repository(session)
+    issue = _issue(session, repository)
+    _ingest(session, "1", RUN1)
+    _ingest(session, "2", RUN2)
+    evaluated = issue_detail(session=session, web=WEB, repository=repository, issue=issue)
+    # With the results gone, only the stored view can show the same evaluation.
+    session.exec(delete(CaseResultRow))
+    session.commit()
+    stored = issue_detail(session=session, web=WEB, repository=repository, issue=issue)
+    assert stored == evaluated
+    assert stored.newly_fixed == ["test_cart.py::test_total"]
+
+
+def test_a_new_run_or_an_edit_is_evaluated_again(session: Session) -> None:
+    repository = _repository(session)
+    issue = _issue(session, repository)
+    _ingest(session, "1", RUN1)
+    first = issue_detail(session=session, web=WEB, repository=repository, issue=issue)
+    assert first.evaluated_run is not None
+    assert first.evaluated_run.run_id == "1"
+    _ingest(session, "2", RUN2)
+    second = issue_detail(session=session, web=WEB, repository=repository, issue=issue)
+    assert second.evaluated_run is not None
+    assert second.evaluated_run.run_id == "2"
+    assert second.newly_failing == ["test_other.py::test_x"]
+    edited = _issue(session, repository, body=PLAN.replace("90%", "50%"))
+    detail = issue_detail(session=session, web=WEB, repository=repository, issue=edited)
+    assert detail.items[1].status == "met"
+    count = session.exec(select(func.count()).select_from(StoredEvaluation)).one()
+    assert count == 1  # one view per issue, the newest
 
 
 class CountingCache(EvaluationCache):
