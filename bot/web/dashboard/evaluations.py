@@ -1,7 +1,8 @@
 """The newest run's evaluation of an issue as the page shows it: cached, stored, or made.
 
 An evaluation is a pure function of the body, the runs, the configuration, the stored
-rules and the bot's version, so a key made of those can never serve a stale one. Views are
+rules and the bot's version, so a key made of those can never serve a stale one (the runs
+in the key are all those the page shows, which also fixes the flaky tests it shows). Views are
 kept in memory per process and stored per issue (`bot.store.evaluations`), so a restarted
 or second web process reads the view instead of reading the runs and evaluating again.
 """
@@ -18,11 +19,20 @@ from bot import __version__
 from bot.core import reconcile
 from bot.core.evaluate import Evaluation, FailureGroup
 from bot.core.repoconfig import RepoConfig
-from bot.store import evaluations, issue_rules
+from bot.store import evaluations, issue_rules, reads
 from bot.store.issue_rules import StoredRules
 from bot.store.models import Repository, Run, TrackedIssue
 from bot.store.runs import outcome_maps, run_input
-from bot.web.dashboard.views import EvaluationView, GroupView, ItemView, PhaseView, ReadingView
+from bot.web.dashboard.views import (
+    EvaluationView,
+    FlakeView,
+    GroupView,
+    ItemView,
+    PhaseView,
+    ReadingView,
+)
+
+FLAKE_WINDOW = 200  # runs over which flips are counted
 
 
 class EvaluationCache:
@@ -71,13 +81,13 @@ def newest_view(
     if not runs or issue.id is None or runs[-1].id is None:
         return None, "no qualifying run yet"
     rules = issue_rules.stored_rules(session=session, issue=issue)
-    # Keyed by every run any plan could read, so a hit needs no reading of the plan.
-    widest = [run.id for run in runs[-reconcile.widest_window(config) :] if run.id is not None]
+    # Keyed by every run shown (any plan reads fewer), so a hit needs no reading of the plan.
+    shown_runs = tuple(run.id for run in runs if run.id is not None)
     key = (
         __version__,
         issue.id,
         hashlib.sha256(body.encode()).hexdigest(),
-        tuple(widest),
+        shown_runs,
         repository.config_text,
         tuple(rules.map_rules),
         tuple(rules.ignore),
@@ -90,7 +100,7 @@ def newest_view(
         if stored is not None:
             view = EvaluationView.model_validate(stored)
         else:
-            view = _evaluate(session, body, config, rules, runs, widest)
+            view = _evaluate(session, body, config, rules, runs)
             evaluations.save_view(
                 session=session,
                 issue_id=issue.id,
@@ -104,17 +114,12 @@ def newest_view(
 
 
 def _evaluate(
-    session: Session,
-    body: str,
-    config: RepoConfig,
-    rules: StoredRules,
-    runs: list[Run],
-    widest: list[int],
+    session: Session, body: str, config: RepoConfig, rules: StoredRules, runs: list[Run]
 ) -> EvaluationView:
     """Read the plan and the runs it needs, evaluate the newest, and show it."""
     plan = reconcile.read_plan(body, config, rules.item_rules)
-    window = widest[-reconcile.history_window(config, plan) :]
-    outcomes = outcome_maps(session=session, run_pks=window)
+    pks = [run.id for run in runs if run.id is not None]
+    outcomes = outcome_maps(session=session, run_pks=pks[-reconcile.history_window(config, plan) :])
     evaluation = reconcile.evaluate_newest(
         plan,
         [run_input(session=session, run=run) for run in runs[-2:]],
@@ -123,7 +128,7 @@ def _evaluate(
         ignore=rules.ignore,
         history=outcomes[:-1],
     )
-    return shown(evaluation, readings(body, config, rules))
+    return shown(evaluation, readings(body, config, rules), flaky(session, pks))
 
 
 def readings(body: str, config: RepoConfig, rules: StoredRules) -> list[ReadingView]:
@@ -135,7 +140,17 @@ def readings(body: str, config: RepoConfig, rules: StoredRules) -> list[ReadingV
     ]
 
 
-def shown(evaluation: Evaluation, readings: list[ReadingView]) -> EvaluationView:
+def flaky(session: Session, run_pks: list[int]) -> list[FlakeView]:
+    """The tests that flipped most often in the newest FLAKE_WINDOW of these runs."""
+    return [
+        FlakeView(test_id=f.test_id, flips=f.flips, runs=f.runs, rate=f.rate)
+        for f in reads.flakiest(session=session, run_pks=run_pks[-FLAKE_WINDOW:])
+    ]
+
+
+def shown(
+    evaluation: Evaluation, readings: list[ReadingView], flaky: list[FlakeView]
+) -> EvaluationView:
     """An evaluation as the issue page shows it."""
     return EvaluationView(
         items=[
@@ -163,6 +178,7 @@ def shown(evaluation: Evaluation, readings: list[ReadingView]) -> EvaluationView
         unplanned=[_group(g) for g in evaluation.unplanned],
         newly_failing=list(evaluation.newly_failing),
         newly_fixed=list(evaluation.newly_fixed),
+        flaky=flaky,
     )
 
 

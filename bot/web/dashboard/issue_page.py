@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.store import issue_rules, reads
-from bot.store.models import Repository, Run, TrackedIssue
-from bot.web.dashboard.evaluations import EvaluationCache, newest_view, readings
+from bot.store import issue_rules
+from bot.store.models import Repository, TrackedIssue
+from bot.web.dashboard.evaluations import EvaluationCache, flaky, newest_view, readings
 from bot.web.dashboard.rows import config_of, header_fields, qualifying_runs, run_point
-from bot.web.dashboard.views import FlakeView, IssueDetail
+from bot.web.dashboard.views import IssueDetail
 
 CHART_RUNS = 200  # runs on the issue page's chart and in its history
-FLAKE_WINDOW = 200  # runs over which flips are counted
 
 
 def issue_detail(
@@ -41,17 +40,9 @@ def issue_detail(
         unplanned=view.unplanned if view else [],
         newly_failing=view.newly_failing if view else [],
         newly_fixed=view.newly_fixed if view else [],
-        flaky=_flaky(session, runs),
+        flaky=view.flaky if view else flaky(session, [r.id for r in runs if r.id is not None]),
         runs=[run_point(r) for r in runs],
         summary_comment=issue.desired_comment,
         desired_body=issue.desired_body,
         problem=problem or config_problem,
     )
-
-
-def _flaky(session: Session, runs: list[Run]) -> list[FlakeView]:
-    window = [r.id for r in runs[-FLAKE_WINDOW:] if r.id is not None]
-    return [
-        FlakeView(test_id=f.test_id, flips=f.flips, runs=f.runs, rate=f.rate)
-        for f in reads.flakiest(session=session, run_pks=window)
-    ]

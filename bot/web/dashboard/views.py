@@ -114,7 +114,8 @@ class FlakeView(BaseModel):
 
 
 class EvaluationView(BaseModel):
-    """The newest run's evaluation as the issue page shows it (cached, and stored whole)."""
+    """The newest run's evaluation as the issue page shows it, with the flaky tests of the
+    same runs (neither changes until a run arrives): cached, and stored whole."""
 
     items: list[ItemView]
     readings: list[ReadingView]
@@ -122,6 +123,7 @@ class EvaluationView(BaseModel):
     unplanned: list[GroupView]
     newly_failing: list[str]
     newly_fixed: list[str]
+    flaky: list[FlakeView]
 
 
 class IssueDetail(IssueHeader):
