@@ -123,9 +123,6 @@ class _CheckingTarget(JUnitTarget):
         if self.root is None:
             super().start(tag, attrib)
 
-    def data(self, text: str) -> None:
-        """Text is not needed for a check."""
-
     def end(self, tag: str) -> None:
         """Nothing to build."""
 
@@ -184,6 +181,7 @@ def _parse(
             if not target.ampersands and b"&" in chunk:
                 target.ampersands = True  # for the rest of the document
             parser.feed(chunk)
+            target.release()
             if target.ready:
                 yield target.ready
                 target.ready = []

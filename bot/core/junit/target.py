@@ -10,6 +10,7 @@ what keeps a 100k-case report near the speed of a bare lxml parse.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import junitparser
@@ -106,7 +107,13 @@ class JUnitTarget:
         self._suite: _Suite | None = None  # the innermost open suite
         self._attrib: dict[str, str] | None = None  # the open test case's attributes
         self._children: _Children | None = None  # and its children, once it has one
-        self._capture: list[str] | None = None  # text of the element being read, if any
+        # Every text node is appended in C (lxml calls `data` for each, whitespace between
+        # cases included); an element whose text matters keeps what arrived while it was
+        # open, from `_mark` on, into `_sink`. `release` drops the rest.
+        self._texts: list[str] = []
+        self.data: Callable[[str], None] = self._texts.append
+        self._mark = 0
+        self._sink: list[str] | None = None
         self._capturing: str | None = None  # which element that text belongs to
         self._property: tuple[str, dict[str, str]] | None = None
 
@@ -152,16 +159,16 @@ class JUnitTarget:
             if tag not in case.results:
                 text: list[str] = []
                 case.results[tag] = (attrib.get("message"), attrib.get("type"), text)
-                self._capture, self._capturing = text, tag
+                self._capture(text, tag)
         elif tag in _INTERIM:
             case.interim += 1
             case.flaky += tag in _FLAKY
-            self._capture, self._capturing = None, tag
+            self._capture(None, tag)
         elif tag in _OUTPUTS:
             if case.outputs is None:
                 case.outputs = {}
             chunks = case.outputs.setdefault(tag, [])
-            self._capture, self._capturing = chunks, tag
+            self._capture(chunks, tag)
         elif tag == "property":
             if case.properties is None:
                 case.properties = {}
@@ -176,23 +183,30 @@ class JUnitTarget:
             into[key] = value
         else:  # a multi-line value written as the element's text
             self._property = (key, into)
-            self._capture, self._capturing = [], "property"
+            self._capture([], "property")
 
-    def data(self, text: str) -> None:
-        """Text content: kept only while an element whose text matters is open."""
-        if self._capture is not None:
-            self._capture.append(text)
+    def _capture(self, sink: list[str] | None, tag: str) -> None:
+        """Keep the text of the element `tag` opening now in `sink` (None: drop it)."""
+        self._sink, self._capturing, self._mark = sink, tag, len(self._texts)
+
+    def release(self) -> None:
+        """Drop the text read so far, unless an element whose text matters is open."""
+        if self._capturing is None:
+            self._texts.clear()
 
     def end(self, tag: str) -> None:
         """An element closes."""
         if tag[0] == "{":
             tag = tag.rpartition("}")[2]
         if tag == self._capturing:
+            sink = self._sink
+            if sink is not None:
+                sink.extend(self._texts[self._mark :])
             if tag == "property" and self._property is not None:
                 key, into = self._property
-                into[key] = "".join(self._capture or []).strip()
+                into[key] = "".join(sink or []).strip()
                 self._property = None
-            self._capture = self._capturing = None
+            self._sink = self._capturing = None
         elif tag == "testcase" and self._attrib is not None:
             suite = self._suite
             children = self._children
