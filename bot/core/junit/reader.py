@@ -183,8 +183,8 @@ def _parse(
             parser.feed(chunk)
             target.release()
             if target.ready:
-                yield target.ready
-                target.ready = []
+                yield target.ready.copy()
+                target.ready.clear()
             chunk = handle.read(_CHUNK_BYTES)
         parser.close()
     except etree.XMLSyntaxError as exc:
@@ -192,8 +192,8 @@ def _parse(
     if target.root is None:
         raise MalformedReport(f"{label}: malformed XML: the file has no root element")
     if target.ready:
-        yield target.ready
-        target.ready = []
+        yield target.ready.copy()
+        target.ready.clear()
 
 
 def _prolog_declares_dtd(head: bytes) -> bool:

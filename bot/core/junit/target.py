@@ -100,7 +100,8 @@ class JUnitTarget:
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.ready: list[CaseResult | SuiteResult] = []
+        self.ready: list[CaseResult | SuiteResult] = []  # the reader empties it, never swaps it
+        self._emit = self.ready.append
         self.root: str | None = None
         self.ampersands = True
         self._suites: list[_Suite] = []
@@ -123,6 +124,13 @@ class JUnitTarget:
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         """An element opens."""
+        if tag == "testcase" and self._attrib is None and self.root is not None:
+            # The most frequent element, first: no namespace, not the root, not in a case.
+            self._attrib = _with_ampersands(attrib) if self.ampersands else attrib
+        else:
+            self._start_other(tag, attrib)
+
+    def _start_other(self, tag: str, attrib: dict[str, str]) -> None:
         if self.ampersands:
             attrib = _with_ampersands(attrib)
         if tag[0] == "{":
@@ -198,6 +206,57 @@ class JUnitTarget:
         """An element closes."""
         if tag[0] == "{":
             tag = tag.rpartition("}")[2]
+        attrib = self._attrib
+        if tag == "testcase" and attrib is not None:
+            suite = self._suite
+            if self._children is None:
+                # The common case, inline (a call per case shows at 100k cases): no
+                # children, so passed, or skipped by its status.
+                get = attrib.get
+                classname = get("classname") or ""
+                name = get("name") or get("id") or ""
+                file = get("file") or (suite.file if suite else None)
+                status = get("status")
+                not_run = status is not None and status.strip().lower() in NOT_RUN_STATUSES
+                if file is not None and len(file) > MAX_IDENTIFIER_CHARS:
+                    file = _cap(file)
+                raw = get("time") or get("duration")
+                try:
+                    duration = float(raw) if raw else None
+                except ValueError:
+                    duration = _duration(raw)
+                else:  # negative or non-finite: unknown, as `_duration` says
+                    if duration is not None and not 0 <= duration < _INF:
+                        duration = None
+                # All fields positionally: half the cost of the dataclass filling defaults.
+                self._emit(
+                    CaseResult(
+                        suite.name if suite else "",
+                        classname if len(classname) <= MAX_IDENTIFIER_CHARS else _cap(classname),
+                        name if len(name) <= MAX_IDENTIFIER_CHARS else _cap(name),
+                        _SKIPPED if not_run else _PASSED,
+                        file or None,
+                        duration,
+                        None,
+                        None,
+                        None,
+                        {},
+                        None,
+                        None,
+                        0,
+                        False,
+                    )
+                )
+            else:
+                self._emit(_finish(attrib, self._children, suite))
+                self._children = None
+            self._attrib = None
+            if suite is not None:
+                suite.tests += 1
+        else:
+            self._end_other(tag, attrib)
+
+    def _end_other(self, tag: str, attrib: dict[str, str] | None) -> None:
         if tag == self._capturing:
             sink = self._sink
             if sink is not None:
@@ -207,60 +266,13 @@ class JUnitTarget:
                 into[key] = "".join(sink or []).strip()
                 self._property = None
             self._sink = self._capturing = None
-        elif tag == "testcase" and self._attrib is not None:
-            suite = self._suite
-            children = self._children
-            if children is None:
-                self.ready.append(_plain(self._attrib, suite))
-            else:
-                self.ready.append(_finish(self._attrib, children, suite))
-                self._children = None
-            self._attrib = None
-            if suite is not None:
-                suite.tests += 1
-        elif tag == "testsuite" and self._suites and self._attrib is None:
+        elif tag == "testsuite" and self._suites and attrib is None:
             done = self._suites.pop()
             self._suite = self._suites[-1] if self._suites else None
-            self.ready.append(
-                SuiteResult(name=done.name, properties=done.properties, tests=done.tests)
-            )
+            self._emit(SuiteResult(name=done.name, properties=done.properties, tests=done.tests))
 
     def close(self) -> None:
         """End of document."""
-
-
-def _plain(attrib: dict[str, str], suite: _Suite | None) -> CaseResult:
-    """A test case with no children (the common case): passed, or skipped by its status."""
-    get = attrib.get
-    classname = get("classname") or ""
-    name = get("name") or get("id") or ""
-    file = get("file") or (suite.file if suite else None)
-    status = get("status")
-    raw = get("time") or get("duration")
-    try:
-        duration = float(raw) if raw else None
-    except ValueError:
-        duration = _duration(raw)
-    else:
-        if duration is not None and not 0 <= duration < _INF:
-            duration = None
-    # All fields given positionally: half the cost of letting the dataclass fill defaults.
-    return CaseResult(
-        suite.name if suite else "",
-        classname if len(classname) <= MAX_IDENTIFIER_CHARS else _cap(classname),
-        name if len(name) <= MAX_IDENTIFIER_CHARS else _cap(name),
-        _SKIPPED if status is not None and status.strip().lower() in NOT_RUN_STATUSES else _PASSED,
-        (file if len(file) <= MAX_IDENTIFIER_CHARS else _cap(file)) if file else None,
-        duration,
-        None,
-        None,
-        None,
-        {},
-        None,
-        None,
-        0,
-        False,
-    )
 
 
 def _finish(attrib: dict[str, str], case: _Children, suite: _Suite | None) -> CaseResult:
