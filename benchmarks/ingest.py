@@ -34,7 +34,7 @@ DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 MB = 1024 * 1024
 
 # Targets, for the largest size measured (100k test cases by default).
-PARSE_RATIO_TARGET = 2.0
+PARSE_RATIO_TARGET = 1.5
 RSS_GROWTH_TARGET_MB = 50.0
 SQLITE_TARGET_S = 3.0
 POSTGRES_TARGET_S = 4.0

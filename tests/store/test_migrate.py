@@ -176,3 +176,25 @@ def test_upgrade_gives_stored_pytest_results_one_identity(database_url: str) -> 
         ]
     finally:
         engine.dispose()
+
+
+def test_upgrade_to_stored_evaluations_starts_empty(database_url: str) -> None:
+    """Issues stored before 0006 have no stored view: their first view evaluates, as before."""
+    upgrade(database_url, revision="0005")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO repositories (full_name, created_at) VALUES ('o/r', CURRENT_TIMESTAMP)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO tracked_issues (repository_id, number, title, state, labelled, "
+                "bot_ticked, created_at) VALUES (1, 7, 't', 'open', true, '[]', CURRENT_TIMESTAMP)"
+            )
+        upgrade(database_url)
+        with engine.connect() as connection:
+            issues = connection.exec_driver_sql("SELECT number FROM tracked_issues").all()
+            views = connection.exec_driver_sql("SELECT count(*) FROM stored_evaluations").one()
+        assert ([tuple(r) for r in issues], views[0]) == ([(7,)], 0)
+    finally:
+        engine.dispose()

@@ -248,13 +248,16 @@ def test_a_stored_view_is_shown_without_reading_the_runs_again(session: Session)
     issue = _issue(session, repository)
     _ingest(session, "1", RUN1)
     _ingest(session, "2", RUN2)
+    _ingest(session, "3", RUN1)  # each test that changed changes back: two flips, flaky
     evaluated = issue_detail(session=session, web=WEB, repository=repository, issue=issue)
+    flaky = ["test_cart.py::test_total", "test_other.py::test_x"]
+    assert [f.test_id for f in evaluated.flaky] == flaky
     # With the results gone, only the stored view can show the same evaluation.
     session.exec(delete(CaseResultRow))
     session.commit()
     stored = issue_detail(session=session, web=WEB, repository=repository, issue=issue)
     assert stored == evaluated
-    assert stored.newly_fixed == ["test_cart.py::test_total"]
+    assert stored.newly_failing == ["test_cart.py::test_total"]
 
 
 def test_a_new_run_or_an_edit_is_evaluated_again(session: Session) -> None:
