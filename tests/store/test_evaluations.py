@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, func, select
 
 from bot.store import evaluations, repositories
+from bot.store.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine
+from bot.store.migrate import upgrade
 from bot.store.models import StoredEvaluation, TrackedIssue
 
 
@@ -49,3 +51,25 @@ def test_an_issue_deleted_takes_its_view_with_it(session: Session) -> None:
     session.delete(issue)
     session.commit()
     assert session.exec(select(func.count()).select_from(StoredEvaluation)).one() == 0
+
+
+def test_a_busy_sqlite_store_skips_the_write(sqlite_url: str) -> None:
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        with Session(engine) as session:
+            issue = _issue(session)
+            assert issue.id is not None
+            with engine.connect() as writer:
+                writer.exec_driver_sql("BEGIN IMMEDIATE")  # another writer holds the lock
+                saved = evaluations.save_view(
+                    session=session, issue_id=issue.id, key="k", run_pk=1, view={}
+                )
+                writer.exec_driver_sql("ROLLBACK")
+            assert saved is False
+            assert evaluations.stored_view(session=session, issue_id=issue.id, key="k") is None
+            # The busy timeout is back to the engine's for the session's next writes.
+            timeout = session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
+            assert timeout == SQLITE_BUSY_TIMEOUT_MS
+    finally:
+        engine.dispose()
