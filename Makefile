@@ -48,6 +48,8 @@ bench: install
 	$(BIN)/python -m benchmarks.dashboard
 	$(BIN)/python -m benchmarks.body_limits
 	$(BIN)/python -m benchmarks.reading
+	$(BIN)/python -m benchmarks.cli
+	$(BIN)/python -m benchmarks.action_calls
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

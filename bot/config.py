@@ -96,6 +96,23 @@ class Settings(BaseSettings):
         default=None,
         description="Key signing dashboard login cookies (random per process when unset).",
     )
+    github_client_id: str | None = Field(
+        default=None,
+        description="The App's client id: with the secret, /login offers Sign in with GitHub.",
+    )
+    github_client_secret: SecretStr | None = Field(
+        default=None, description="The App's client secret (user authorization)."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The dashboard's address as browsers reach it (https://HOST/): the OAuth "
+        "callback is PUBLIC_URL/login/github/callback; unset: the request's own address.",
+    )
+    github_access_cache_seconds: float = Field(
+        default=300.0,
+        description="How long what GitHub says a signed-in user may read is trusted before "
+        "it is asked again (revoked or lost access takes effect within this time).",
+    )
 
     log_format: LogFormat = Field(
         default=LogFormat.TEXT,
@@ -118,6 +135,7 @@ class Settings(BaseSettings):
             "github_private_key",
             "dashboard_token",
             "session_secret",
+            "github_client_secret",
         ):
             value = getattr(self, name)
             if value is not None and not value.get_secret_value().strip():
@@ -138,6 +156,11 @@ class Settings(BaseSettings):
         if self.github_token:
             return GitHubMode.TOKEN
         return GitHubMode.OFFLINE
+
+    @property
+    def oauth_configured(self) -> bool:
+        """Whether users may sign in with GitHub (the App's client id and secret are set)."""
+        return bool(self.github_client_id and self.github_client_secret)
 
     def private_key_pem(self) -> str | None:
         """The App's private key text, from the inline value or the file."""

@@ -15,7 +15,8 @@ BotError
     ├── GitHubNotFound     404: the thing is gone or out of reach
     ├── PermissionMissing  403: the App lacks a permission; dead-lettered, never retried
     ├── GitHubUnavailable  5xx, timeout, network: retried with backoff
-    └── RetryLater         a rate limit: wait `retry_after` seconds, no attempt is used
+    ├── RetryLater         a rate limit: wait `retry_after` seconds, no attempt is used
+    └── AuthorizationRefused  a user's sign-in code, refresh token or token was refused
 """
 
 from __future__ import annotations
@@ -91,3 +92,8 @@ class RetryLater(GitHubError):
     def __init__(self, retry_after: float, reason: str) -> None:
         super().__init__(f"{reason}: retry in {retry_after:.0f} s", status=429)
         self.retry_after = retry_after
+
+
+class AuthorizationRefused(GitHubError):
+    """GitHub refused a user's authorization: a bad or used code, a bad refresh token, or a
+    revoked user token (401). The user signs in again; nothing is retried."""

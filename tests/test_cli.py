@@ -169,3 +169,29 @@ def test_plan_says_how_the_checklist_is_read(tmp_path: Path) -> None:
     assert [i["suggested_rule"] for i in items] == ["pass-rate >= 95%", None]
     assert items[1]["reading"] == "peak memory ≤ 250 MB (read from the text)"
     assert items[1]["metric"]["kind"] == "peak_memory"  # the contract's keys are all still there
+
+
+def test_draft_then_evaluate_closes_the_loop(tmp_path: Path) -> None:
+    drafted = runner.invoke(app, ["draft", *RUN1, "--title", "Agents: remediation"])
+    assert drafted.exit_code == 0, drafted.output
+    assert drafted.stdout.startswith("# Agents: remediation\n")
+    issue = tmp_path / "issue.md"
+    issue.write_text(drafted.stdout, encoding="utf-8")
+    first = json.loads(runner.invoke(app, ["evaluate", str(issue), *RUN1, "--json"]).stdout)
+    assert {m["status"] for m in first["metrics"]} == {"unmet", "met"}
+    assert first["unplanned"] == []
+    last = json.loads(runner.invoke(app, ["evaluate", str(issue), *RUN3, "--json"]).stdout)
+    # One run alone: a failure kind gone needs the tests it hit to be seen failing first.
+    assert {m["status"] for m in last["metrics"][:5]} == {"met"}
+
+
+def test_draft_says_what_it_cannot_draft_from(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.xml"
+    empty.write_text("<testsuites/>", encoding="utf-8")
+    result = runner.invoke(app, ["draft", str(empty)])
+    assert result.exit_code == 1
+    assert "nothing to draft from" in result.output
+    config = tmp_path / "remediation.yml"
+    config.write_text('ignore: ["*test_base_agent_factory_user_isolation*"]\n')
+    ignored = runner.invoke(app, ["draft", *RUN1, "--config", str(config)])
+    assert "test_base_agent_factory_user_isolation" not in ignored.stdout

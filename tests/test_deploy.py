@@ -227,6 +227,7 @@ ENDPOINT_PERMISSIONS = {
     "/repos/{repo}/contents/{path}": ("contents", "read"),  # .github/remediation.yml
     "/repos/{repo}/actions/runs/{run_id}/artifacts": ("actions", "read"),
     "/repos/{repo}/actions/artifacts/{artifact_id}/zip": ("actions", "read"),
+    "/repos/{repo}/issues": ("issues", "write"),  # open a drafted issue; `sync --label` lists
     "/repos/{repo}/issues/{number}": ("issues", "write"),  # read, and PATCH the body
     "/repos/{repo}/issues/{number}/comments": ("issues", "write"),
     "/repos/{repo}/issues/comments/{comment_id}": ("issues", "write"),

@@ -1,14 +1,15 @@
 """The `remediation-bot` command: thin, it parses arguments and calls the modules.
 
-The commands live in `service` (serve, worker, migrate, token, requeue, demo) and `local`
-(junit, ingest, plan, evaluate); they are registered here, in the order `--help` lists them.
+The commands live in `service` (serve, worker, migrate, token, requeue, demo), `local`
+(junit, ingest, plan, evaluate), `drafting` (draft) and `sync` (one reconciliation
+against GitHub, no server); they are registered here, in the order `--help` lists them.
 """
 
 from __future__ import annotations
 
 import typer
 
-from bot.cli import local, service
+from bot.cli import drafting, local, service, sync
 
 app = typer.Typer(
     name="remediation-bot",
@@ -26,6 +27,8 @@ app.command("junit")(local.junit_command)
 app.command("ingest")(local.ingest_command)
 app.command("plan")(local.plan_command)
 app.command("evaluate")(local.evaluate_command)
+app.command("draft")(drafting.draft_command)
+app.command("sync")(sync.sync_command)
 
 
 def main() -> None:

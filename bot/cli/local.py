@@ -1,4 +1,7 @@
-"""The local commands: read JUnit files, store a run, read a plan, evaluate it offline."""
+"""The local commands: read JUnit files, store a run, read a plan, evaluate it offline.
+
+Its readers (`read_run`, `read_config`, `local_run_id`) serve `sync` as well.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +9,15 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from bot.cli.output import err, out, print_evaluation, print_plan, print_totals_table, progress
-from bot.cli.store import check_repository_name, store_session
-from bot.config import Settings
-from bot.core import checklist, junit, reconcile, summary, ticking
-from bot.core import plan as plan_module
-from bot.core.evaluate import RunInput, evaluate
-from bot.core.junit import Report
-from bot.core.readings import Reading
-from bot.core.repoconfig import RepoConfig, parse_config
-from bot.core.results import CaseResult, SuiteResult, Totals
-from bot.errors import ConfigurationError
-from bot.store.ingest import RunMeta, ingest
+if TYPE_CHECKING:  # each command imports what it uses: `--help` and `plan` stay quick
+    from bot.core import plan as plan_module
+    from bot.core.evaluate import RunInput
+    from bot.core.readings import Reading
+    from bot.core.repoconfig import RepoConfig
 
 FilesArg = Annotated[list[Path], typer.Argument(help="JUnit XML files.", dir_okay=False)]
 ConfigOption = Annotated[
@@ -36,6 +31,10 @@ def junit_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
 ) -> None:
     """Parse JUnit files and print their totals (per file and overall)."""
+    from bot.config import Settings
+    from bot.core import junit
+    from bot.core.results import Totals
+
     settings = Settings()
     summaries = [junit.summarize_file(path, max_bytes=settings.max_report_bytes) for path in files]
     overall = Totals()
@@ -50,6 +49,8 @@ def junit_command(
         }
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
+        from bot.cli.output import print_totals_table
+
         print_totals_table(summaries, overall)
     if summaries and all(s.error for s in summaries):
         raise typer.Exit(code=1)
@@ -65,6 +66,13 @@ def ingest_command(
     url: Annotated[str | None, typer.Option(help="Link to the run.")] = None,
 ) -> None:
     """Store one run made of these files (idempotent on repo, provider, run id, attempt)."""
+    from rich.markup import escape
+
+    from bot.cli.output import err, out, progress
+    from bot.cli.store import check_repository_name, store_session
+    from bot.config import Settings
+    from bot.core.junit import Report
+    from bot.store.ingest import RunMeta, ingest
     from bot.store.migrate import upgrade
 
     check_repository_name(repo, param_hint="--repo")
@@ -73,7 +81,7 @@ def ingest_command(
     meta = RunMeta(
         repo=repo,
         provider="cli",
-        run_id=run_id or _local_run_id(files),
+        run_id=run_id or local_run_id(files),
         attempt=attempt,
         head_sha=sha,
         branch=branch,
@@ -116,6 +124,8 @@ def plan_command(
             item.update(reading.as_dict())
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
+        from bot.cli.output import print_plan
+
         print_plan(plan, readings)
 
 
@@ -128,48 +138,85 @@ def evaluate_command(
     config: ConfigOption = None,
 ) -> None:
     """Evaluate the plan against one run made of these files, offline."""
+    from bot.core.evaluate import evaluate
+
     if sum((as_json, comment, body)) > 1:
         raise typer.BadParameter("choose one of --json, --comment, --body")
     text = _read_issue(issue)
     plan, readings, repo_config = _plan_with_config(text, config)
-    settings = Settings()
-    cases: list[CaseResult] = []
-    suites: list[SuiteResult] = []
-    for path in files:
-        file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
-        if file_summary.error:
-            err.print(f"[red]skipped[/] {escape(file_summary.error)}", highlight=False)
-            continue
-        parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
-        cases.extend(parsed.cases)
-        suites.extend(parsed.suites)
     evaluation = evaluate(
         plan,
-        [RunInput(cases=cases, suites=suites, label="local run")],
+        [read_run(files, label="local run")],
         map_rules=repo_config.map_rules(),
         ignore=repo_config.ignore,
     )
     if as_json:
         typer.echo(json.dumps(evaluation.as_dict(), indent=2, ensure_ascii=False))
     elif comment:
+        from bot.core import summary
+
         typer.echo(summary.render(evaluation, plan, readings=readings))
     elif body:
+        from bot.core import checklist, ticking
+
         decisions = ticking.decide(plan, [evaluation], streak=repo_config.tick_after)
         ticked = checklist.tick(text, decisions)
         # Bytes out exactly as they came in, mis-encoded sequences included.
         sys.stdout.buffer.write(ticked.encode("utf-8", errors="surrogateescape"))
         sys.stdout.flush()
     else:
+        from bot.cli.output import print_evaluation
+
         print_evaluation(evaluation)
+
+
+def read_run(files: list[Path], *, label: str) -> RunInput:
+    """One run made of these JUnit files; a file that cannot be read is skipped, with why."""
+    from bot.config import Settings
+    from bot.core import junit
+    from bot.core.evaluate import RunInput
+    from bot.core.results import CaseResult, SuiteResult
+
+    settings = Settings()
+    cases: list[CaseResult] = []
+    suites: list[SuiteResult] = []
+    for path in files:
+        file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
+        if file_summary.error:
+            _skipped(file_summary.error)
+            continue
+        parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
+        cases.extend(parsed.cases)
+        suites.extend(parsed.suites)
+    return RunInput(cases=cases, suites=suites, label=label)
+
+
+def _skipped(error: str) -> None:
+    from rich.markup import escape
+
+    from bot.cli.output import err
+
+    err.print(f"[red]skipped[/] {escape(error)}", highlight=False)
+
+
+def read_config(path: Path | None) -> RepoConfig:
+    """The repository configuration at `path` (defaults without one); a bad file is a usage
+    error that says what is wrong."""
+    from bot.core.repoconfig import parse_config
+    from bot.errors import ConfigurationError
+
+    try:
+        return parse_config(path.read_text(encoding="utf-8") if path else None)
+    except (OSError, ConfigurationError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--config") from None
 
 
 def _plan_with_config(
     text: str, path: Path | None
 ) -> tuple[plan_module.Plan, tuple[Reading, ...], RepoConfig]:
-    try:
-        repo_config = parse_config(path.read_text(encoding="utf-8") if path else None)
-    except (OSError, ConfigurationError) as exc:
-        raise typer.BadParameter(str(exc), param_hint="--config") from None
+    from bot.core import reconcile
+
+    repo_config = read_config(path)
     plan, readings = reconcile.read_checklist(text, repo_config)
     return plan, readings, repo_config
 
@@ -181,7 +228,7 @@ def _read_issue(path: Path) -> str:
         raise typer.BadParameter(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _local_run_id(files: list[Path]) -> str:
+def local_run_id(files: list[Path]) -> str:
     """A stable id for a local ingest: the same files (by content) make the same run."""
     digest = hashlib.sha256()
     for path in sorted(files):

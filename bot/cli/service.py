@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from bot.cli.output import err, out
 from bot.cli.store import check_repository_name, store_session, where
-from bot.config import Settings
 
 
 def serve(
@@ -26,6 +23,8 @@ def serve(
     """Migrate the store, then serve webhooks, the API and (in-process) the job worker."""
     import uvicorn
 
+    from bot.cli.output import err
+    from bot.config import Settings
     from bot.store.migrate import upgrade
     from bot.telemetry import configure_logging
 
@@ -68,6 +67,8 @@ def worker(
     import signal
     import threading
 
+    from bot.cli.output import err
+    from bot.config import Settings
     from bot.github import GitHubFactory
     from bot.store.engine import make_engine
     from bot.store.migrate import is_current
@@ -102,6 +103,10 @@ def token_create(
     repo: Annotated[str, typer.Argument(help="Repository as OWNER/NAME.")],
 ) -> None:
     """Create an upload token for a repository (shown once; only its hash is stored)."""
+    from rich.markup import escape
+
+    from bot.cli.output import err
+    from bot.config import Settings
     from bot.store import repositories, tokens
     from bot.store.migrate import upgrade
 
@@ -117,6 +122,10 @@ def token_create(
 
 def demo() -> None:
     """Replay the reference issue and three CI runs offline, into the store, and show it."""
+    from rich.markup import escape
+
+    from bot.cli.output import out
+    from bot.config import Settings
     from bot.demo import REPO, DemoStep, run_demo
 
     settings = Settings()
@@ -143,6 +152,8 @@ def demo() -> None:
 
 def migrate() -> None:
     """Apply database migrations (SQLite gets WAL mode here, once)."""
+    from bot.cli.output import out
+    from bot.config import Settings
     from bot.store.migrate import upgrade
 
     settings = Settings()
@@ -160,6 +171,8 @@ def requeue(
     ] = None,
 ) -> None:
     """Queue dead jobs again with fresh attempts, e.g. after a GitHub outage outlasted them."""
+    from bot.cli.output import out
+    from bot.config import Settings
     from bot.store import queue
 
     with store_session(Settings()) as session:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
-from sqlmodel import Session
 
-from bot.config import Settings
+if TYPE_CHECKING:  # the database libraries load only for the commands that use the store
+    from sqlmodel import Session
+
+    from bot.config import Settings
 
 
 @contextmanager
 def store_session(settings: Settings) -> Iterator[Session]:
     """A session on the configured store, for one command; the engine goes with it."""
+    from sqlmodel import Session
+
     from bot.store.engine import make_engine
 
     engine = make_engine(settings.database_url)

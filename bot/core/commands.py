@@ -15,6 +15,7 @@ code blocks, HTML blocks and quotes (quoting someone's command never runs it aga
     /remediation tick ITEM | untick ITEM     a person's decision, which the bot respects
     /remediation rule ITEM RULE              read ITEM by this explicit rule (or `manual`)
     /remediation unrule ITEM                 back to the item's own reading
+    /remediation draft                       reply with an issue drafted from the newest run
 
 PATTERN is a glob (`tests/legacy/*`) or a selector (`test_x.py`, `OrderServiceTest`,
 `tests/a/test_b.py::test_c`); quote it if it has spaces. ITEM is the item's number as the
@@ -56,6 +57,7 @@ class Verb(StrEnum):
     UNTICK = "untick"
     RULE = "rule"
     UNRULE = "unrule"
+    DRAFT = "draft"
 
 
 # Anyone who can read the repository may ask these; the rest need write, maintain or admin.
@@ -76,6 +78,7 @@ USAGE = {
     Verb.UNTICK: "/remediation untick ITEM",
     Verb.RULE: "/remediation rule ITEM RULE",
     Verb.UNRULE: "/remediation unrule ITEM",
+    Verb.DRAFT: "/remediation draft",
 }
 RULE_HELP = f"RULE: {RULE_USAGE}"
 
@@ -242,6 +245,7 @@ _READERS = {
     Verb.UNTICK: _item,
     Verb.RULE: _rule,
     Verb.UNRULE: _unrule,
+    Verb.DRAFT: _bare,
 }
 
 

@@ -44,6 +44,7 @@ class JobKind(StrEnum):
     UPLOADED_RUN = "uploaded_run"
     GATE = "gate"
     PR_FEEDBACK = "pr_feedback"
+    OPEN_ISSUE = "open_issue"
 
 
 ISSUE_ACTIONS = frozenset({"opened", "edited", "labeled", "unlabeled", "reopened", "closed"})
@@ -172,6 +173,7 @@ def _issues(event: payloads.IssuesEvent) -> Route:
         "labels": [label.name for label in issue.labels],
         "action": event.action,
         "default_branch": event.repository.default_branch,
+        "sender_type": event.sender.type if event.sender else None,
     }
     return Route(JobKind.ISSUE, f"{payload['repo']}#{issue.number}", payload)
 

@@ -38,6 +38,13 @@ _NEW_FILES = re.compile(
 )
 _LINE = re.compile(r":\d+$")  # `x.spec.ts:79`: a line in the file
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# Reasons a sub-item of a test file is manual that its passing still settles.
+_SHOWN_BY_PASSING = frozenset({subjects.CODE, subjects.BUILD})
+_LINT = re.compile(
+    r"\b(?:lint\w*|clippy|ruff|mypy|eslint|flake8|pylint|tsc|typecheck\w*|type[- ]check\w*|"
+    r"warnings?|deprecat\w*|unused|dead code|todo|fixme|quality|bundles?|cache)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +72,9 @@ def read_item(box: checklist.Checkbox, layout: Layout) -> tuple[Metric | None, s
         text = f"{text} {box.more}"  # "Verify:" with its command on the next line
     metric = recognise(text)
     if metric is None:
-        # A test file whose sub-items are all things a run shows (not lint, not imports).
+        # A test file stands for its sub-items when its passing shows them done.
         children = layout.children.get(box.index, [])
-        if any(manual_reason(text) for text in children):
+        if any(_not_shown_by_passing(child) for child in children):
             return None, None
         return _listed_under_fixes(box, enclosing) or _fix_with_its_file(box, text), None
     if metric.selector is None:
@@ -86,6 +93,16 @@ def read_item(box: checklist.Checkbox, layout: Layout) -> tuple[Metric | None, s
         if owner is not None:
             return replace(metric, selector=f"{owner}::{metric.selector}"), None
     return metric, None
+
+
+def _not_shown_by_passing(sub_item: str) -> bool:
+    """Whether a sub-item of a test file is work its passing does not show: a type or import
+    fixed in the file is (it would not compile or import otherwise); lint, logs, coverage or
+    process are not."""
+    reason = manual_reason(sub_item)
+    if reason is None:
+        return False
+    return reason not in _SHOWN_BY_PASSING or _LINT.search(sub_item) is not None
 
 
 def children_of(boxes: list[checklist.Checkbox]) -> dict[int, list[str]]:

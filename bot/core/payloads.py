@@ -119,6 +119,7 @@ class IssuesEvent(Envelope):
 
     repository: Repository
     issue: Issue
+    sender: User | None = None  # who acted: a person reopening what the bot closed counts
 
 
 class IssueCommentEvent(Envelope):

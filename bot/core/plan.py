@@ -216,7 +216,7 @@ def _phase(tokens: list[Token], span: phase_layout.PhaseSpan) -> Phase:
         priority=priority,
         estimate=estimate,
         files=files,
-        tests=_unique(name for name in _candidates(section) if is_test_name(name)),
+        tests=_unique(name for name in _candidates(section) if _names_a_test(name)),
         identifiers=_unique(
             ident
             for chunk in code
@@ -228,6 +228,13 @@ def _phase(tokens: list[Token], span: phase_layout.PhaseSpan) -> Phase:
         end_line=span.end,
         sections=span.sections,
     )
+
+
+def _names_a_test(name: str) -> bool:
+    """A test file, class or id; in a phase also any `owner::name` id, as the bot writes them
+    (`src/login.spec.ts::renders title`, `::A` for a test the runner gave no owner)."""
+    _, separator, test = name.partition("::")
+    return is_test_name(name) or bool(separator and test.strip())
 
 
 def _split_heading(text: str) -> tuple[str, str | None, str | None]:

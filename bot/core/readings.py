@@ -16,12 +16,12 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core.items import GROUP_REASON
-from bot.core.metrics import UNRECOGNISED, parse_rule, recognise, why_manual
+from bot.core.metrics import UNRECOGNISED, parse_rule, recognise, scopes, why_manual
 from bot.core.metrics.base import DurationScope, Metric, MetricKind
 from bot.core.metrics.peak_memory import MEMORY_WORDS
 from bot.core.metrics.units import SIZE, TIME, format_bytes, format_seconds, parse_seconds
 from bot.core.plan import Item, Plan
-from bot.core.testnames import TEST_NAME, is_test_name
+from bot.core.testnames import CONVENTIONAL_GROUPS, TEST_NAME, is_test_name
 from bot.errors import RuleError
 
 
@@ -98,13 +98,13 @@ def describe(metric: Metric) -> str:
     """A metric in words: "pass rate ≥ 95% over all tests", "each test ≤ 2s"."""
     bound = _SYMBOLS.get(metric.comparison, metric.comparison)
     threshold = metric.threshold or 0.0
-    tests = f"`{metric.selector}`" if metric.selector else "all tests"
+    tests = _named(metric.selector) if metric.selector else "all tests"
     runs = f"{metric.runs} runs" if metric.runs else "the runs read"
     if metric.kind is MetricKind.PASS_RATE:
         return f"pass rate {bound} {_percent(threshold)} over {tests}"
     if metric.kind is MetricKind.TESTS_PASSING:
         expected = f" ({metric.expected} expected)" if metric.expected else ""
-        where = f"`{metric.selector}`: " if metric.selector else "the whole run: "
+        where = f"{_named(metric.selector)}: " if metric.selector else "the whole run: "
         return f"{where}all tests pass{expected}"
     if metric.kind is MetricKind.PEAK_MEMORY:
         return f"peak memory {bound} {format_bytes(threshold)}"
@@ -113,8 +113,7 @@ def describe(metric: Metric) -> str:
             DurationScope.MEAN: "mean test time",
             DurationScope.TOTAL: "all tests together",
         }.get(metric.scope or DurationScope.EACH, "each test")
-        if metric.selector:
-            subject += f" of `{metric.selector}`"
+        subject += _in(metric)
         return f"{subject} {bound} {format_seconds(threshold)}"
     if metric.kind is MetricKind.STREAK:
         return f"{tests} pass in {runs} in a row"
@@ -129,7 +128,16 @@ def describe(metric: Metric) -> str:
 
 
 def _in(metric: Metric) -> str:
-    return f" of `{metric.selector}`" if metric.selector else ""
+    return f" of {_named(metric.selector)}" if metric.selector else ""
+
+
+def _named(selector: str) -> str:
+    """A selector as people read it: a topic ("security tests") says what it matches."""
+    topic = selector.rstrip("/")
+    if scopes.is_group(selector) and topic not in CONVENTIONAL_GROUPS:
+        words = topic.replace("-", " ")
+        return f"tests about “{words}” (`{selector}`: folder, file, class or name)"
+    return f"`{selector}`"
 
 
 _TEST_WORDS = re.compile(r"\b(?:tests?|suites?|specs?|pass\w*)\b", re.I)

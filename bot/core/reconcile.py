@@ -47,18 +47,24 @@ def desire(
     item_rules: Mapping[str, str] | None = None,
     rule_notes: Sequence[str] = (),
     outcome_history: Sequence[Mapping[str, Outcome]] | None = None,
+    earlier: Sequence[Evaluation] | None = None,
+    comment_limit: int = summary.DEFAULT_LIMIT,
 ) -> Desired:
     """The comment and tick decisions for runs (oldest first, the newest decides).
 
     `forced` maps item texts to the state a person decided by command (`tick`/`untick`):
     it overrides the bot's decision for those items. `item_rules` maps item texts to the
     explicit rules commands set (`rule`); they win over the repository file's rules.
+    `earlier` are the evaluations of the runs before the newest, as they were when each
+    was the newest (oldest first): given, they stand in for evaluating `runs[:-1]` again,
+    for a caller that no longer has those runs in full (`sync`'s hidden state).
     """
     plan, read = read_checklist(body, config, item_rules)
     depth = max(config.tick_after, config.untick_after)
-    first = max(1, len(runs) - depth + 1)
+    first = len(runs) if earlier is not None else max(1, len(runs) - depth + 1)
     past = list(outcome_history or [])
-    history = [
+    history = [*list(earlier or [])[max(0, len(earlier or []) - depth + 1) :]]
+    history += [
         evaluate_newest(
             plan,
             runs[:end],
@@ -95,7 +101,7 @@ def desire(
         rules=tuple(rule_notes),
     )
     return Desired(
-        comment=summary.render(evaluation, plan, title=title, readings=read),
+        comment=summary.render(evaluation, plan, title=title, readings=read, limit=comment_limit),
         decisions=decisions,
         evaluation=evaluation,
         plan=plan,

@@ -17,13 +17,15 @@ Pure module, no I/O: it parses text (YAML, safe loader) into a typed, validated 
         phase: 2
     ignore:                       # excluded from metrics, still shown
       - "tests/flaky/test_network.py"
+    open_issues: false            # open a drafted, tracked issue for failures no issue covers
+    open_issues_per_day: 3        # at most this many such issues a day (one per run at most)
+    close_when_met: false         # close the issue when every criterion is met and ticked
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.core.mapping import MapRule
@@ -73,6 +75,9 @@ class RepoConfig(BaseModel):
     rules: list[RuleEntry] = Field(default_factory=list)
     map: list[MapEntry] = Field(default_factory=list)
     ignore: list[str] = Field(default_factory=list)
+    open_issues: bool = False  # draft and open an issue for default-branch failures none covers
+    open_issues_per_day: int = Field(default=3, ge=1, le=50)
+    close_when_met: bool = False  # close a tracked issue once every criterion is met and ticked
 
     def rule_overrides(self, item_texts: list[str]) -> dict[int, str]:
         """Item index -> rule text, for `plan.parse(rule_overrides=...)`."""
@@ -101,6 +106,8 @@ def parse_config(text: str | None) -> RepoConfig:
         return RepoConfig()
     if len(text) > MAX_CONFIG_BYTES:
         raise ConfigurationError(f".github/remediation.yml is over {MAX_CONFIG_BYTES:,} bytes")
+    import yaml  # only when there is a file: commands without one start without the parser
+
     try:
         # Aliases let a few bytes expand into a huge structure ("billion laughs"): refused.
         if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, yaml.SafeLoader)):

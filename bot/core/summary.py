@@ -125,6 +125,21 @@ def _rules(rules: Sequence[str], d: _Detail) -> list[str]:
     return lines + _more(len(rules) - d.rows, "rule")
 
 
+def _items_line(evaluation: Evaluation) -> str:
+    """Items met; once all measured ones are, what is left for people to tick."""
+    metrics = evaluation.metrics
+    if not metrics:
+        return "No machine-checkable items"
+    met = sum(item.status is Status.MET for item in metrics)
+    line = f"Items met: **{met} of {len(metrics)}**"
+    if met < len(metrics):
+        return line
+    left = sum(item.status is Status.MANUAL and not item.checked for item in evaluation.items)
+    if left:
+        return f"{line} (all measured criteria met; {_count(left, 'manual item')} left)"
+    return f"{line} (all criteria met)"
+
+
 def _headline(evaluation: Evaluation, title: str | None) -> list[str]:
     totals = evaluation.totals
     executed = totals.tests - totals.skipped
@@ -142,9 +157,7 @@ def _headline(evaluation: Evaluation, title: str | None) -> list[str]:
             f"⏭️ {totals.skipped} skipped",
         ]
     )
-    metrics = evaluation.metrics
-    met = sum(item.status is Status.MET for item in metrics)
-    items = f"Items met: **{met} of {len(metrics)}**" if metrics else "No machine-checkable items"
+    items = _items_line(evaluation)
     return [
         f"### {inline(title or '', limit=150) or 'Remediation status'}",
         "",

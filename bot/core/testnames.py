@@ -7,11 +7,12 @@ Pure module: no I/O. A selector is what an issue names: a file (`test_x.py`,
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from bot.core.results import CaseResult
+from bot.core.results import CaseResult, case_owner
 
 TEST_NAME = re.compile(
     r"(?:[\w./-]*\btest_\w+\.py(?:::[\w\[\]-]+)*"
@@ -21,6 +22,15 @@ TEST_NAME = re.compile(
     r"|\b(?:[a-z]\w*\.)*[A-Z]\w*(?:Tests?|IT|Spec)\b)"
 )
 _PYTHON_SUFFIXES = (".py",)
+# Group names that are folders by convention ("unit tests" are the tests under `unit/`).
+# Any other one-word group ("security tests") is a topic: its folder, or the test files and
+# classes named after it (`security_test.go`, `test_security_headers.py`, `SecurityTest`).
+CONVENTIONAL_GROUPS = frozenset(
+    "unit integration e2e functional acceptance smoke regression contract component "
+    "system api ui".split()
+)
+_WORD_BREAK = re.compile(r"[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])")
+_TEST_WORDS = frozenset({"test", "tests", "spec", "specs", "it"})
 _SOURCE_SUFFIX = re.compile(r"\.(?:py|go|[jt]sx?|java|kt|rb|cs|php|rs)$")
 
 
@@ -74,24 +84,62 @@ def _directory_matches(case: CaseResult, directory: str) -> bool:
     return (case.classname + ".").startswith(dotted + ".")
 
 
+def topic_words(name: str) -> list[str]:
+    """A name's words, lower-cased and singular, without "test": `test_scalar_types` ->
+    `scalar type`, `SecurityTest` -> `security`."""
+    words = (w.lower() for w in _WORD_BREAK.split(name) if w)
+    return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if w not in _TEST_WORDS]
+
+
+def _topic_matches(case: CaseResult, topic: str) -> bool:
+    """Whether one of a test's folders, its file, its class or its name carries the topic's
+    words ("template loading tests": `test_template_loading`, `TemplateLoadingTest`)."""
+    wanted = topic_words(topic)
+    path = (case.file or ("" if case.classname else case.suite)).replace("\\", "/")
+    owners = [*path.split("/")[:-1], _basename(path).split(".", 1)[0], case.name]
+    owners += re.split(r"[./$]", case.classname or "")
+    for owner in owners:
+        words = topic_words(owner)
+        if any(words[i : i + len(wanted)] == wanted for i in range(len(words))):
+            return True
+    return False
+
+
 def _class_matches(case: CaseResult, name: str) -> bool:
     # The suite stands in for the class only when the case has none: Surefire names the
     # file-level suite after one class while its cases may belong to several.
+    # cargo-nextest names a crate's test binaries `crate` and `crate::binary`.
     owner = case.classname or case.suite
-    return bool(owner) and (owner == name or owner.endswith(("." + name, "$" + name)))
+    return bool(owner) and (
+        owner == name or owner.endswith(("." + name, "$" + name)) or owner.startswith(name + "::")
+    )
 
 
 def _name_matches(case: CaseResult, test: str) -> bool:
-    # Parametrized ids: `test_c` selects `test_c[1]` and `test_c[param-x]`.
+    # Parametrized ids: `test_c` selects `test_c[1]` and `test_c[param-x]`; `*word*` (from
+    # `pytest -k word`) the names carrying the word.
+    if "*" in test:  # like `-k`, it looks at the class too
+        owner = _last_segment(case.classname or "")
+        return any(fnmatch.fnmatchcase(n.lower(), test.lower()) for n in (case.name, owner))
     return case.name == test or case.name.startswith(test + "[")
 
 
 def matches(selector: str, case: CaseResult) -> bool:
     """Whether a test case belongs to what the selector names."""
     path, test = _selector_parts(selector)
+    if test is not None and "::" in test:  # `tests/a.py::TestY::test_c`: a test in a class
+        within, _, name = test.rpartition("::")
+        owner = case_owner(case.file, case.classname)
+        return (
+            _name_matches(case, name)
+            and owner.endswith("::" + within)
+            and (not path or _file_or_class(case, path))
+        )
     if test is not None:
         return _name_matches(case, test) and (not path or _file_or_class(case, path))
     if selector.rstrip().endswith("/"):
+        if "/" not in path and path not in CONVENTIONAL_GROUPS:
+            return _directory_matches(case, path) or _topic_matches(case, path)
         return _directory_matches(case, path)
     return _file_or_class(case, path) or _name_matches(case, path) or case.suite == path
 
@@ -121,15 +169,17 @@ def _case_keys(case: CaseResult) -> set[str]:
         keys.add("m:" + _basename(_module_path(case.classname)))
     owner = case.classname or case.suite
     if owner:
-        keys.add("c:" + _last_segment(owner))
+        keys |= {"c:" + _last_segment(owner), "c:" + owner.partition("::")[0]}
     return keys
 
 
 def _selector_keys(selector: str) -> set[str] | None:
     """Keys a matching case must carry; None when only a scan can tell (directories)."""
     path, test = _selector_parts(selector)
+    if test is not None and "*" not in test:
+        return {"n:" + test.rsplit("::", 1)[-1]}
     if test is not None:
-        return {"n:" + test}
+        return _selector_keys(path) if path else None  # `file::*word*`: the file's cases
     if selector.rstrip().endswith("/"):
         return None
     keys = {"n:" + path, "s:" + path}

@@ -103,19 +103,39 @@ class GitHubClient:
 
     def get_issue(self, repo: str, number: int) -> IssueInfo:
         """An issue, fetched fresh."""
-        data = self._call("GET", f"/repos/{repo}/issues/{number}").json()
-        return IssueInfo(
-            number=int(data["number"]),
-            title=str(data.get("title") or ""),
-            body=str(data.get("body") or ""),
-            state=str(data.get("state") or "open"),
-            labels=tuple(_label_names(data.get("labels"))),
-            is_pull_request=bool(data.get("pull_request")),
-        )
+        return _issue(self._call("GET", f"/repos/{repo}/issues/{number}").json())
+
+    def list_issues(self, repo: str, label: str) -> list[IssueInfo]:
+        """The open issues with this label (pull requests left out), across all pages."""
+        found: list[IssueInfo] = []
+        for page in self._pages(f"/repos/{repo}/issues", {"labels": label, "state": "open"}):
+            found.extend(i for i in map(_issue, page) if not i.is_pull_request)
+        return found
 
     def update_issue_body(self, repo: str, number: int, body: str) -> None:
         """Replace the issue body."""
         self._write("PATCH", f"/repos/{repo}/issues/{number}", json={"body": body})
+
+    def create_issue(
+        self, repo: str, title: str, body: str, *, labels: list[str], assignees: list[str]
+    ) -> int:
+        """Open an issue; returns its number. GitHub refuses (422) assignees who may not be
+        assigned: the issue is then opened without them rather than not at all."""
+        fields = {"title": title, "body": body, "labels": labels}
+        try:
+            response = self._write(
+                "POST", f"/repos/{repo}/issues", json={**fields, "assignees": assignees}
+            )
+        except GitHubError as exc:
+            if exc.status != 422 or not assignees:
+                raise
+            response = self._write("POST", f"/repos/{repo}/issues", json=fields)
+        return int(response.json()["number"])
+
+    def close_issue(self, repo: str, number: int) -> None:
+        """Close an issue as completed."""
+        body = {"state": "closed", "state_reason": "completed"}
+        self._write("PATCH", f"/repos/{repo}/issues/{number}", json=body)
 
     def get_comment(self, repo: str, comment_id: int) -> CommentInfo | None:
         """A comment by id, or None when it is gone."""
@@ -274,6 +294,17 @@ def _translate(response: httpx.Response) -> GitHubError:
     if status >= 500:
         return GitHubUnavailable(f"GitHub answered {status}: {message}", status=status)
     return GitHubError(f"GitHub answered {status}: {message}", status=status)
+
+
+def _issue(data: dict[str, Any]) -> IssueInfo:
+    return IssueInfo(
+        number=int(data["number"]),
+        title=str(data.get("title") or ""),
+        body=str(data.get("body") or ""),
+        state=str(data.get("state") or "open"),
+        labels=tuple(_label_names(data.get("labels"))),
+        is_pull_request=bool(data.get("pull_request")),
+    )
 
 
 def _label_names(labels: Any) -> list[str]:

@@ -52,8 +52,22 @@ class GitHubAPI(Protocol):
         """An issue, fetched fresh."""
         ...
 
+    def list_issues(self, repo: str, label: str) -> list[IssueInfo]:
+        """The open issues with this label (pull requests left out), across all pages."""
+        ...
+
     def update_issue_body(self, repo: str, number: int, body: str) -> None:
         """Replace the issue body."""
+        ...
+
+    def create_issue(
+        self, repo: str, title: str, body: str, *, labels: list[str], assignees: list[str]
+    ) -> int:
+        """Open an issue; returns its number (assignees GitHub refuses are left out)."""
+        ...
+
+    def close_issue(self, repo: str, number: int) -> None:
+        """Close an issue as completed."""
         ...
 
     def get_comment(self, repo: str, comment_id: int) -> CommentInfo | None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlmodel import Field, SQLModel
@@ -224,6 +225,14 @@ class TrackedIssue(SQLModel, table=True):
     last_run_pk: int | None = None
     synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    # Opened by the bot (`open_issues`) for these failure signatures: none gets a second.
+    opened_by_bot: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    covers: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    # `close_when_met`: the bot closed it; a person reopened it after that (never again).
+    closed_by_bot: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    keep_open: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
     @property
     def tracked(self) -> bool:
@@ -277,6 +286,46 @@ class IssueRule(SQLModel, table=True):
     reason: str | None = None  # ignore: why; rule: the rule's text
     author: str = ""
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class WebSession(SQLModel, table=True):
+    """A GitHub user signed in to the dashboard; the cookie holds only the session's id.
+
+    Only the id's SHA-256 is stored, and the user's tokens only sealed (Fernet, bot.web):
+    a copy of the database opens no session and reveals no token.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id_hash: str = Field(primary_key=True)
+    login: str
+    user_id: int = Field(sa_type=BigInteger)
+    access_token_sealed: str = Field(sa_type=Text)
+    access_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    refresh_token_sealed: str | None = Field(default=None, sa_type=Text)
+    refresh_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What GitHub last said the user may read, and when it said so.
+    readable: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    operator: bool = False
+    access_fetched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class OAuthAttempt(SQLModel, table=True):
+    """A sign-in begun in one browser, waiting for GitHub's callback; used at most once.
+
+    Keyed by the `state`'s SHA-256, bound to a nonce kept in that browser's cookie (also
+    hashed); the PKCE verifier is sealed.
+    """
+
+    __tablename__ = "oauth_attempts"
+
+    state_hash: str = Field(primary_key=True)
+    browser_hash: str
+    verifier_sealed: str = Field(sa_type=Text)
+    next_path: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, index=True)
 
 
 def table_of(model: type[SQLModel]) -> Table:

@@ -168,3 +168,39 @@ def qualifying_runs(
         .limit(limit)
     )
     return list(reversed(session.exec(query).all()))
+
+
+def opened_since(*, session: Session, repository: Repository, since: datetime) -> int:
+    """How many issues the bot opened in the repository since then (the daily cap)."""
+    query = select(TrackedIssue).where(
+        TrackedIssue.repository_id == repository.id,
+        col(TrackedIssue.opened_by_bot).is_(True),
+        TrackedIssue.created_at >= since,
+    )
+    return len(session.exec(query).all())
+
+
+def record_opened_issue(
+    *,
+    session: Session,
+    repository: Repository,
+    number: int,
+    title: str,
+    body: str,
+    covers: Sequence[str],
+) -> TrackedIssue:
+    """The issue the bot just opened, tracked, with the failure signatures it covers."""
+    issue = upsert_issue(
+        session=session,
+        repository=repository,
+        number=number,
+        title=title,
+        body=body,
+        state="open",
+        labelled=True,
+    )
+    issue.opened_by_bot = True
+    issue.covers = list(covers)
+    session.add(issue)
+    session.commit()
+    return issue

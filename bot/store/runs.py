@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from bot.core.evaluate import RunInput
 from bot.core.results import CaseResult, Outcome, SuiteResult, Totals
+from bot.core.syncstate import run_label
 from bot.errors import ConfigurationError
 from bot.store import case_rows
 from bot.store.models import CaseResultRow, Repository, Run, SuiteRow, table_of, utc_now
@@ -187,9 +188,11 @@ def suites_for_run(*, session: Session, run_pk: int) -> list[SuiteRow]:
 def run_input(*, session: Session, run: Run) -> RunInput:
     """A stored run as the evaluation reads it: the one builder the sync and dashboard share."""
     assert run.id is not None
-    label = f"run {run.run_id}" + (f" (attempt {run.attempt})" if run.attempt > 1 else "")
     return RunInput(
-        cases=_cases(session, run.id), suites=_suites(session, run.id), label=label, url=run.url
+        cases=_cases(session, run.id),
+        suites=_suites(session, run.id),
+        label=run_label(run.run_id, run.attempt),
+        url=run.url,
     )
 
 

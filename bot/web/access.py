@@ -1,12 +1,14 @@
 """Who may read the dashboard: loopback clients, a configured access token, a signed cookie.
 
-The rule: with `DASHBOARD_TOKEN` set, every request must carry it (`Authorization: Bearer`)
-or the cookie the login form sets. Without it, requests from loopback clients are served
-and every other client gets 403 with a message saying how to configure access, so a
-dashboard bound to 0.0.0.0 by mistake shows nothing. Only the socket peer says whether a
-client is on loopback, and only when no proxy header of any kind is present: a proxy on the
-same machine would otherwise make the whole internet look local. Failed logins are limited
-per client (the peer, or the client a `TRUSTED_PROXIES` proxy names).
+The rule: with a login configured (`DASHBOARD_TOKEN`, or the App's client id and secret for
+Sign in with GitHub), every request must carry the token (`Authorization: Bearer`) or a
+cookie the login sets: the token login's, or a GitHub user's session, who then sees only
+what GitHub says they may read (bot.web.sessions). Without a login, requests from loopback
+clients are served and every other client gets 403 with a message saying how to configure
+access, so a dashboard bound to 0.0.0.0 by mistake shows nothing. Only the socket peer says
+whether a client is on loopback, and only when no proxy header of any kind is present: a
+proxy on the same machine would otherwise make the whole internet look local. Failed logins
+are limited per client (the peer, or the client a `TRUSTED_PROXIES` proxy names).
 """
 
 from __future__ import annotations
@@ -19,15 +21,25 @@ import secrets
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request, Response
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from bot.config import Settings
+from bot.github.oauth import UserAuthorization
+from bot.web.sealing import Sealer
+from bot.web.sessions import UserSessions
+from bot.web.viewer import LoginRequired, Viewer
 
 COOKIE = "rb_dashboard"
 COOKIE_SECONDS = 8 * 3600
+# Binds a sign-in's `state` to the browser that began it, for as long as GitHub's code lives.
+SIGN_IN_COOKIE = "rb_sign_in"
+SIGN_IN_SECONDS = 600
+SIGN_IN_PATH = "/login/github"
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 # Headers by which proxies and CDNs name the client they forward for.
 PROXY_HEADERS = (
@@ -46,24 +58,11 @@ LOGIN_WINDOW = 600.0  # seconds
 NO_LOGIN_CONFIGURED = (
     "The dashboard is reached from beyond loopback and no login is configured: set "
     "DASHBOARD_TOKEN (then send `Authorization: Bearer <token>` or sign in at /login), "
-    "or serve on 127.0.0.1."
+    "or GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (Sign in with GitHub), or serve on "
+    "127.0.0.1."
 )
 
-
-class LoginRequired(Exception):
-    """The request carries no valid credentials; pages redirect to the login form."""
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Who is reading, and which repositories they may see (None: all of them)."""
-
-    kind: str  # local | token
-    repositories: frozenset[str] | None = None
-
-    def may_read(self, full_name: str) -> bool:
-        """Whether this viewer may see the repository."""
-        return self.repositories is None or full_name in self.repositories
+__all__ = ["AccessRule", "LoginRequired", "Signer", "Viewer"]
 
 
 class Signer:
@@ -98,21 +97,31 @@ class Signer:
 
 
 class AccessRule:
-    """The access rule for one app's settings."""
+    """The access rule for one app's settings (and its store, for GitHub users' sessions)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, engine: Engine | None = None) -> None:
         self.token = (
             settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
         )
         key = settings.session_secret.get_secret_value() if settings.session_secret else None
         # Without SESSION_SECRET, logins last as long as the process (and one replica).
-        self.signer = Signer((key or secrets.token_hex(32)).encode())
+        secret = (key or secrets.token_hex(32)).encode()
+        self.signer = Signer(secret)
         self.logins = LoginLimiter()
+        self.users: UserSessions | None = None
+        if settings.oauth_configured and engine is not None:
+            self.users = UserSessions(
+                engine=engine,
+                authorization=UserAuthorization(settings),
+                sealer=Sealer(secret),
+                cache_seconds=settings.github_access_cache_seconds,
+                lifetime=timedelta(seconds=COOKIE_SECONDS),
+            )
 
     @property
     def login_configured(self) -> bool:
         """Whether any login is configured (then even loopback clients must log in)."""
-        return self.token is not None
+        return self.token is not None or self.users is not None
 
     def token_matches(self, presented: str) -> bool:
         """Constant-time comparison with the configured token."""
@@ -121,7 +130,18 @@ class AccessRule:
         )
 
     def viewer(self, request: Request) -> Viewer:
-        """The viewer of this request; raises LoginRequired or a 403 HTTPException."""
+        """The viewer of this request (blocking: a GitHub user's session is looked up)."""
+        found = self.identify(request)
+        if isinstance(found, Viewer):
+            return found
+        assert self.users is not None
+        return self.users.viewer(found)
+
+    def identify(self, request: Request) -> Viewer | str:
+        """The viewer of this request, or a GitHub user's session id still to be looked up.
+
+        Raises LoginRequired or a 401/403 HTTPException. Does no I/O.
+        """
         if not self.login_configured:
             if is_loopback(request):
                 return Viewer(kind="local")
@@ -131,44 +151,106 @@ class AccessRule:
             if self.token_matches(presented.strip()):
                 return Viewer(kind="token")
             raise HTTPException(401, "invalid dashboard token")
-        cookie = request.cookies.get(COOKIE)
-        data = self.signer.unsign(cookie) if cookie else None
-        if data is not None and data.get("kind") == "token":
+        data = self.session_cookie(request)
+        # A token login's cookie counts only while the token login is configured.
+        if data is not None and data.get("kind") == "token" and self.token is not None:
             return Viewer(kind="token")
+        if data is not None and data.get("kind") == "user" and self.users is not None:
+            session_id = data.get("sid")
+            if isinstance(session_id, str) and session_id:
+                return session_id
         raise LoginRequired()
 
-    def api_viewer(self, request: Request) -> Viewer:
+    def session_cookie(self, request: Request) -> dict[str, object] | None:
+        """The login cookie's payload, if it is there, signed by us and not expired."""
+        cookie = request.cookies.get(COOKIE)
+        return self.signer.unsign(cookie) if cookie else None
+
+    async def resolve(self, request: Request) -> Viewer:
+        """The viewer, a GitHub user's looked up in the store (and GitHub) on a thread.
+
+        Raises LoginRequired, AccessUnavailable or an HTTPException.
+        """
+        found = self.identify(request)
+        if isinstance(found, Viewer):
+            return found
+        assert self.users is not None
+        return await run_in_threadpool(self.users.viewer, found)
+
+    async def api_viewer(self, request: Request) -> Viewer:
         """Dependency of JSON routes: the viewer, or 401/403."""
         try:
-            return self.viewer(request)
+            return await self.resolve(request)
         except LoginRequired:
             raise HTTPException(
                 401,
-                "send `Authorization: Bearer <DASHBOARD_TOKEN>`",
+                "send `Authorization: Bearer <DASHBOARD_TOKEN>`, or sign in at /login",
                 {"WWW-Authenticate": "Bearer"},
             ) from None
 
-    def page_viewer(self, request: Request) -> Viewer:
+    async def page_viewer(self, request: Request) -> Viewer:
         """Dependency of pages: the viewer, a redirect to the login form, or 403."""
         try:
-            return self.viewer(request)
-        except LoginRequired:
+            return await self.resolve(request)
+        except LoginRequired as required:
             target = quote(safe_next(request.url.path), safe="/")
+            why = "&ended=github" if required.ended else ""
             raise HTTPException(
-                303, "log in first", {"Location": f"/login?next={target}"}
+                303, "log in first", {"Location": f"/login?next={target}{why}"}
             ) from None
 
-    def log_in(self, response: Response, request: Request) -> None:
-        """Set the signed session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS)."""
+    def log_in(
+        self, response: Response, request: Request, *, session_id: str | None = None
+    ) -> None:
+        """Set the signed session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS).
+
+        With `session_id`, a GitHub user's session: the cookie holds that random id only.
+        """
+        data: dict[str, object] = {"kind": "token"}
+        if session_id is not None:
+            data = {"kind": "user", "sid": session_id}
         response.set_cookie(
             COOKIE,
-            self.signer.sign({"kind": "token"}),
+            self.signer.sign(data),
             max_age=COOKIE_SECONDS,
             httponly=True,
             samesite="lax",
             secure=request.url.scheme == "https",
             path="/",
         )
+
+    def log_out(self, response: Response, request: Request) -> None:
+        """End a GitHub user's stored session, if any, and drop the cookie."""
+        data = self.session_cookie(request)
+        if data is not None and data.get("kind") == "user" and self.users is not None:
+            session_id = data.get("sid")
+            if isinstance(session_id, str):
+                self.users.end(session_id)
+        response.delete_cookie(COOKIE, path="/")
+
+    def bind_browser(self, response: Response, request: Request, nonce: str) -> None:
+        """The cookie tying a sign-in's `state` to this browser (SameSite=Lax: GitHub's
+        redirect back is a top-level GET, which Lax cookies accompany)."""
+        response.set_cookie(
+            SIGN_IN_COOKIE,
+            self.signer.sign({"nonce": nonce}),
+            max_age=SIGN_IN_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path=SIGN_IN_PATH,
+        )
+
+    def browser_nonce(self, request: Request) -> str | None:
+        """The nonce of the sign-in this browser began, if its cookie is valid."""
+        cookie = request.cookies.get(SIGN_IN_COOKIE)
+        data = self.signer.unsign(cookie) if cookie else None
+        nonce = data.get("nonce") if data else None
+        return nonce if isinstance(nonce, str) else None
+
+    def unbind_browser(self, response: Response) -> None:
+        """Drop the sign-in cookie (each one serves one callback)."""
+        response.delete_cookie(SIGN_IN_COOKIE, path=SIGN_IN_PATH)
 
 
 def is_loopback(request: Request) -> bool:

@@ -15,7 +15,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,10 +30,11 @@ from bot.store.migrate import is_current
 from bot.store.models import Repository, TrackedIssue
 from bot.web import uploads, webhooks
 from bot.web.access import AccessRule
-from bot.web.dashboard import api, pages
+from bot.web.dashboard import api, login, pages
 from bot.web.dashboard.evaluations import EvaluationCache
 from bot.web.dashboard.issue_page import issue_detail
-from bot.web.deps import EngineDep, api_viewer
+from bot.web.deps import EngineDep, operator_viewer
+from bot.web.viewer import AccessUnavailable
 from bot.worker.context import Context
 from bot.worker.loop import Worker
 
@@ -59,19 +60,37 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
     )
     # What bot.web.deps reads.
     app.state.context = context
-    app.state.access = AccessRule(settings)
+    app.state.access = AccessRule(settings, engine=engine)
     app.state.evaluations = evaluations
     inbox = Inbox(engine, max_attempts=settings.job_max_attempts, activity=activity)
     app.include_router(webhooks.router(settings, inbox))
     app.include_router(uploads.router)
     app.include_router(api.router)
     app.include_router(pages.public)
+    app.include_router(login.public)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
-    app.include_router(telemetry.metrics_router(engine), dependencies=[Depends(api_viewer)])
+    app.include_router(telemetry.metrics_router(engine), dependencies=[Depends(operator_viewer)])
     app.include_router(probes)
     app.add_exception_handler(SQLAlchemyError, _store_unavailable)
+    app.add_exception_handler(AccessUnavailable, _access_unavailable)
     return app
+
+
+async def _access_unavailable(request: Request, exc: Exception) -> Response:
+    """A signed-in user's access is due for a check and GitHub is down: refuse, say why."""
+    message = (
+        "GitHub cannot be reached to check which repositories you may read; "
+        "nothing is shown until it answers. Retry shortly."
+    )
+    headers = {"Retry-After": "30"}
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=503, headers=headers)
+    return HTMLResponse(
+        f"<!doctype html><title>GitHub unavailable</title><p>{message}</p>",
+        status_code=503,
+        headers=headers,
+    )
 
 
 async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -69,12 +69,20 @@ EvaluationsDep = Annotated[EvaluationCache, Depends(get_evaluations)]
 
 async def page_viewer(request: Request, access: AccessDep) -> Viewer:
     """The viewer of a page, a redirect to the login form, or 403."""
-    return access.page_viewer(request)
+    return await access.page_viewer(request)
 
 
 async def api_viewer(request: Request, access: AccessDep) -> Viewer:
     """The viewer of a JSON route, or 401/403."""
-    return access.api_viewer(request)
+    return await access.api_viewer(request)
+
+
+async def operator_viewer(request: Request, access: AccessDep) -> Viewer:
+    """A viewer who may see what spans repositories (metrics), or 401/403."""
+    viewer = await access.api_viewer(request)
+    if not viewer.may_operate:
+        raise HTTPException(403, "for viewers who administer an installed repository")
+    return viewer
 
 
 PageViewerDep = Annotated[Viewer, Depends(page_viewer)]

@@ -7,6 +7,7 @@ commands make (`bot.store.issue_rules`) and replies. Parsing is `bot.core.comman
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -14,14 +15,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.core import commands, markdown_safe
+from bot.core import commands, draft, markdown_safe
 from bot.core.checklist import find_checkboxes
 from bot.core.commands import Command, Malformed, Verb
 from bot.errors import PermissionMissing
 from bot.github import GitHubAPI, GitHubFactory
 from bot.store import issue_rules, repositories
 from bot.store.models import Repository, TrackedIssue
-from bot.store.runs import list_runs
+from bot.store.runs import list_runs, run_input
 from bot.worker.context import Context
 from bot.worker.issues import sync_issue
 
@@ -170,6 +171,8 @@ def _carry_out(
         return f"Commands:\n```\n{commands.help_text()}\n```"
     if verb is Verb.HISTORY:
         return _history(session, repository, command.count or 10)
+    if verb is Verb.DRAFT:
+        return _draft(session, repository)
     if verb in (Verb.TRACK, Verb.UNTRACK):
         repositories.upsert_issue(
             session=session,
@@ -246,6 +249,29 @@ def _history(session: Session, repository: Repository, count: int) -> str:
             f"{markdown_safe.inline((run.head_sha or '')[:7])} | {run.passed}/{executed} | {rate} |"
         )
     return f"Last {len(runs)} runs, newest first:\n\n" + "\n".join(rows)
+
+
+def _draft(session: Session, repository: Repository) -> str:
+    """The issue `remediation-bot draft` writes, from the default branch's newest run."""
+    branch = repository.default_branch or "main"
+    runs = repositories.qualifying_runs(
+        session=session, repository=repository, branches=[branch], limit=2
+    )
+    if not runs:
+        return (
+            f"No run of the default branch ({markdown_safe.code(branch)}) is stored yet: "
+            "there is nothing to draft from."
+        )
+    newest = run_input(session=session, run=runs[-1])
+    previous = run_input(session=session, run=runs[0]) if len(runs) > 1 else None
+    body = draft.render(newest, previous=previous)
+    fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", body)), default=0))
+    label = markdown_safe.inline(f"{runs[-1].run_id} on {branch}")
+    return (
+        f"A remediation issue drafted from run {label}, ready to paste into a new issue:\n\n"
+        f"<details><summary>Drafted issue</summary>\n\n{fence}markdown\n{body}{fence}\n\n"
+        "</details>"
+    )
 
 
 def _reply_text(user: str, replies: list[str]) -> str:

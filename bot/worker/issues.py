@@ -2,7 +2,7 @@
 
 A sync reads the issue once, computes the decided body once, claims the boxes it will tick
 before writing them, then writes only what differs from GitHub's state (`bot.core.reconcile`
-decides; this module writes).
+decides; this module writes, and `write_body`/`write_comment` write for the Action too).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from bot.core import reconcile
 from bot.core.repoconfig import RepoConfig
 from bot.core.summary import MARKER
 from bot.errors import GitHubError, GitHubNotFound
-from bot.github import GitHubAPI, IssueInfo
+from bot.github import CommentInfo, GitHubAPI, IssueInfo
 from bot.store import issue_rules, repositories
 from bot.store.models import Repository, TrackedIssue
 from bot.store.runs import outcome_maps, run_input
+from bot.worker.closing import close_if_done, note_reopened
 from bot.worker.context import Context, load_config, repo_config
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class Applied:
     comment_written: bool = False
     body_written: bool = False
     writes: list[str] = field(default_factory=list)
+    desired: reconcile.Desired | None = None  # what the sync decided (None: not told)
 
 
 def on_installation(context: Context, session: Session, payload: dict[str, Any]) -> None:
@@ -66,6 +68,8 @@ def on_issue(context: Context, session: Session, payload: dict[str, Any]) -> Non
         state=payload.get("state"),
         labelled=config.label in (payload.get("labels") or []),
     )
+    if payload.get("action") == "reopened":
+        note_reopened(session, issue, by_a_person=payload.get("sender_type") != "Bot")
     if issue.tracked and issue.state == "open":
         sync_issue(context, session, {**payload, "number": issue.number})
 
@@ -133,6 +137,7 @@ def _sync_online(
         desired_body=new_body,
         run_pk=issue.last_run_pk,
     )
+    close_if_done(session, gh, repository, issue, new_body, desired.evaluation, config)
     return applied
 
 
@@ -180,26 +185,48 @@ def _write(
     `change` is the ticked body and the boxes the bot owns afterwards (`ticked_body`).
     """
     new_body, now_ticked = change
-    applied = Applied(comment_id=issue.comment_id, body=new_body, bot_ticked=now_ticked)
+    applied = Applied(
+        comment_id=issue.comment_id, body=new_body, bot_ticked=now_ticked, desired=desired
+    )
+    write_body(gh, repo, number, (body, new_body), applied)
+    current = gh.get_comment(repo, issue.comment_id) if issue.comment_id else None
+    if current is None:
+        current = gh.find_comment(repo, number, MARKER)
+    write_comment(gh, repo, number, (current, desired.comment), applied)
+    return applied
+
+
+def write_body(
+    gh: GitHubAPI, repo: str, number: int, bodies: tuple[str, str], applied: Applied
+) -> None:
+    """PATCH the issue body when the decided one (`bodies`: before, after) differs."""
+    body, new_body = bodies
     if new_body != body:
         gh.update_issue_body(repo, number, new_body)
         applied.body_written = True
         applied.writes.append("issue body")
-    current = gh.get_comment(repo, issue.comment_id) if issue.comment_id else None
+
+
+def write_comment(
+    gh: GitHubAPI,
+    repo: str,
+    number: int,
+    change: tuple[CommentInfo | None, str],
+    applied: Applied,
+) -> None:
+    """Create the summary comment, or edit the current one (`change`) when its text differs."""
+    current, comment = change
     if current is None:
-        current = gh.find_comment(repo, number, MARKER)
-    if current is None:
-        created = gh.create_comment(repo, number, desired.comment)
+        created = gh.create_comment(repo, number, comment)
         applied.comment_id = created.id
         applied.comment_written = True
         applied.writes.append("comment created")
-    else:
-        applied.comment_id = current.id
-        if current.body != desired.comment:
-            gh.update_comment(repo, current.id, desired.comment)
-            applied.comment_written = True
-            applied.writes.append("comment updated")
-    return applied
+        return
+    applied.comment_id = current.id
+    if current.body != comment:
+        gh.update_comment(repo, current.id, comment)
+        applied.comment_written = True
+        applied.writes.append("comment updated")
 
 
 def _sync_offline(session: Session, repository: Repository, issue: TrackedIssue) -> None:

@@ -7,6 +7,7 @@ from bot.worker.comments import on_comment
 from bot.worker.context import Handler
 from bot.worker.gate import on_gate
 from bot.worker.issues import on_installation, on_issue, sync_issue
+from bot.worker.opening import on_open_issue
 from bot.worker.prfeedback import on_pr_feedback
 from bot.worker.runs import on_uploaded_run, on_workflow_run
 
@@ -19,4 +20,5 @@ HANDLERS: dict[str, Handler] = {
     JobKind.UPLOADED_RUN.value: on_uploaded_run,
     JobKind.GATE.value: on_gate,
     JobKind.PR_FEEDBACK.value: on_pr_feedback,
+    JobKind.OPEN_ISSUE.value: on_open_issue,
 }

@@ -100,7 +100,7 @@ def _run_meta(payload: dict[str, Any]) -> RunMeta:
 
 
 def _queue_follow_ups(session: Session, config: RepoConfig, payload: dict[str, Any]) -> None:
-    """The gate and the PR comment: jobs of their own, queued after the syncs.
+    """The gate, the PR comment and a new issue: jobs of their own, queued after the syncs.
 
     The summary comment does not wait for them, and each is retried on its own.
     """
@@ -121,6 +121,14 @@ def _queue_follow_ups(session: Session, config: RepoConfig, payload: dict[str, A
             payload=payload,
             lock_key=key,
             dedupe_key=f"pr:{run_pk}",
+        )
+    if config.open_issues and not _from_pull_request(payload):
+        queue.enqueue(
+            session=session,
+            kind=JobKind.OPEN_ISSUE.value,
+            payload=payload,
+            lock_key=f"{payload['repo']}:open-issue",  # one at a time: the cap counts them
+            dedupe_key=f"open:{run_pk}",
         )
 
 

@@ -148,6 +148,7 @@ def test_past_the_limit_commands_are_refused_not_run() -> None:
         ("/remediation rule #2 manual", Verb.RULE, {"item": "#2", "rule": "manual"}),
         ("/remediation unrule #2", Verb.UNRULE, {"item": "#2"}),
         ('/remediation unrule "Memory usage"', Verb.UNRULE, {"item": "Memory usage"}),
+        ("/remediation draft", Verb.DRAFT, {}),
     ],
 )
 def test_every_verb_parses_with_good_arguments(
@@ -168,6 +169,7 @@ def test_the_grammar_covers_every_verb() -> None:
 def test_rules_change_what_the_bot_ticks_so_they_need_write_access() -> None:
     assert Verb.RULE not in READ_VERBS
     assert Verb.UNRULE not in READ_VERBS
+    assert Verb.DRAFT not in READ_VERBS  # a draft reads the run history: like the dashboard
 
 
 @pytest.mark.parametrize(

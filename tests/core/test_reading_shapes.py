@@ -37,6 +37,14 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             {"kind": "tests_passing", "selector": "tests/unit/test_auth.py"},
         ),
         (
+            "Verify: `python3 -m pytest tests/table/test_misc.py -k getitem_int_row -v`.",
+            {"kind": "tests_passing", "selector": "tests/table/test_misc.py::*getitem_int_row*"},
+        ),
+        (  # an expression: the whole file, whose passing covers what it selects
+            'Verify: `pytest tests/table/test_misc.py -k "dtypes or cast" -v`',
+            {"kind": "tests_passing", "selector": "tests/table/test_misc.py"},
+        ),
+        (
             "run `python -m pytest tests/x/test_y.py` until it passes",
             {"kind": "tests_passing", "selector": "tests/x/test_y.py"},
         ),
@@ -106,12 +114,55 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ),
         # Several runs.
         ("10 consecutive green runs", {"kind": "streak", "runs": 10}),
+        # A share of runs is read as that many runs green: stricter than any average of them.
+        (
+            "Test suite achieves 95%+ stability rate over 50 consecutive runs",
+            {"kind": "window", "expected": 48, "runs": 50},
+        ),
+        ("Flaky test rate < 1%", {"kind": "no_flaky"}),  # no flaky test bounds any rate
+        ("**Stability Rate**: 95%+ pass rate over multiple runs", None),  # how many?
         ("Zero failures in `tests/api/`", {"kind": "tests_passing", "selector": "tests/api/"}),
         (
             "Fix `test_process_zip_corrupted` (collection FK precondition)",
             {"kind": "tests_passing", "selector": "test_process_zip_corrupted"},
         ),
         ("**CI Integration**: Tests run successfully in CI", {"kind": "tests_passing"}),
+        (
+            "All tests pass: `cargo test -p cortex-memory`",
+            {"kind": "tests_passing", "selector": "cortex-memory"},
+        ),
+        ("Run unit tests and fix issues", {"kind": "tests_passing", "selector": "unit/"}),
+        # A group's rate without the word "tests" is still that group's, not the run's.
+        (
+            "E2E pass rate ≥ 80%",
+            {"kind": "pass_rate", "selector": "e2e/", "threshold": 0.8, "comparison": ">="},
+        ),
+        ("CI pass rate ≥ 95%", {"kind": "pass_rate", "threshold": 0.95, "comparison": ">="}),
+        # Zero failures of the whole run, in its usual words.
+        ("Zero failures", {"kind": "tests_passing"}),
+        ("0 failed, 0 errors", {"kind": "tests_passing"}),
+        ("Failing tests: 23 → 0", {"kind": "tests_passing"}),
+        ("No errors", None),  # errors of what: logs, builds?
+        (
+            "`pytest tests/unit` exits with code 0",
+            {"kind": "tests_passing", "selector": "tests/unit/"},
+        ),
+        (
+            "Fix the 3 failing tests in test_parser.py",
+            {"kind": "tests_passing", "selector": "test_parser.py", "expected": 3},
+        ),
+        # A counter is progress toward all of them passing.
+        (
+            "**Controller tests**: 0/35",
+            {"kind": "tests_passing", "selector": "controller/", "expected": 35},
+        ),
+        ("Tests: 10/35", {"kind": "tests_passing", "expected": 35}),
+        ("Phase 2 tests: 3/5", None),  # the phase's tests: which are they?
+        ("Run the tests and fix any failures", {"kind": "tests_passing"}),
+        (
+            "### Phase 3 — Fix `test_chunks_unknown_uuid` collection FK precondition",
+            {"kind": "tests_passing", "selector": "test_chunks_unknown_uuid"},
+        ),
         ("既存のpytestが全て通過する", {"kind": "tests_passing"}),
         (
             "Task 3: isValidOutputContentテストが成功すること",
@@ -134,7 +185,11 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ("Cross-component validation: 100% success", None),
         ("collection time < 5 s", None),
         ("< 5 s overhead per test run", None),
-        ("performance test passes (<25 ms threshold)", None),
+        # The threshold is asserted inside the test: the test passing proves it, no duration.
+        (
+            "performance test passes (<25 ms threshold)",
+            {"kind": "tests_passing", "selector": "performance/"},
+        ),
         ("memory reduced by 75%", None),
         ("-30% time", None),
         ("No hardcoded paths in test files", None),
@@ -163,6 +218,30 @@ def test_a_group_the_plan_tracks_resolves_to_its_folder() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("text", "selector"),
+    [
+        ("All security tests passing", "security/"),
+        ("Все security tests PASS", "security/"),
+        ("All 7 failing scalar type tests now pass", "scalar-type/"),
+        ("Groovy test suite maintains 100% pass rate (31/31 tests)", None),  # a language
+        ("All JavaScript unit tests pass", None),
+        ("Critical tests pass", None),  # which ones?
+    ],
+)
+def test_a_group_nothing_tracked_pins_down_is_a_topic(text: str, selector: str | None) -> None:
+    item = plan.parse(f"- [ ] {text}\n").items[0]
+    assert (item.metric.selector if item.metric else None) == selector
+
+
+def test_a_topic_resolves_to_the_tracked_folder_its_last_words_name() -> None:
+    body = (
+        "Failing: `crates/cli/creation/tests/creation_tests.rs`\n\n"
+        "- [ ] File creation tests pass (files actually created)\n"
+    )
+    assert _reading(body) == {"kind": "tests_passing", "selector": "crates/cli/creation/"}
+
+
 def test_a_group_named_like_one_tracked_test_file_is_that_file() -> None:
     body = (
         "Failing: `tests/integration/entity-browser.spec.ts`\n\n"
@@ -189,6 +268,22 @@ def test_a_failure_list_under_a_fix_heading_names_the_file_to_pass() -> None:
         "tests/e2e/attribute-display.spec.ts",
         None,  # tied to a browser the run may not use
         None,  # two files: which one?
+    ]
+
+
+def test_a_test_file_stands_for_the_fixes_inside_it_but_not_for_lint() -> None:
+    body = (
+        "#### 2. Fix Import Errors (3 hours)\n"
+        "- [ ] `backend/tests/middleware_tests.rs`\n"
+        "  - [ ] Line 9: Fix `SecurityMiddleware` import path\n"
+        "  - [ ] Line 352: Fix type mismatch (`bool` vs `f64`)\n"
+        "- [ ] `backend/tests/service_tests.rs`\n"
+        "  - [ ] Fix clippy warnings in the file\n"
+    )
+    items = plan.parse(body).items
+    assert [(i.text, i.metric.selector if i.metric else None) for i in items][::3] == [
+        ("`backend/tests/middleware_tests.rs`", "backend/tests/middleware_tests.rs"),
+        ("`backend/tests/service_tests.rs`", None),  # passing says nothing of clippy
     ]
 
 

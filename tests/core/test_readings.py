@@ -152,10 +152,12 @@ def test_the_readings_are_cut_first_when_the_comment_is_too_long() -> None:
     assert cut == without  # everything else at full detail
 
 
-def test_a_group_the_plan_does_not_pin_down_gets_a_folder_rule_to_confirm() -> None:
+def test_a_vague_group_gets_a_folder_rule_to_confirm_and_a_topic_is_read() -> None:
     (critical, login) = read(
         parse("- [ ] Critical tests: >90% pass rate\n- [ ] All login tests pass\n")
     )
     assert critical.reading is None
     assert critical.suggestion == "pass-rate critical/ > 90%"
-    assert login.suggestion == "tests login/"
+    assert login.reading == (
+        "tests about “login” (`login/`: folder, file, class or name): all tests pass"
+    )

@@ -30,7 +30,6 @@ NOT_TEST_RESULTS = [
     "Memory reduced by 75%",
     "-30% time",
     # Over several runs, but in words no multi-run kind can judge soundly.
-    "Test suite achieves 95%+ stability rate over 50 consecutive runs",
     "No increase in flakiness",
     "Tests pass consistently",
     "The suite is reliable",

@@ -41,6 +41,30 @@ def case(
             False,
         ),
         ("OrderServiceTest", case(suite="com.acme.OrderServiceTest"), True),
+        # `pytest tests/a/test_b.py -k csv`: the file's tests whose name or class carries it.
+        ("tests/a/test_b.py::*csv*", case("test_read_CSV", file="tests/a/test_b.py"), True),
+        (
+            "tests/a/test_b.py::*csv*",
+            case("t", classname="a.TestCsvLoad", file="tests/a/test_b.py"),
+            True,
+        ),
+        ("tests/a/test_b.py::*csv*", case("test_read_csv", file="tests/a/test_c.py"), False),
+        ("tests/a/test_b.py::*csv*", case("test_json", file="tests/a/test_b.py"), False),
+        # A crate (`cargo test -p cortex-memory`): its library and its other test binaries.
+        ("cortex-memory", case(classname="cortex-memory::integration"), True),
+        ("cortex-memory", case(classname="cortex-memory-extra"), False),
+        # A topic ("security tests"): its folder, or files, classes and names carrying it.
+        ("security/", case(file="internal/service/security_test.go"), True),
+        ("security/", case(file="tests/test_security_headers.py"), True),
+        ("security/", case(classname="com.acme.SecurityTest"), True),
+        ("security/", case(file="tests/security/test_a.py"), True),
+        ("security/", case(file="tests/test_insecure.py"), False),
+        ("scalar-type/", case(file="tests/unit/core/test_scalar_types.py"), True),
+        ("scalar-type/", case(file="tests/unit/core/test_type_scalar.py"), False),
+        ("template-loading/", case("test_template_loading", file="tests/cli.rs"), True),
+        ("error-scenario/", case(file="e2e/error-scenarios/timeout.spec.ts"), True),
+        # A conventional group is only its folder: `test_unit_conversion.py` is no unit test.
+        ("unit/", case(file="tests/integration/test_unit_conversion.py"), False),
     ],
 )
 def test_selector_matching(selector: str, test: CaseResult, expected: bool) -> None:
@@ -77,6 +101,9 @@ SELECTOR_CASES = [
     ("login.spec.ts", case(suite="src\\auth\\login.spec.ts")),
     ("test_c", case("test_c", classname="x.Y")),
     ("pytest", case("t", suite="pytest")),
+    ("tests/a/test_b.py::*csv*", case("test_read_csv", file="tests/a/test_b.py")),
+    ("security/", case(file="internal/security_test.go")),
+    ("cortex-memory", case(classname="cortex-memory::integration")),
 ]
 
 

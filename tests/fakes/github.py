@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 
 from .github_app import build_app, build_blob_app
+from .github_oauth import FakeOAuth
 from .github_payloads import stable_id
 from .github_state import (
     LEGACY_PERMISSION,
@@ -92,6 +93,7 @@ class FakeGitHub:
             self.concurrency_limit: int | None = None
             self._writes: dict[str, deque[float]] = {}
             self.peak_concurrency = 0
+            self.oauth = FakeOAuth()  # user authorization (github_oauth.py)
 
     # ------------------------------------------------------------------ arrange
 

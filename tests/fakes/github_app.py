@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .github_context import Ctx, Reply
+from .github_oauth import oauth_routes
 from .github_payloads import _error
 from .github_routes import blob_signature, route
 from .github_state import Fault, RecordedRequest, Token
@@ -149,7 +150,8 @@ def build_app(fake: FakeGitHub) -> Starlette:
                 fake.in_flight -= 1
         return _finish(fake, record, reply, token, counted, request_id)
 
-    return Starlette(routes=[Route("/{path:path}", endpoint, methods=METHODS)])
+    # The OAuth web endpoints sit at the root, outside the API prefix (as on GHES).
+    return Starlette(routes=[*oauth_routes(fake), Route("/{path:path}", endpoint, methods=METHODS)])
 
 
 async def _handle(

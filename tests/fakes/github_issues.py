@@ -66,6 +66,20 @@ def get_issue(ctx: Ctx) -> Reply:
     return issue if isinstance(issue, Reply) else Reply(200, issue_json(ctx, issue))
 
 
+def list_issues(ctx: Ctx) -> Reply:
+    """GET /repos/{o}/{r}/issues: `state` (default open), `labels` (all must match), paginated."""
+    assert ctx.repo is not None
+    state = ctx.query.get("state", "open")
+    wanted = [name for name in ctx.query.get("labels", "").split(",") if name]
+    chosen = [
+        issue
+        for _, issue in sorted(ctx.repo.issues.items(), reverse=True)  # newest first
+        if state in ("all", issue.state) and all(name in issue.labels for name in wanted)
+    ]
+    page, headers = paginate(ctx, chosen)
+    return Reply(200, [issue_json(ctx, issue) for issue in page], headers)
+
+
 def update_issue(ctx: Ctx) -> Reply:
     """PATCH /repos/{o}/{r}/issues/{n}: title, body, state, state_reason, labels."""
     issue = _find_issue(ctx)
@@ -116,6 +130,33 @@ def list_comments(ctx: Ctx) -> Reply:
         comments = [c for c in comments if c.updated_at >= since]
     page, headers = paginate(ctx, comments)
     return Reply(200, [comment_json(ctx, c) for c in page], headers)
+
+
+def create_issue(ctx: Ctx) -> Reply:
+    """POST /repos/{o}/{r}/issues -> 201; assignees must be able to be assigned (422)."""
+    assert ctx.repo is not None
+    data = ctx.json if isinstance(ctx.json, dict) else {}
+    title, body = data.get("title"), data.get("body") or ""
+    if not isinstance(title, str) or not title.strip():
+        return Reply(422, _error('Invalid request.\n\n"title" wasn\'t supplied.', DOC_ISSUES))
+    if len(body) > BODY_LIMIT:
+        return Reply(422, _too_long("Issue", DOC_ISSUES))
+    assignees = [str(a) for a in data.get("assignees") or []]
+    if any(ctx.repo.permissions.get(a, "none") in ("none", "read") for a in assignees):
+        invalid = {"resource": "Issue", "code": "invalid", "field": "assignees"}
+        return Reply(422, _error("Validation Failed", DOC_ISSUES, errors=[invalid], status="422"))
+    with ctx.fake.lock:
+        number = max([*ctx.repo.issues, *ctx.repo.deleted_issues, 0]) + 1
+        issue = ctx.fake.add_issue(
+            ctx.repo.full_name,
+            number,
+            title=title,
+            body=body,
+            labels=[x if isinstance(x, str) else x["name"] for x in data.get("labels") or []],
+            user=ctx.actor["login"],
+        )
+        issue.assignees = assignees
+    return Reply(201, issue_json(ctx, issue))
 
 
 def create_comment(ctx: Ctx) -> Reply:

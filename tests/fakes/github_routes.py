@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from . import github_issues as issues
+from . import github_oauth as oauth
 from .github_context import Ctx, Handler, Reply, not_found, paginate
 from .github_payloads import _error, _rate
 from .github_payloads_repo import (
@@ -293,6 +294,14 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler, bool]] = [
         ("POST", r"/app/installations/(?P<installation_id>\d+)/access_tokens", mint_token, True),
         ("GET", rf"/repos/{_R}/installation", get_repo_installation, True),
         ("GET", r"/rate_limit", rate_limit, False),
+        ("GET", r"/user", oauth.get_user, False),
+        ("GET", r"/user/installations", oauth.list_user_installations, False),
+        (
+            "GET",
+            r"/user/installations/(?P<installation_id>\d+)/repositories",
+            oauth.list_user_installation_repos,
+            False,
+        ),
         ("GET", rf"/repos/{_R}", get_repo, False),
         ("GET", rf"/repos/{_R}/actions/runs/(?P<run_id>\d+)", get_workflow_run, False),
         ("GET", rf"/repos/{_R}/commits/(?P<sha>[0-9a-f]+)/pulls", commit_pulls, False),
@@ -304,6 +313,8 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler, bool]] = [
             download_artifact,
             False,
         ),
+        ("GET", rf"/repos/{_R}/issues", issues.list_issues, False),
+        ("POST", rf"/repos/{_R}/issues", issues.create_issue, False),
         ("GET", rf"/repos/{_R}/issues/(?P<number>\d+)", issues.get_issue, False),
         ("PATCH", rf"/repos/{_R}/issues/(?P<number>\d+)", issues.update_issue, False),
         ("GET", rf"/repos/{_R}/issues/(?P<number>\d+)/comments", issues.list_comments, False),

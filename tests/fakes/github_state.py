@@ -88,6 +88,7 @@ class FakeIssue:
     state_reason: str | None = None
     closed_at: datetime | None = None
     comments: list[FakeComment] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
 
 
 @dataclass

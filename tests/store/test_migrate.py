@@ -21,7 +21,7 @@ def test_upgrade_makes_database_current(database_url: str) -> None:
         assert current_revision(engine) is None
         assert not is_current(engine)
         upgrade(database_url)
-        assert current_revision(engine) == head_revision() == "0006"
+        assert current_revision(engine) == head_revision() == "0008"
         assert is_current(engine)
         tables = set(inspect(engine).get_table_names())
         assert {"repositories", "runs", "case_results", "suites"} <= tables
@@ -179,8 +179,8 @@ def test_upgrade_gives_stored_pytest_results_one_identity(database_url: str) -> 
 
 
 def test_upgrade_to_stored_evaluations_starts_empty(database_url: str) -> None:
-    """Issues stored before 0006 have no stored view: their first view evaluates, as before."""
-    upgrade(database_url, revision="0005")
+    """Issues stored before 0008 have no stored view: their first view evaluates, as before."""
+    upgrade(database_url, revision="0007")
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -117,11 +118,11 @@ def test_token_matches_only_the_configured_token() -> None:
 def test_json_routes_answer_401_and_pages_redirect_to_the_login_form() -> None:
     rule = _rule(dashboard_token=TOKEN)
     with pytest.raises(HTTPException) as api:
-        rule.api_viewer(_request(path="/api/v1/overview"))
+        asyncio.run(rule.api_viewer(_request(path="/api/v1/overview")))
     assert api.value.status_code == 401
     assert api.value.headers == {"WWW-Authenticate": "Bearer"}
     with pytest.raises(HTTPException) as page:
-        rule.page_viewer(_request(path="/dashboard/o/r/issues/7"))
+        asyncio.run(rule.page_viewer(_request(path="/dashboard/o/r/issues/7")))
     assert page.value.status_code == 303
     assert page.value.headers == {"Location": "/login?next=/dashboard/o/r/issues/7"}
 
@@ -185,3 +186,60 @@ def test_a_viewer_limited_to_repositories_reads_only_those() -> None:
     viewer = Viewer(kind="token", repositories=frozenset({"o/r"}))
     assert viewer.may_read("o/r")
     assert not viewer.may_read("o/other")
+
+
+# -- Sign in with GitHub ----------------------------------------------------------------------
+
+GITHUB: dict[str, Any] = {
+    "github_client_id": "Iv23liTestClientId",
+    "github_client_secret": "client-secret-x1",
+}
+
+
+def test_sign_in_with_github_alone_is_a_login_even_for_loopback() -> None:
+    rule = AccessRule(Settings(_env_file=None, database_url="sqlite://", **GITHUB), engine=None)
+    assert not rule.login_configured  # no store: no user sessions, nothing to sign in to
+    with_store = _github_rule()
+    assert with_store.login_configured
+    with pytest.raises(LoginRequired):
+        with_store.identify(_request())
+
+
+def _github_rule(**settings: Any) -> AccessRule:
+    from sqlalchemy import create_engine
+
+    config = Settings(_env_file=None, database_url="sqlite://", session_secret=SECRET, **GITHUB)
+    return AccessRule(config.model_copy(update=settings), engine=create_engine("sqlite://"))
+
+
+def test_a_users_cookie_names_only_a_session_to_look_up() -> None:
+    rule = _github_rule()
+    value = rule.signer.sign({"kind": "user", "sid": "some-session-id"})
+    assert rule.identify(_request(headers=_cookie(value))) == "some-session-id"
+    payloads: list[dict[str, object]] = [
+        {"kind": "user"},
+        {"kind": "user", "sid": ""},
+        {"kind": "user", "sid": 7},
+    ]
+    for payload in payloads:
+        with pytest.raises(LoginRequired):
+            rule.identify(_request(headers=_cookie(rule.signer.sign(payload))))
+
+
+def test_a_token_cookie_opens_nothing_once_the_token_login_is_gone() -> None:
+    rule = _github_rule()  # same SESSION_SECRET, no DASHBOARD_TOKEN
+    with pytest.raises(LoginRequired):
+        rule.identify(_request(headers=_cookie(rule.signer.sign({"kind": "token"}))))
+
+
+def test_a_users_cookie_means_nothing_without_sign_in_with_github() -> None:
+    rule = _rule(dashboard_token=TOKEN, session_secret=SECRET)
+    with pytest.raises(LoginRequired):
+        rule.identify(_request(headers=_cookie(rule.signer.sign({"kind": "user", "sid": "x"}))))
+
+
+def test_only_operators_and_readers_of_everything_see_operations() -> None:
+    assert Viewer(kind="local").may_operate
+    assert Viewer(kind="token").may_operate
+    assert not Viewer(kind="user", repositories=frozenset({"o/r"})).may_operate
+    assert Viewer(kind="user", repositories=frozenset({"o/r"}), operator=True).may_operate

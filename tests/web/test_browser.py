@@ -17,6 +17,7 @@ import pytest
 from fakes import FakeGitHub, ServedFake
 from fakes.running_bot import DASHBOARD_TOKEN, RunningBot, served
 from fakes.seed_story import ISSUE, ISSUE_PAGE, REPO, seed_story
+from fakes.sign_in import VAULT, VAULT_ISSUE, query_of, signing_in, two_repositories
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -133,3 +134,86 @@ def test_unauthorised_request_is_refused_then_login_opens_the_page(
         page.wait_for_url(f"**{ISSUE_PAGE}")
         page.locator("#chart svg").wait_for()
         shot(page, "issue-after-login")
+
+
+# -- Sign in with GitHub --------------------------------------------------------------------
+
+
+@pytest.fixture
+def alice(bot: RunningBot, github: FakeGitHub) -> RunningBot:
+    """Two repositories known to the bot; alice, who signs in next, may read one of them."""
+    two_repositories(bot, github)
+    github.set_permission(REPO, "alice", "read")
+    github.oauth.sign_in_as = "alice"
+    return bot
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sign_in_with_github_shows_only_the_readable_repository_of_two(
+    alice: RunningBot, served_github: ServedFake, github: FakeGitHub, page: Any
+) -> None:
+    with signing_in(alice, served_github, token=True) as url:
+        page.goto(url + "/dashboard")
+        page.wait_for_url(lambda u: "/login?next=" in u)
+        assert page.locator("input[name=token]").is_visible()  # the token form stays
+        shot(page, "login-with-github")
+        page.click("a.sign-in-github")
+        page.wait_for_url(url + "/dashboard")
+        shown = page.locator("section.repository").evaluate_all(
+            "sections => sections.map(s => s.dataset.repository)"
+        )
+        assert shown == [REPO]
+        assert page.locator("header .who").inner_text() == "Signed in as alice"
+        assert page.locator("nav a[data-nav=operations]").count() == 0
+        shot(page, "signed-in-overview")
+
+        hidden = page.goto(url + f"/dashboard/{VAULT}/issues/{VAULT_ISSUE}")
+        assert hidden is not None
+        assert hidden.status == 404
+        api = page.request.get(url + f"/api/v1/repos/{VAULT}/issues/{VAULT_ISSUE}")
+        assert api.status == 404
+        assert page.request.get(url + f"/api/v1/repos/{REPO}/issues/{ISSUE}").status == 200
+
+        page.goto(url + "/dashboard")
+        cookies = [c["value"] for c in page.context.cookies()]
+        for token in github.oauth.issued:
+            assert not any(token in value for value in cookies)
+            assert token not in page.content()
+        page.click("form.logout button")
+        page.wait_for_url("**/login")
+        assert page.request.get(url + "/api/v1/overview").status == 401
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_forged_or_replayed_state_is_refused_in_the_browser(
+    alice: RunningBot, served_github: ServedFake, page: Any
+) -> None:
+    with signing_in(alice, served_github) as url:
+        page.goto(url + "/login")
+        assert page.locator("input[name=token]").count() == 0  # no token login configured
+        back = _callback_url(page, url)
+        signed = page.goto(back)
+        assert signed is not None
+        page.wait_for_url(url + "/dashboard")
+
+        replayed = page.goto(back)
+        assert replayed is not None
+        assert replayed.status == 400
+        assert "already used" in page.locator("p.error").inner_text()
+
+        again = _callback_url(page, url)
+        state = query_of(again)["state"]
+        forged = page.goto(again.replace(f"state={state}", "state=" + "f" * len(state)))
+        assert forged is not None
+        assert forged.status == 400
+        assert "unknown, expired or was already used" in page.locator("p.error").inner_text()
+        shot(page, "sign-in-forged-state")
+
+
+def _callback_url(page: Any, url: str) -> str:
+    """GitHub's redirect back, taken by hand with the browser's own cookies (not followed)."""
+    begun = page.request.get(url + "/login/github", max_redirects=0)
+    assert begun.status == 303
+    authorized = page.request.get(begun.headers["location"], max_redirects=0)
+    assert authorized.status == 302
+    return str(authorized.headers["location"])

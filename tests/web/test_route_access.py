@@ -26,6 +26,8 @@ PUBLIC = {
     ("POST", "/api/v1/runs"),  # the upload token is its credential (401 without)
     ("GET", "/login"),
     ("POST", "/login"),
+    ("GET", "/login/github"),  # begins Sign in with GitHub: sends the browser to GitHub
+    ("GET", "/login/github/callback"),  # GitHub's redirect back: the state is its credential
     ("POST", "/logout"),
     ("GET", "/"),  # a redirect to /dashboard
     ("GET", "/static"),

@@ -553,3 +553,34 @@ def test_a_403_on_the_permission_check_is_said_and_dead_lettered_not_taken_for_n
     assert (job.status, job.attempts) == ("dead", 1)
     assert job.last_error is not None
     assert "Metadata (read)" in job.last_error
+
+
+# -- drafting ------------------------------------------------------------------------------
+
+
+def test_draft_replies_with_the_issue_drafted_from_the_newest_run(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    open_seed_issue(bot, github, seed_body)
+    bot.work()
+    say(bot, github, "/remediation draft")
+    assert "nothing to draft from" in replies(github)[-1]
+
+    complete_run(bot, github, 101, story_zip(1))
+    bot.work()
+    say(bot, github, "/remediation draft")
+    reply = replies(github)[-1]
+    assert "<details><summary>Drafted issue</summary>" in reply
+    drafted = reply.split("```markdown\n", 1)[1].rsplit("```", 1)[0]
+    assert drafted.startswith("# Test failures: 8 of 14 tests failing in 2 files\n")
+    assert f"{ISOLATION}`: 4/4 tests passing" in drafted
+    assert "## Success Metrics" in drafted
+
+
+def test_a_reader_may_not_ask_for_a_draft(
+    bot: RunningBot, github: FakeGitHub, seed_body: str
+) -> None:
+    seed_with_run(bot, github, seed_body, 1)
+    comment = say(bot, github, "/remediation draft", user="reader", role="read")
+    assert reactions(comment) == ["confused"]
+    assert "needs write, maintain or admin access" in replies(github)[-1]

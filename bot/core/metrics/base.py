@@ -165,9 +165,12 @@ def stem(word: str) -> str:
 
 
 def word_set(text: str) -> set[str]:
-    """The stemmed, lowered words of a text; underscores separate words."""
-    tokens = re.findall(r"[a-z][a-z0-9]+", text.lower().replace("_", " "))
-    return {stem(t) for t in tokens}
+    """The stemmed, lowered words of a text: identifiers whole (`create_agent_instance`), as
+    an item names them, and their parts, which underscores separate."""
+    lowered = text.lower()
+    tokens = re.findall(r"[a-z][a-z0-9]+", lowered.replace("_", " "))
+    identifiers = (t.strip("_") for t in re.findall(r"[a-z][a-z0-9]*_[a-z0-9_]+", lowered))
+    return {stem(t) for t in tokens} | {stem(t) for t in identifiers}
 
 
 def identity_words(case: CaseResult) -> set[str]:

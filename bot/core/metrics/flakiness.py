@@ -40,6 +40,12 @@ _NO_FLAKY = re.compile(
     r"(?:\s+(?:in|among|of))?\s*[.!]?\s*$",
     re.I,
 )
+# "Flaky test rate < 1%": no flaky test at all is the reading (it bounds any rate).
+_FLAKY_RATE = re.compile(
+    r"^\s*(?:\w+:\s*)?flak\w*\s+(?:test\s+)?rate\s*(?:<=?|≤|below|under|less than)\s*"
+    r"\d+(?:\.\d+)?\s*%\s*[.!]?\s*$",
+    re.I,
+)
 _CODE_SPAN = re.compile(r"`[^`]+`")
 _OVER = re.compile(
     rf"\b(?:over|across|in|for)\s+(?:the\s+)?(?:last\s+)?{COUNT}\s+{RUN_ADJECTIVES}runs?\b|"
@@ -52,7 +58,7 @@ def recognise(text: str) -> Metric | None:
     """The metric of an item asking for no flaky tests (over N runs, if it says), else None."""
     over = _OVER.search(text)
     rest = _CODE_SPAN.sub(" ", _OVER.sub(" ", text))
-    if not _NO_FLAKY.match(rest):
+    if not (_NO_FLAKY.match(rest) or _FLAKY_RATE.match(rest)):
         return None
     clear, selector = scope_of(text)
     runs = count(over.group(1) or over.group(2)) if over else None

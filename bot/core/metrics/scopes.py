@@ -2,18 +2,21 @@
 
 Pure: no I/O. Items name their tests in code spans (`test_auth.py`), inside commands
 (`pytest tests/unit/test_auth.py -v`), as bare names (`UserTest`), as folders or Go
-packages (`internal/crypto`), or as a group ("E2E tests", "mission-critical suite"). A group
-comes back as a one-segment folder selector (`e2e/`); the plan resolves it against the tests
-it tracks (`group_folder`), and a group nothing resolves leaves the item manual.
+packages (`internal/crypto`), or as a group ("E2E tests", "scalar type tests"). A group
+comes back as a one-segment selector (`e2e/`, `scalar-type/`); the plan resolves it against
+the tests it tracks (`group_folder`). Unresolved, it is a conventional folder or a topic (the
+tests whose folder, file, class or name carry its words); a vague group ("critical tests")
+or one named by a language ("JavaScript tests") leaves the item manual.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.core.testnames import TEST_NAME, is_test_name
+from bot.core.testnames import TEST_NAME, is_test_name, topic_words
 
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 _RUNNER = re.compile(
@@ -37,10 +40,21 @@ _NOT_A_RUN = (
     "--listTests",
     "--list",
 )
+_KEYWORD = re.compile(r"\s-k\s*[\"']?([^\"']+?)[\"']?(?:\s+-|\s*$)")
 _SCRIPT = re.compile(r"\.(?:sh|bash|ps1|bat|cmd|mk|ya?ml|json|toml|cfg|ini|txt|md)$")
 _PATH = re.compile(r"(?<![\w@:/.-])((?:\.{0,2}/)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.*-]+)+/?)(?![\w/])")
 _SOURCE = re.compile(r"\.(?:py|go|[jt]sx?|java|kt|rb|cs|php|rs|groovy|scala|swift)$")
-_GROUP = re.compile(r"\b([a-z][\w-]*)\s+(?:tests?|suites?|specs?|test suite)\b", re.I)
+# A group is up to three words before "tests": "scalar type tests", "mission-critical suite".
+_GROUP = re.compile(
+    r"\b((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+(?:tests?|suites?|specs?|test suite)\b", re.I
+)
+# Verbs that stand before "failure rate" in a plan's steps ("Reduce failure rate to 5%").
+_VERBS = frozenset(
+    "reduce track keep maintain achieve improve increase get bring raise lower hold monitor "
+    "ensure verify measure reach cut drop push lift target".split()
+)
+# "E2E pass rate ≥ 80%": the rate of a group, though the item never says "tests".
+_RATE_OF_GROUP = re.compile(r"\b([a-z][\w-]*)\s+(?:pass|failure|success)[- ]rate\b", re.I)
 _CAMEL = re.compile(r"^[A-Z][a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+$")
 # Words before "tests" that mean the whole run, not a part of it.
 _WHOLE = frozenset(
@@ -48,7 +62,15 @@ _WHOLE = frozenset(
     "automated its their of for in on and with by from than more less any other remaining "
     "passing failing failed passed skipped green red pytest jest vitest mocha junit cargo "
     "rspec phpunit no single each any individual slowest slow fast verify ensure confirm check "
-    "make run see keep get have show".split()
+    "make run see keep get have show ci build builds".split()
+)
+# Words before "tests" that say which tests without naming them: no topic the run carries.
+_VAGUE = frozenset(
+    "critical important key basic new relevant related affected these those such some many "
+    "most few several both similar original additional extra own same specific main major "
+    "minor simple complex manual random known listed above below following mentioned "
+    "previous current broken problematic target targeted modified changed updated fixed "
+    "old high low medium priority remaining".split()
 )
 # "JavaScript tests" in a repository with several languages: a group the run cannot pick out.
 _LANGUAGES = frozenset(
@@ -75,11 +97,6 @@ _NON_LATIN = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]
 _IDENTIFIER_IN_FOREIGN = re.compile(
     r"(?<![A-Za-z0-9_])[A-Za-z_][a-z0-9_]*(?:[A-Z][a-z0-9_]+){1,}(?![A-Za-z0-9_])"
 )
-# Group names that are folders by convention, judged against the run's paths as they are.
-CONVENTIONAL_GROUPS = frozenset(
-    "unit integration e2e functional acceptance smoke regression contract component "
-    "system api ui".split()
-)
 
 
 def scope_of(text: str) -> str | None:
@@ -102,14 +119,29 @@ def scope_of(text: str) -> str | None:
     if identifier is not None:
         return identifier.group(0)  # "executePhaseTemplateユニットテスト": a suite or class
     group = _GROUP.search(outside)
-    if group is None:
+    rate = _RATE_OF_GROUP.search(outside)
+    if group is None and rate is not None and rate.group(1).lower() not in _VERBS:
+        group = rate
+    return _group(group.group(1).split()) if group else None
+
+
+def _group(words: list[str]) -> str | None:
+    """The words before "tests": a class (`SecurityUtils`), the whole run ("all tests"), or a
+    topic of up to three words ("scalar type tests" -> `scalar-type/`)."""
+    while words and words[-1].lower() in ("test", "tests"):
+        words.pop()  # "Groovy test suite"
+    if not words or words[-1].lower() in _WHOLE:
         return None
-    word = group.group(1)
-    if word.lower() in _WHOLE:
-        return None
-    if _CAMEL.match(word) and word.lower() not in _LANGUAGES:
-        return word  # "SecurityUtils tests": a class or suite name
-    return word.lower() + "/"
+    if _is_class(words[-1]):
+        return words[-1]  # "SecurityUtils tests": a class or suite name
+    topic = [words.pop()]
+    while words and words[-1].lower() not in _WHOLE | _VAGUE and not _is_class(words[-1]):
+        topic.insert(0, words.pop())
+    return "-".join(topic).lower() + "/"
+
+
+def _is_class(word: str) -> bool:
+    return _CAMEL.match(word) is not None and word.lower() not in _LANGUAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +155,9 @@ class Command:
 def runner_command(text: str) -> Command | None:
     """The test command an item quotes (`pytest tests/unit/test_auth.py -v`), if any.
 
-    `-k` and `--grep` narrow a file to some of its tests: the whole file passing is enough
-    evidence for them, so the file is the selector.
+    `-k word` narrows a file to the tests whose names carry that word (`file::*word*`);
+    another `-k` expression or `--grep` leaves the whole file, whose passing is enough
+    evidence for the tests it narrows to.
     """
     for span in _CODE_SPAN.findall(text):
         if not _RUNNER.search(span):
@@ -132,10 +165,27 @@ def runner_command(text: str) -> Command | None:
         words = [w.strip("'\"") for w in span.split()]
         if any(w.split("=", 1)[0] in _NOT_A_RUN for w in words):
             return Command(None, ambiguous=True)
+        crate = _cargo_package(words)
+        if crate is not None:
+            return Command(crate)  # `cargo test -p cortex-memory`: that crate's tests
         paths = [_folder_or_file(w) for w in words if _is_test_path(w)]
         if len(paths) > 1:
             return Command(None, ambiguous=True)
+        keyword = _KEYWORD.search(span)
+        if paths and keyword and re.fullmatch(r"\w+", keyword.group(1)):
+            return Command(f"{paths[0].rstrip('/')}::*{keyword.group(1)}*")
         return Command(paths[0] if paths else None)
+    return None
+
+
+def _cargo_package(words: list[str]) -> str | None:
+    if words[:2] != ["cargo", "test"]:
+        return None
+    for flag, value in itertools.pairwise(words):
+        if flag in ("-p", "--package"):
+            return value
+        if flag.startswith("--package="):
+            return flag.split("=", 1)[1]
     return None
 
 
@@ -179,35 +229,39 @@ def is_group(selector: str | None) -> bool:
 def group_folder(selector: str, tracked: Iterable[str]) -> str | None:
     """The one folder of the plan's tracked tests a group names, or a conventional one.
 
-    "mission-critical suite" with tests under `tests/mission_critical/` is that folder; a
-    group no tracked test sits under, or several folders, resolve only when the name is a
-    conventional folder (`unit/`, `e2e/`); otherwise None, and the item stays manual.
+    "mission-critical suite" with tests under `tests/mission_critical/` is that folder. A
+    group no tracked test pins down stays a group: a conventional folder (`unit/`), or a
+    topic (`security/`: its folder, or the test files and classes named after it, see
+    `testnames.matches`). Several tracked folders of that name are ambiguous: None, and the
+    item stays manual.
     """
-    wanted = _folded(selector.rstrip("/"))
+    words = topic_words(selector.rstrip("/"))
+    if set(words) <= _VAGUE or set(words) & _LANGUAGES:
+        return None  # "critical tests", "JavaScript unit tests": no topic the run carries
+    paths = [name.partition("::")[0] for name in tracked]
+    for start in range(len(words)):  # "file creation tests": `creation/` if that is tracked
+        found = _tracked_folder_or_file(words[start:], paths)
+        if found is not None:
+            return found or None
+    return selector
+
+
+def _tracked_folder_or_file(words: list[str], paths: list[str]) -> str | None:
+    """The one folder, or else the one file, of the tracked test paths these words name;
+    several folders of that name are ambiguous (the empty string)."""
     folders = {
         "/".join(parts[: position + 1]) + "/"
-        for name in tracked
-        for parts in [name.partition("::")[0].split("/")]
+        for parts in (path.split("/") for path in paths)
         for position, part in enumerate(parts[:-1])
-        if _folded(part) == wanted
+        if topic_words(part) == words
     }
-    if len(folders) == 1:
-        return folders.pop()
-    files = {
-        name.partition("::")[0]
-        for name in tracked
-        if not folders and _folded(_stem(name.partition("::")[0])) == wanted
-    }
-    if len(files) == 1:
-        return files.pop()  # "entity-browser tests" with `tests/entity-browser.spec.ts` tracked
-    return selector if selector.rstrip("/") in CONVENTIONAL_GROUPS and not folders else None
+    if folders:
+        return folders.pop() if len(folders) == 1 else ""
+    files = {path for path in paths if topic_words(_stem(path)) == words}
+    return files.pop() if len(files) == 1 else None
 
 
 def _stem(path: str) -> str:
     """`tests/integration/entity-browser.spec.ts` -> `entity-browser`; `test_auth.py` -> `auth`."""
     base = path.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
     return re.sub(r"^test_|_tests?$", "", base)
-
-
-def _folded(word: str) -> str:
-    return re.sub(r"[-_\s]", "", word.lower())

@@ -25,6 +25,8 @@ _LOCAL = (
 )
 _ELSEWHERE = re.compile(f"{_PLATFORM}|{_LOCAL}", re.I)
 BASELINE = "relative to a baseline (one run cannot prove it)"
+CODE = "about code (lint, types, imports, references), not test results"
+BUILD = "about builds or compilation, not test results"
 
 # (reason, pattern): the first that matches an item's text decides. Word boundaries keep
 # "imports" from matching inside test names such as `test_imports_resolve`.
@@ -44,7 +46,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("names a platform, browser or runtime the run may not be on", _PLATFORM),
         ("about a local run, not the CI run the bot reads", _LOCAL),
         (
-            "about code (lint, types, imports, references), not test results",
+            CODE,
             r"\b(?:lint\w*|clippy|ruff|mypy|eslint|flake8|pylint|tsc|typecheck\w*|type[- ]check\w*|"
             r"type errors?|type definitions?|import(?:s|ed)?(?!\s+errors?\b)|unused|references?|"
             r"occurrences?|warnings?|deprecat\w*|todo|fixme|dead code|cow imports?|"
@@ -52,7 +54,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"files? (?:exists?|remains?|deleted|moved|renamed)|director(?:y|ies)|quality)\b",
         ),
         (
-            "about builds or compilation, not test results",
+            BUILD,
             r"\b(?:compil\w*|builds?|bundles?|cache hit\w*|hit rates?|collection time)\b",
         ),
         (
@@ -65,7 +67,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "about issues, reviews or process, not test results",
             r"\b(?:p[0-3]|blockers?|blocking|critical issues?|severity|vulnerabilit\w*|cves?|"
-            r"security|issues? (?:open|remain\w*)|false positives?|reviewed|approved|documented|"
+            r"security(?!\s+(?:tests?|test suites?|suites?|specs?)\b)|"
+            r"issues? (?:open|remain\w*)|false positives?|reviewed|approved|documented|"
             r"commit(?:s|ted)?|pushed|merged|pull requests?|prs?|"
             r"(?:critical|major|minor) (?:test )?failures?|race detector|"
             r"(?:continue|keep)\s+(?:\w+\s+)?(?:target|aim|work)\w*)\b|"

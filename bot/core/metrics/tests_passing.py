@@ -57,7 +57,39 @@ _NEW_WORK = re.compile(
 )
 _LABEL = re.compile(r"^\W*[A-Z][\w /-]{0,30}:\s+(?=\S)")
 _FIX_NAMED = re.compile(
-    rf"^(?:#+\s*)?(?:\w+ \d+\s*[—–:-]\s*)?\W*fix\s+`({_LISTED_NAME})`\s*(?:\([^()]*\)\s*)?$",
+    rf"^(?:#+\s*)?(?:\w+ \d+\s*[—–:-]\s*)?\W*fix\s+`({_LISTED_NAME})`\s*"
+    r"(?:(?!(?:to|by|so|using|with|and|for)\b)[A-Za-z][\w -]{0,60}|\([^()`]*\))?\s*$",
+    re.I,
+)
+_RUN_AND_FIX = re.compile(
+    r"^\W*run\s+(?:the\s+|all\s+)?(?:[a-z][\w-]*\s+){0,3}?tests?\s+and\s+fix\s+"
+    r"(?:any\s+|all\s+|the\s+)?(?:issues|failures|errors|problems)\W*$",
+    re.I,
+)
+# Failures named as such: a bare "No errors" may be about logs or builds, and stays manual.
+_FAILURE = r"(?:failures?|failing tests?|failed(?: tests?)?)"
+_NO_FAILURE = rf"(?:zero|no|0)\s+(?:test\s+)?{_FAILURE}"
+_NO_FAILURES = re.compile(
+    rf"^\W*(?:{_NO_FAILURE}|(?:zero|no|0)\s+errors?\s*(?:,|and|or|/)\s*(?:0\s+)?{_FAILURE})"
+    rf"(?:\s*(?:,|and|or|/)\s*(?:(?:zero|no|0)\s+)?(?:errors?|{_FAILURE}))?"
+    r"(?:\s+(?:across|in|on)\s+the\s+(?:whole\s+|entire\s+|full\s+)?(?:test\s+)?(?:suite|run))?"
+    r"\W*$",
+    re.I,
+)
+# "Failing tests: 23 → 0", "Failing tests reduced from 23 to 0".
+_FAILING_TO_ZERO = re.compile(
+    r"^\W*(?:failing|failed) tests?\W*(?::\s*|\s+(?:reduced|down|go(?:ne)?)\s+(?:from\s+)?)"
+    r"\d+\s*(?:→|->|=>|to)\s*0\W*$",
+    re.I,
+)
+_FIX_IN = re.compile(
+    r"^\W*fix\s+(?:the\s+|all\s+)?(?:(\d+)\s+)?(?:remaining\s+)?(?:failing|broken|failed)\s+"
+    r"tests?\s+in\s+(`[^`]+`|[\w./-]+)\W*$",
+    re.I,
+)
+_COUNTER = re.compile(
+    r"^\W*(?:([A-Za-z][\w-]*(?: [A-Za-z][\w-]*){0,2}) )?tests?\W*:\s*(\d+)\s*/\s*(\d+)"
+    r"(?:\s+(?:passing|passed|pass))?\s*(?:tests?)?\W*$",
     re.I,
 )
 _LISTED_VERDICT = re.compile(r"^\W*(?:fixed|resolved|passing|passes|pass|green)\b", re.I)
@@ -67,7 +99,10 @@ _ZERO_IN_SCOPE = re.compile(
 )
 _FAIL_WORDS = re.compile(r"\b(?:fail\w*|error\w*|broken|crash\w*)\b", re.I)
 _VERDICT = rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b|\bsuccessfully\b)"
-_COMMAND_VERDICT = rf"(?:{_PASS_WORDS.pattern}|\bsuccessfully\b)"
+_COMMAND_VERDICT = (
+    rf"(?:{_PASS_WORDS.pattern}|\bsuccessfully\b|"
+    r"\bexits? (?:with )?(?:code |status )?0\b|\bexit (?:code|status) (?:is )?0\b|\breturns 0\b)"
+)
 _VERDICT_AFTER = (
     r"`?\s*(?::|\(|→|->|=>|-|—|–)?\s*(?:tests?\s+)?"
     r"(?:テスト|测试|테스트)?(?:が|は|를|이|가)?\s*(?:全て|すべて)?"
@@ -75,7 +110,7 @@ _VERDICT_AFTER = (
 # "All 643 tests", "33 tests", "15個の…テスト"; not "Tier 1 tests" or "Phase 2 tests".
 _COUNT = re.compile(
     r"(?<!tier )(?<!phase )(?<!stage )(?<!step )(?<!part )(?<!level )(?<!group )(?<!task )"
-    r"\b(\d[\d,]*)\+?\s+(?:[a-z][\w-]*\s+)?tests?\b|(\d+)\s*(?:個|个|개|件)|(\d+)\s*(?:テスト|测试|테스트)",
+    r"\b(\d[\d,]*)\+?\s+(?:[a-z][\w-]*\s+){0,3}tests?\b|(\d+)\s*(?:個|个|개|件)|(\d+)\s*(?:テスト|测试|테스트)",
     re.I,
 )
 _RULE = re.compile(r"(\S+)(?:\s+(\d+)(?:/(\d+))?)?(?:\s+pass(?:ing)?)?")
@@ -92,13 +127,43 @@ def recognise(text: str) -> Metric | None:
         return (
             Metric(KIND, selector=selector) if selector and not scopes.is_group(selector) else None
         )
+    if _NO_FAILURES.match(text) or _FAILING_TO_ZERO.match(text):
+        return Metric(KIND)  # "Zero failures", "0 failed, 0 errors": the whole run passes
+    return _named_fix(text) or _counter(text) or _said_to_pass(text)
+
+
+def _counter(text: str) -> Metric | None:
+    """ "Controller tests: 0/35" counts progress toward all 35 passing (a topic, or the run)."""
+    found = _COUNTER.match(text)
+    if found is None or int(found.group(3)) == 0:
+        return None
+    selector = scopes.scope_of(f"{found.group(1)} tests") if found.group(1) else None
+    return Metric(KIND, selector=selector, expected=int(found.group(3)))
+
+
+def _named_fix(text: str) -> Metric | None:
+    """A test named to fix, listed with its state, or a group to run and fix: done when it
+    passes."""
     fix = _FIX_NAMED.match(text)
     if fix is not None:  # "Fix `test_zip_corrupted` (collection FK precondition)"
         return Metric(KIND, selector=fix.group(1))
     listed = _FIXED_OR_LISTED.match(text)
     if listed is not None and not _NEW_WORK.match(listed.group(2) or ""):
         # "`test_x` - ✅ FIXED: ...", "`basic.test.js` - 기본 프로젝트 구조": a list of tests
-        return Metric(KIND, selector=listed.group(1))
+        return Metric(KIND, selector=listed.group(1), expected=_expected(listed.group(2) or ""))
+    if _RUN_AND_FIX.match(text):  # "Run unit tests and fix issues"
+        return Metric(KIND, selector=scopes.scope_of(text))
+    fix_in = _FIX_IN.match(text)
+    if fix_in is not None:  # "Fix the 3 failing tests in test_parser.py": that file passes
+        selector = scopes.scope_of(fix_in.group(2))
+        if selector and not scopes.is_group(selector):
+            count = int(fix_in.group(1)) if fix_in.group(1) else None
+            return Metric(KIND, selector=selector, expected=count)
+    return None
+
+
+def _said_to_pass(text: str) -> Metric | None:
+    """ "All 31 entity-browser tests pass", "`internal/crypto` - 100% PASS ✅"."""
     if re.search(r"\bpass(?:ing)?[- ]rate\b", text, re.I):
         return None  # "100% pass rate" is the pass-rate kind's
     passing = _PASS_WORDS.search(text) or re.search(r"\bruns? successfully\b", text, re.I)
@@ -110,9 +175,10 @@ def recognise(text: str) -> Metric | None:
     if selector is None:
         return _whole_run(text)
     expected = _expected(_CODE_SPAN.sub(" ", text))
-    if expected is not None and not _FAIL_WORDS.search(text):
+    if expected is not None:
         return Metric(KIND, selector=selector, expected=expected)
-    named = re.escape(selector.rstrip("/").rsplit("/", 1)[-1].rsplit("::", 1)[-1])
+    last = selector.rstrip("/").rsplit("/", 1)[-1].rsplit("::", 1)[-1]
+    named = r"[\s_-]+".join(map(re.escape, last.split("-")))  # `file-creation/`: "file creation"
     if _ALL_WORDS.search(text) or re.search(named + _VERDICT_AFTER + _VERDICT, text, re.I):
         return Metric(KIND, selector=selector)
     return None

@@ -6,6 +6,7 @@ run); unmet as soon as more than N - M of them failed; unknown until N runs are 
 
 from __future__ import annotations
 
+import math
 import re
 
 from bot.core.metrics.base import Metric, MetricKind, RunView, Status, Verdict
@@ -29,15 +30,27 @@ RULE_ARGUMENTS = "M/N [tests SELECTOR]"  # at least M of the newest N runs pass
 
 # "29 of 30 runs pass", "passes in 9/10 runs", "green in 19 out of 20 recent runs"
 _WINDOW = re.compile(rf"\b{COUNT}\s*(?:/|of|out\s+of)\s*{COUNT}\s+{RUN_ADJECTIVES}runs?\b", re.I)
+# "95%+ stability rate over 50 consecutive runs": read as at least 48 of the 50 runs green,
+# which also bounds any average pass rate over them from below.
+_SHARE = re.compile(
+    r"\b(\d+(?:\.\d+)?)\s*%\+?\s+(?:stability|pass|success|green)\s+rate\s+"
+    rf"(?:over|across|in)\s+(?:the\s+)?(?:last\s+)?{COUNT}\s+{RUN_ADJECTIVES}runs?\b",
+    re.I,
+)
 _RULE = re.compile(r"(\d+)/(\d+)(?:\s+tests\s+(\S+))?", re.I)
 
 
 def recognise(text: str) -> Metric | None:
     """The metric of an item asking that M of N runs pass (2 <= N, 1 <= M <= N), else None."""
-    found = _WINDOW.search(text)
-    if found is None or not PASS_WORDS.search(text) or re.search(r"%|\bflak", text, re.I):
-        return None
-    least, runs = count(found.group(1)), count(found.group(2))
+    share = _SHARE.search(text)
+    if share is not None and not re.search(r"\bflak", text, re.I):
+        runs = count(share.group(2))
+        least = math.ceil(float(share.group(1)) / 100 * runs - 1e-9)
+    else:
+        found = _WINDOW.search(text)
+        if found is None or not PASS_WORDS.search(text) or re.search(r"%|\bflak", text, re.I):
+            return None
+        least, runs = count(found.group(1)), count(found.group(2))
     clear, selector = scope_of(text)
     if not clear or not _sound(least, runs):
         return None

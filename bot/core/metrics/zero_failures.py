@@ -48,7 +48,7 @@ _STOP_WORDS = frozenset(
     (
         "a an the of in on for to with under during while when at by from and or any all "
         "errors error failures failure issues issue problems problem cases case tests test "
-        "concurrent load remaining new more other"
+        "concurrent load remaining new more other about mentioning"
     ).split()
 )
 

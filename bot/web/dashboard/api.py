@@ -83,9 +83,9 @@ def get_test(
 @router.get("/operations", response_model=views.Operations)
 def get_operations(db: SessionDep, viewer: ApiViewerDep) -> views.Operations:
     """Recent webhook deliveries and jobs, retries waiting, dead letters."""
-    if viewer.repositories is not None:
-        # Deliveries and jobs span repositories: only viewers who may read all see them.
-        raise HTTPException(403, "operations are for viewers who may read every repository")
+    if not viewer.may_operate:
+        # Deliveries and jobs span repositories: the dashboard token, or an admin of one.
+        raise HTTPException(403, "operations are for viewers who administer a repository")
     return operations(session=db)
 
 

@@ -8,9 +8,9 @@ raw HTML disabled, so nothing from an issue or a CI run can inject markup or scr
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from bot.core.summary import MARKER
-from bot.web.access import COOKIE, Viewer, client_address, safe_next
+from bot.web.access import Viewer
 from bot.web.dashboard import views
 from bot.web.dashboard.api import (
     NamePath,
@@ -33,7 +33,6 @@ from bot.web.dashboard.issue_page import issue_detail
 from bot.web.dashboard.operations import operations
 from bot.web.dashboard.overview import overview
 from bot.web.deps import (
-    AccessDep,
     EvaluationsDep,
     PageViewerDep,
     SessionDep,
@@ -100,8 +99,8 @@ def test_chart(detail: views.CaseHistory) -> dict[str, Any]:
 _TEMPLATES = templates()
 _MARKDOWN = _markdown()
 
-# Every page needs a viewer (router-level, so a new page cannot forget it); only the login
-# form, logging out and the front door's redirect are public.
+# Every page needs a viewer (router-level, so a new page cannot forget it); only the front
+# door's redirect is public here, and the login routes (bot.web.dashboard.login).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_viewer)])
 public = APIRouter(include_in_schema=False)
 
@@ -113,7 +112,7 @@ def page(request: Request, name: str, viewer: Viewer | None, **context: Any) -> 
         name,
         {
             "viewer": viewer,
-            "show_operations": viewer is not None and viewer.repositories is None,
+            "show_operations": viewer is not None and viewer.may_operate,
             **context,
         },
     )
@@ -140,9 +139,9 @@ def overview_page(
 
 @router.get("/dashboard/operations", response_class=HTMLResponse)
 def operations_page(request: Request, db: SessionDep, viewer: PageViewerDep) -> Response:
-    """Deliveries and jobs, for viewers who may read everything."""
-    if viewer.repositories is not None:
-        return HTMLResponse("operations are for viewers who may read everything", 403)
+    """Deliveries and jobs, for the dashboard token or an admin of an installed repository."""
+    if not viewer.may_operate:
+        return HTMLResponse("operations are for viewers who administer a repository", 403)
     return page(request, "operations.html", viewer, ops=operations(session=db))
 
 
@@ -183,45 +182,3 @@ def test_page(
     repository = readable_repository(db, viewer, f"{owner}/{name}")
     detail = case_history(session=db, repository=repository, test_id=id)
     return page(request, "test.html", viewer, detail=detail, chart=test_chart(detail))
-
-
-@public.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None) -> HTMLResponse:
-    """The login form."""
-    return page(request, "login.html", None, next=safe_next(next), error=None)
-
-
-@public.post("/login", response_model=None)
-def login(
-    request: Request,
-    access: AccessDep,
-    token: Annotated[str, Form(max_length=1000)],
-    next: Annotated[str | None, Form(max_length=2000)] = None,
-) -> Response:
-    """Check the token; on success set the session cookie and go where the viewer was going."""
-    client = client_address(request)
-    wait = access.logins.wait(client)
-    if wait:
-        return HTMLResponse(
-            f"Too many failed logins from {client}: try again in {wait} s.",
-            429,
-            headers={"Retry-After": str(wait)},
-        )
-    if not access.token_matches(token):
-        access.logins.failed(client)
-        response = page(
-            request, "login.html", None, next=safe_next(next), error="That token is not valid."
-        )
-        response.status_code = 401
-        return response
-    redirect = RedirectResponse(safe_next(next), 303)
-    access.log_in(redirect, request)
-    return redirect
-
-
-@public.post("/logout", response_class=RedirectResponse)
-def logout() -> RedirectResponse:
-    """Drop the session cookie."""
-    redirect = RedirectResponse("/login", 303)
-    redirect.delete_cookie(COOKIE, path="/")
-    return redirect
