@@ -46,8 +46,9 @@ print(" ".join(sorted({m.split(".")[0] for m in sys.modules})))
         ["evaluate", SEED, RUN, "--json"],
         ["draft", RUN],
         ["--help"],
+        ["sync", "--help"],
     ],
-    ids=["junit", "plan-json", "plan", "evaluate", "draft", "help"],
+    ids=["junit", "plan-json", "plan", "evaluate", "draft", "help", "sync-help"],
 )
 def test_local_commands_load_no_shell_library(args: list[str]) -> None:
     result = subprocess.run(

@@ -15,23 +15,17 @@ import os
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.markup import escape
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import local
-from bot.cli.output import err, out
-from bot.cli.publish import Result, exit_code, publish
-from bot.cli.store import check_repository_name
-from bot.config import GitHubMode, Settings
-from bot.core import junit, syncstate
-from bot.core.repoconfig import RepoConfig
-from bot.errors import BotError
-from bot.github import GitHubFactory, IssueInfo
-from bot.worker import action
+
+if TYPE_CHECKING:  # the GitHub client and the store load when `sync` runs, not at start
+    from bot.cli.publish import Result
+    from bot.config import Settings
+    from bot.core.repoconfig import RepoConfig
+    from bot.worker import action
 
 DEFAULT_CONFIG = Path(".github/remediation.yml")
 
@@ -77,6 +71,16 @@ def sync_command(
     ),
 ) -> None:
     """Reconcile the issue (or every open issue with the label) with one run, from local files."""
+    from rich.markup import escape
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.cli.output import err, out
+    from bot.cli.publish import exit_code, publish
+    from bot.cli.store import check_repository_name
+    from bot.core import junit, syncstate
+    from bot.errors import BotError
+    from bot.worker import action
+
     if repo is None:
         raise typer.BadParameter("give --repo OWNER/NAME (or set GITHUB_REPOSITORY)")
     check_repository_name(repo, param_hint="--repo")
@@ -127,6 +131,13 @@ def _sync_with_comment(
     hand: action.RunInHand,
     config: RepoConfig,
 ) -> list[Result]:
+    from rich.markup import escape
+
+    from bot.cli.output import out
+    from bot.cli.publish import Result
+    from bot.github import GitHubFactory, IssueInfo
+    from bot.worker import action
+
     number, label = target
     results: list[Result] = []
     with GitHubFactory(settings).client(None) as gh:
@@ -155,6 +166,10 @@ def _sync_with_comment(
 
 
 def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from bot.config import GitHubMode, Settings
+
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -169,6 +184,8 @@ def _settings() -> Settings:
 
 def _config(path: Path | None) -> tuple[str | None, RepoConfig]:
     """The settings file's text and what it says (`.github/remediation.yml` if none given)."""
+    from bot.core.repoconfig import RepoConfig
+
     if path is None and DEFAULT_CONFIG.is_file():
         path = DEFAULT_CONFIG
     if path is None:
@@ -184,6 +201,10 @@ def _config(path: Path | None) -> tuple[str | None, RepoConfig]:
 
 def _expand(patterns: list[str]) -> list[Path]:
     """Files named, and files globs match (`**` included), each once, in a stable order."""
+    from rich.markup import escape
+
+    from bot.cli.output import err
+
     files: dict[Path, None] = {}
     for pattern in patterns:
         if glob.has_magic(pattern):

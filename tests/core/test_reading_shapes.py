@@ -151,6 +151,25 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             "Fix the 3 failing tests in test_parser.py",
             {"kind": "tests_passing", "selector": "test_parser.py", "expected": 3},
         ),
+        (
+            "Fix: `TestPaymentService.test_refund` (NullPointerException)",
+            {"kind": "tests_passing", "selector": "TestPaymentService::test_refund"},
+        ),
+        ("The `auth` package tests pass", {"kind": "tests_passing", "selector": "auth/"}),
+        (
+            "`cortex-memory` crate tests pass",
+            {"kind": "tests_passing", "selector": "cortex-memory"},
+        ),
+        ("tests/unit: 0 failures", {"kind": "tests_passing", "selector": "tests/unit/"}),
+        ("All 4 failing tests now pass", None),  # which four? they may not even have run
+        (
+            "`test_login_redirect` passes consistently (5 runs)",
+            {"kind": "streak", "selector": "test_login_redirect", "runs": 5},
+        ),
+        (
+            "Flaky test `test_ws_reconnect` stabilized",
+            {"kind": "no_flaky", "selector": "test_ws_reconnect"},
+        ),
         # A counter is progress toward all of them passing.
         (
             "**Controller tests**: 0/35",

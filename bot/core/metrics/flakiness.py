@@ -46,6 +46,13 @@ _FLAKY_RATE = re.compile(
     r"\d+(?:\.\d+)?\s*%\s*[.!]?\s*$",
     re.I,
 )
+# "Flaky test `test_ws_reconnect` stabilized": the test named no longer flips.
+_STABILIZED = re.compile(
+    r"^\W*(?:the\s+)?flaky\s+(?:tests?\s+)?(?:\S+\s+)?(?:is\s+|are\s+)?"
+    r"(?:stabili[sz]ed|fixed|no longer flaky|deflaked)\W*$|"
+    r"^\W*(?:\S+\s+)(?:is\s+|are\s+)?(?:no longer flaky|not flaky|deflaked)\W*$",
+    re.I,
+)
 _CODE_SPAN = re.compile(r"`[^`]+`")
 _OVER = re.compile(
     rf"\b(?:over|across|in|for)\s+(?:the\s+)?(?:last\s+)?{COUNT}\s+{RUN_ADJECTIVES}runs?\b|"
@@ -58,7 +65,10 @@ def recognise(text: str) -> Metric | None:
     """The metric of an item asking for no flaky tests (over N runs, if it says), else None."""
     over = _OVER.search(text)
     rest = _CODE_SPAN.sub(" ", _OVER.sub(" ", text))
-    if not (_NO_FLAKY.match(rest) or _FLAKY_RATE.match(rest)):
+    named = _CODE_SPAN.search(text) is not None
+    if not (
+        _NO_FLAKY.match(rest) or _FLAKY_RATE.match(rest) or (named and _STABILIZED.match(text))
+    ):
         return None
     clear, selector = scope_of(text)
     runs = count(over.group(1) or over.group(2)) if over else None

@@ -48,8 +48,8 @@ def scope_of(text: str) -> tuple[bool, str | None]:
     """
     spans = [span.strip() for span in _CODE_SPAN.findall(text)]
     for span in spans:
-        if is_test_name(span) or span.endswith("/"):
-            return True, span
+        if is_test_name(span) or span.endswith("/") or re.fullmatch(r"test_\w+|Test\w+", span):
+            return True, span  # a file, a folder, a class or a test function
     if spans:
         return False, None
     found = TEST_NAME.search(text)

@@ -48,6 +48,7 @@ _SOURCE = re.compile(r"\.(?:py|go|[jt]sx?|java|kt|rb|cs|php|rs|groovy|scala|swif
 _GROUP = re.compile(
     r"\b((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+(?:tests?|suites?|specs?|test suite)\b", re.I
 )
+_PACKAGE = re.compile(r"`([\w./-]+)`\s+(package|module|folder|directory|crate)s?\b", re.I)
 # Verbs that stand before "failure rate" in a plan's steps ("Reduce failure rate to 5%").
 _VERBS = frozenset(
     "reduce track keep maintain achieve improve increase get bring raise lower hold monitor "
@@ -101,6 +102,9 @@ _IDENTIFIER_IN_FOREIGN = re.compile(
 
 def scope_of(text: str) -> str | None:
     """The selector of the tests `text` is about, or None for the whole run."""
+    package = _package_span(text)
+    if package is not None:
+        return package
     for span in _CODE_SPAN.findall(text):
         found = _in_span(span)
         if found:
@@ -193,6 +197,15 @@ def _is_test_path(word: str) -> bool:
     if word.startswith(("-", "http")) or _SCRIPT.search(word):
         return False
     return is_test_name(word) or ("/" in word.strip("./") and not word.startswith("$"))
+
+
+def _package_span(text: str) -> str | None:
+    """ "The `auth` package tests pass": that package's folder (a crate: its name)."""
+    found = _PACKAGE.search(text)
+    if found is None:
+        return None
+    name, kind = found.group(1).strip("/"), found.group(2).lower()
+    return name if kind == "crate" else name + "/"
 
 
 def _in_span(span: str) -> str | None:

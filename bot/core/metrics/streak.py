@@ -41,6 +41,9 @@ _STREAKS = tuple(
         # passes consistently across 3 runs, green for 5 runs in a row, passes in 5 runs
         rf"{PASS_WORDS.pattern}(?:\s+\w+)?\s+(?:in|across|over|for|on)\s+(?:the\s+)?"
         rf"(?:last\s+)?{COUNT}\s+{RUN_ADJECTIVES}runs?\b",
+        # passes consistently (5 runs), green (3 consecutive runs)
+        rf"{PASS_WORDS.pattern}(?:\s+\w+)?\s*\(\s*(?:over\s+|across\s+)?{COUNT}\s+"
+        rf"{RUN_ADJECTIVES}runs?\s*\)",
     )
 )
 _GREEN = re.compile(

@@ -46,8 +46,10 @@ _RUN_WORDS = re.compile(r"^\W*(?:verify|check|confirm|validate|verificar|про�
 # A test an item lists by name in a code span: a function, a test file, a test class.
 _LISTED_NAME = (
     r"(?:[\w./-]+::)?test_\w+|[\w./-]+_test\.(?:py|go)|[\w./-]+\.(?:spec|test)\.[jt]sx?|"
-    r"[\w./-]*\w+Tests?"
+    r"(?:[\w.]*\.)?(?:Test\w+|\w+Tests?)\.\w+|[\w./-]*\w+Tests?"
 )
+# `TestPaymentService.test_refund`, `com.acme.UserTest.testLogin`: a method of a test class.
+_CLASS_METHOD = re.compile(r"((?:[\w.]*\.)?(?:Test\w+|\w+Tests?))\.(\w+)")
 _FIXED_OR_LISTED = re.compile(rf"^\W*`({_LISTED_NAME})`\s*(?::|-|—|–|→)\s*(\S.*)$", re.I)
 # A listed test whose note asks for new work is not done when the test passes.
 _NEW_WORK = re.compile(
@@ -57,7 +59,7 @@ _NEW_WORK = re.compile(
 )
 _LABEL = re.compile(r"^\W*[A-Z][\w /-]{0,30}:\s+(?=\S)")
 _FIX_NAMED = re.compile(
-    rf"^(?:#+\s*)?(?:\w+ \d+\s*[—–:-]\s*)?\W*fix\s+`({_LISTED_NAME})`\s*"
+    rf"^(?:#+\s*)?(?:\w+ \d+\s*[—–:-]\s*)?\W*fix:?\s+`({_LISTED_NAME})`\s*"
     r"(?:(?!(?:to|by|so|using|with|and|for)\b)[A-Za-z][\w -]{0,60}|\([^()`]*\))?\s*$",
     re.I,
 )
@@ -75,6 +77,9 @@ _NO_FAILURES = re.compile(
     r"(?:\s+(?:across|in|on)\s+the\s+(?:whole\s+|entire\s+|full\s+)?(?:test\s+)?(?:suite|run))?"
     r"\W*$",
     re.I,
+)
+_SCOPE_THEN_ZERO = re.compile(
+    rf"^\W*(`[^`]+`|[\w.-]+/[\w./-]*|[\w./-]+\.\w+)\s*:\s*{_NO_FAILURE}\W*$", re.I
 )
 # "Failing tests: 23 → 0", "Failing tests reduced from 23 to 0".
 _FAILING_TO_ZERO = re.compile(
@@ -104,7 +109,8 @@ _COMMAND_VERDICT = (
     r"\bexits? (?:with )?(?:code |status )?0\b|\bexit (?:code|status) (?:is )?0\b|\breturns 0\b)"
 )
 _VERDICT_AFTER = (
-    r"`?\s*(?::|\(|→|->|=>|-|—|–)?\s*(?:tests?\s+)?"
+    r"`?\s*(?:(?:package|module|crate|folder|directory)s?\s+)?"
+    r"(?::|\(|→|->|=>|-|—|–)?\s*(?:tests?\s+)?"
     r"(?:テスト|测试|테스트)?(?:が|は|를|이|가)?\s*(?:全て|すべて)?"
 )
 # "All 643 tests", "33 tests", "15個の…テスト"; not "Tier 1 tests" or "Phase 2 tests".
@@ -127,9 +133,20 @@ def recognise(text: str) -> Metric | None:
         return (
             Metric(KIND, selector=selector) if selector and not scopes.is_group(selector) else None
         )
+    scoped = _SCOPE_THEN_ZERO.match(text)
+    if scoped is not None:  # "`tests/unit`: 0 failures": those tests all pass
+        selector = scopes.scope_of(scoped.group(1))
+        if selector and not scopes.is_group(selector):
+            return Metric(KIND, selector=selector)
     if _NO_FAILURES.match(text) or _FAILING_TO_ZERO.match(text):
         return Metric(KIND)  # "Zero failures", "0 failed, 0 errors": the whole run passes
     return _named_fix(text) or _counter(text) or _said_to_pass(text)
+
+
+def _as_selector(name: str) -> str:
+    """`TestPaymentService.test_refund` -> `TestPaymentService::test_refund`; others as named."""
+    method = _CLASS_METHOD.fullmatch(name)
+    return f"{method.group(1)}::{method.group(2)}" if method else name
 
 
 def _counter(text: str) -> Metric | None:
@@ -146,7 +163,7 @@ def _named_fix(text: str) -> Metric | None:
     passes."""
     fix = _FIX_NAMED.match(text)
     if fix is not None:  # "Fix `test_zip_corrupted` (collection FK precondition)"
-        return Metric(KIND, selector=fix.group(1))
+        return Metric(KIND, selector=_as_selector(fix.group(1)))
     listed = _FIXED_OR_LISTED.match(text)
     if listed is not None and not _NEW_WORK.match(listed.group(2) or ""):
         # "`test_x` - ✅ FIXED: ...", "`basic.test.js` - 기본 프로젝트 구조": a list of tests
