@@ -34,7 +34,7 @@ DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 MB = 1024 * 1024
 
 # Targets, for the largest size measured (100k test cases by default).
-PARSE_RATIO_TARGET = 2.0
+PARSE_RATIO_TARGET = 1.5
 RSS_GROWTH_TARGET_MB = 50.0
 SQLITE_TARGET_S = 3.0
 POSTGRES_TARGET_S = 4.0
@@ -66,7 +66,8 @@ print(before, peak_kib())
 
 @dataclass
 class Row:
-    """The figures for one report size (times are medians, in seconds)."""
+    """The figures for one report size (medians, in seconds: CPU for bare and parse, wall
+    for the rest)."""
 
     cases: int
     file_mb: float
@@ -101,6 +102,21 @@ def median_time(run: Callable[[], object], repeat: int) -> float:
         run()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def paired_cpu_medians(
+    first: Callable[[], object], second: Callable[[], object], repeat: int
+) -> tuple[float, float]:
+    """Median CPU seconds of each, their calls alternated: on a shared machine, load that
+    comes and goes then weighs on both alike, and time spent waiting for a CPU counts for
+    neither (both run in this one thread)."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for run, into in ((first, times[0]), (second, times[1])):
+            start = time.process_time()
+            run()
+            into.append(time.process_time() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def timed_ingest(url: str, path: Path) -> float:
@@ -184,11 +200,12 @@ def measure(size: int, workdir: Path, repeat: int, postgres_url: str | None) -> 
     """All figures for one report size."""
     path = write_report(workdir / f"report-{size}.xml", size)
     streamed = path.stat().st_size > IN_MEMORY_BYTES
+    bare, parse = paired_cpu_medians(lambda: bare_loop(path), lambda: our_parse(path), repeat)
     row = Row(
         cases=size,
         file_mb=path.stat().st_size / MB,
-        bare=median_time(lambda: bare_loop(path), repeat),
-        parse=median_time(lambda: our_parse(path), repeat),
+        bare=bare,
+        parse=parse,
         # ingest validates reports too large to hold in memory before streaming them.
         check=median_time(lambda: junit.check_report(path), repeat) if streamed else 0.0,
         rss_mb=statistics.median(parse_rss_mb(path) for _ in range(repeat)),
@@ -210,7 +227,7 @@ def _opt(value: float | None) -> str:
 
 def print_tables(rows: list[Row]) -> None:
     """The parse table, then the store table."""
-    print("\nParsing (median wall time, s)")
+    print("\nParsing (median CPU time, s; bare and ours alternated; check: wall time)")
     print(
         f"{'cases':>8} {'file MB':>8} {'bare s':>8} {'ours s':>8} {'cases/s':>10} "
         f"{'ours/bare':>9} {'check s':>8} {'peak RSS MB':>11}"

@@ -15,10 +15,11 @@ from bot.store import sanitize
 # Per-connection settings that take no lock. journal_mode=WAL is deliberately absent: it is
 # persistent in the file, needs an exclusive lock, and two workers setting it at once killed
 # each other with "database is locked"; bot.store.migrate.upgrade sets it once.
+SQLITE_BUSY_TIMEOUT_MS = 30000
 SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=30000",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
 )
 
 

@@ -242,6 +242,22 @@ class TrackedIssue(SQLModel, table=True):
         return self.labelled
 
 
+class StoredEvaluation(SQLModel, table=True):
+    """An issue's newest evaluation as the dashboard shows it, and the inputs it came from.
+
+    One row per issue, replaced when any input (body, runs, configuration, rules, the bot's
+    version) changes, so a restarted or second web process need not evaluate again.
+    """
+
+    __tablename__ = "stored_evaluations"
+
+    issue_id: int = Field(foreign_key="tracked_issues.id", ondelete="CASCADE", primary_key=True)
+    key: str  # SHA-256 of every input of the evaluation
+    run_pk: int  # the run evaluated
+    view: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
 class UploadToken(SQLModel, table=True):
     """A per-repository token for the upload API; only its SHA-256 is stored."""
 

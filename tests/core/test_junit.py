@@ -298,3 +298,16 @@ def test_ampersands_in_attributes_read_as_written() -> None:
     assert (case.name, case.suite, case.message) == ("x&y &#38; <z>", "s&t", "m&n")
     assert case.details is not None
     assert "t & u" in case.details
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_an_ampersand_first_seen_far_into_a_report_is_read_as_written(encoding: str) -> None:
+    """The reader looks for escaped `&` only once the bytes hold one: past the first chunks."""
+    plain = "".join(f'<testcase classname="c" name="t{i}"/>' for i in range(20_000))
+    xml = (
+        f'<?xml version="1.0" encoding="{encoding}"?><testsuite name="s">{plain}'
+        '<testcase classname="a&amp;b" name="x &amp;#38; y"/></testsuite>'
+    ).encode(encoding)
+    assert len(xml) > 512 * 1024  # the `&` arrives in a later chunk
+    *_, last = junit.read_report(xml, name="far.xml").cases
+    assert (last.classname, last.name) == ("a&b", "x &#38; y")

@@ -21,11 +21,12 @@ def test_upgrade_makes_database_current(database_url: str) -> None:
         assert current_revision(engine) is None
         assert not is_current(engine)
         upgrade(database_url)
-        assert current_revision(engine) == head_revision() == "0007"
+        assert current_revision(engine) == head_revision() == "0008"
         assert is_current(engine)
         tables = set(inspect(engine).get_table_names())
         assert {"repositories", "runs", "case_results", "suites"} <= tables
         assert {"deliveries", "jobs", "tracked_issues", "upload_tokens", "issue_rules"} <= tables
+        assert "stored_evaluations" in tables
     finally:
         engine.dispose()
 
@@ -173,5 +174,27 @@ def test_upgrade_gives_stored_pytest_results_one_identity(database_url: str) -> 
             "tests/unit/test_sample.py::TestOther::test_same_name",
             "tests/unit/test_sample.py::test_module_level",
         ]
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_stored_evaluations_starts_empty(database_url: str) -> None:
+    """Issues stored before 0008 have no stored view: their first view evaluates, as before."""
+    upgrade(database_url, revision="0007")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO repositories (full_name, created_at) VALUES ('o/r', CURRENT_TIMESTAMP)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO tracked_issues (repository_id, number, title, state, labelled, "
+                "bot_ticked, created_at) VALUES (1, 7, 't', 'open', true, '[]', CURRENT_TIMESTAMP)"
+            )
+        upgrade(database_url)
+        with engine.connect() as connection:
+            issues = connection.exec_driver_sql("SELECT number FROM tracked_issues").all()
+            views = connection.exec_driver_sql("SELECT count(*) FROM stored_evaluations").one()
+        assert ([tuple(r) for r in issues], views[0]) == ([(7,)], 0)
     finally:
         engine.dispose()

@@ -6,20 +6,27 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, delete, func, select
 
-from bot.core.evaluate import Evaluation
 from bot.core.junit import Report
 from bot.store import repositories
 from bot.store.ingest import RunMeta, ingest
-from bot.store.models import Delivery, Job, Repository, Run, TrackedIssue
+from bot.store.models import (
+    CaseResultRow,
+    Delivery,
+    Job,
+    Repository,
+    Run,
+    StoredEvaluation,
+    TrackedIssue,
+)
 from bot.web.dashboard.case_history import case_history
 from bot.web.dashboard.evaluations import EvaluationCache
 from bot.web.dashboard.issue_page import issue_detail
 from bot.web.dashboard.operations import operations
 from bot.web.dashboard.overview import overview, trend
 from bot.web.dashboard.rows import run_point
-from bot.web.dashboard.views import IssueDetail
+from bot.web.dashboard.views import EvaluationView, IssueDetail
 
 WEB = "https://github.com/"
 PLAN = """# Cart fixes
@@ -236,6 +243,42 @@ def test_a_broken_configuration_is_shown_and_defaults_apply(session: Session) ->
     assert detail.evaluated_run is not None  # evaluated with the defaults all the same
 
 
+def test_a_stored_view_is_shown_without_reading_the_runs_again(session: Session) -> None:
+    repository = _repository(session)
+    issue = _issue(session, repository)
+    _ingest(session, "1", RUN1)
+    _ingest(session, "2", RUN2)
+    _ingest(session, "3", RUN1)  # each test that changed changes back: two flips, flaky
+    evaluated = issue_detail(session=session, web=WEB, repository=repository, issue=issue)
+    flaky = ["test_cart.py::test_total", "test_other.py::test_x"]
+    assert [f.test_id for f in evaluated.flaky] == flaky
+    # With the results gone, only the stored view can show the same evaluation.
+    session.exec(delete(CaseResultRow))
+    session.commit()
+    stored = issue_detail(session=session, web=WEB, repository=repository, issue=issue)
+    assert stored == evaluated
+    assert stored.newly_failing == ["test_cart.py::test_total"]
+
+
+def test_a_new_run_or_an_edit_is_evaluated_again(session: Session) -> None:
+    repository = _repository(session)
+    issue = _issue(session, repository)
+    _ingest(session, "1", RUN1)
+    first = issue_detail(session=session, web=WEB, repository=repository, issue=issue)
+    assert first.evaluated_run is not None
+    assert first.evaluated_run.run_id == "1"
+    _ingest(session, "2", RUN2)
+    second = issue_detail(session=session, web=WEB, repository=repository, issue=issue)
+    assert second.evaluated_run is not None
+    assert second.evaluated_run.run_id == "2"
+    assert second.newly_failing == ["test_other.py::test_x"]
+    edited = _issue(session, repository, body=PLAN.replace("90%", "50%"))
+    detail = issue_detail(session=session, web=WEB, repository=repository, issue=edited)
+    assert detail.items[1].status == "met"
+    count = session.exec(select(func.count()).select_from(StoredEvaluation)).one()
+    assert count == 1  # one view per issue, the newest
+
+
 class CountingCache(EvaluationCache):
     """The real cache, counting the evaluations it was given."""
 
@@ -243,9 +286,9 @@ class CountingCache(EvaluationCache):
         super().__init__()
         self.puts = 0
 
-    def put(self, key: tuple[object, ...], evaluation: Evaluation) -> None:
+    def put(self, key: tuple[object, ...], view: EvaluationView) -> None:
         self.puts += 1
-        super().put(key, evaluation)
+        super().put(key, view)
 
 
 def test_the_cache_serves_an_evaluation_until_the_body_changes(session: Session) -> None:
@@ -269,7 +312,7 @@ def test_the_cache_serves_an_evaluation_until_the_body_changes(session: Session)
 
 def test_the_cache_forgets_the_least_recently_used() -> None:
     cache = EvaluationCache(size=2)
-    a, b, c = (cast(Evaluation, object()) for _ in range(3))
+    a, b, c = (cast(EvaluationView, object()) for _ in range(3))
     cache.put(("a",), a)
     cache.put(("b",), b)
     assert cache.get(("a",)) is a  # now the most recent

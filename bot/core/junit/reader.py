@@ -22,6 +22,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -41,7 +42,14 @@ from bot.errors import (
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 _PROLOG_BYTES = 64 * 1024
-_CHUNK_BYTES = 256 * 1024
+# Each chunk's results are handed out before the next is read. At a few hundred cases a
+# chunk, a caller that drops each result keeps the garbage collector's young generation
+# under its threshold (700 objects), so no collection walks them (256 KB chunks took 5%
+# longer over 100k cases).
+_CHUNK_BYTES = 64 * 1024
+# What may come before a document's first `<`: byte order marks, the NULs of UTF-16 and
+# UTF-32, whitespace.
+_LEADING_BYTES = b"\xef\xbb\xbf\xfe\xff\x00 \t\r\n"
 
 ReportSource = Path | bytes | IO[bytes]
 
@@ -95,8 +103,8 @@ def iter_report(
     by the caller (the contract gives an unreadable file zero totals; see `check_report`).
     """
     label = _label(source, name)
-    with _opened(source, label, max_bytes) as handle:
-        yield from _parse(handle, JUnitTarget(label), label=label, max_bytes=max_bytes)
+    # Flattened in C: the caller's loop resumes no Python frame per case, only per chunk.
+    return chain.from_iterable(_batches(source, JUnitTarget(label), label, max_bytes))
 
 
 def check_report(
@@ -108,9 +116,8 @@ def check_report(
     cases are streamed into the store.
     """
     label = _label(source, name)
-    with _opened(source, label, max_bytes) as handle:
-        for _ in _parse(handle, _CheckingTarget(label), label=label, max_bytes=max_bytes):
-            pass
+    for _ in _batches(source, _CheckingTarget(label), label, max_bytes):
+        pass
 
 
 class _CheckingTarget(JUnitTarget):
@@ -119,9 +126,6 @@ class _CheckingTarget(JUnitTarget):
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         if self.root is None:
             super().start(tag, attrib)
-
-    def data(self, text: str) -> None:
-        """Text is not needed for a check."""
 
     def end(self, tag: str) -> None:
         """Nothing to build."""
@@ -146,13 +150,23 @@ def _opened(source: ReportSource, label: str, max_bytes: int) -> Iterator[IO[byt
         yield source
 
 
+def _batches(
+    source: ReportSource, target: JUnitTarget, label: str, max_bytes: int
+) -> Iterator[list[CaseResult | SuiteResult]]:
+    """Open the report and feed it to lxml in chunks; hand out what each chunk finished."""
+    with _opened(source, label, max_bytes) as handle:
+        yield from _parse(handle, target, label=label, max_bytes=max_bytes)
+
+
 def _parse(
     handle: IO[bytes], target: JUnitTarget, *, label: str, max_bytes: int
-) -> Iterator[CaseResult | SuiteResult]:
-    """Feed the report to lxml in chunks; hand out results as the target finishes them."""
+) -> Iterator[list[CaseResult | SuiteResult]]:
     chunk = handle.read(_PROLOG_BYTES)
     if _prolog_declares_dtd(chunk):
         raise HostileReport(hostile(label))
+    # An `&` is one 0x26 byte in every ASCII-compatible encoding and in UTF-16 and UTF-32;
+    # only a document starting `<` in one of those (say, not EBCDIC) may skip the look.
+    target.ampersands = chunk.lstrip(_LEADING_BYTES)[:1] != b"<"
     parser = etree.XMLParser(
         target=cast(Any, target),  # lxml-stubs' ParserTarget also wants comment(): not needed
         resolve_entities=False,
@@ -163,24 +177,27 @@ def _parse(
         remove_pis=True,
     )
     seen = 0
-    ready = target.ready
     try:
         while chunk:
             seen += len(chunk)
             if seen > max_bytes:
                 raise ReportTooLarge(_too_large(label, max_bytes))
+            if not target.ampersands and b"&" in chunk:
+                target.ampersands = True  # for the rest of the document
             parser.feed(chunk)
-            if ready:
-                yield from ready
-                ready.clear()
+            target.release()
+            if target.ready:
+                yield target.ready.copy()
+                target.ready.clear()
             chunk = handle.read(_CHUNK_BYTES)
         parser.close()
     except etree.XMLSyntaxError as exc:
         raise MalformedReport(_describe_syntax_error(label, exc)) from None
     if target.root is None:
         raise MalformedReport(f"{label}: malformed XML: the file has no root element")
-    yield from ready
-    ready.clear()
+    if target.ready:
+        yield target.ready.copy()
+        target.ready.clear()
 
 
 def _prolog_declares_dtd(head: bytes) -> bool:

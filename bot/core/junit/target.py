@@ -10,6 +10,7 @@ what keeps a 100k-case report near the speed of a bare lxml parse.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import junitparser
@@ -36,9 +37,15 @@ _INTERIM = frozenset(
     kind._tag
     for kind in (xunit2.RerunFailure, xunit2.RerunError, xunit2.FlakyFailure, xunit2.FlakyError)
 )
+_FINAL_ORDER = tuple(_FINAL.items())
 _FLAKY = frozenset({xunit2.FlakyFailure._tag, xunit2.FlakyError._tag})
-_OUTPUTS = frozenset({junitparser.SystemOut._tag, junitparser.SystemErr._tag})
+_SYSTEM_OUT = junitparser.SystemOut._tag
+_SYSTEM_ERR = junitparser.SystemErr._tag
+_OUTPUTS = frozenset({_SYSTEM_OUT, _SYSTEM_ERR})
 _INF = float("inf")
+# Enum members as module constants: `Outcome.PASSED` is a class attribute lookup per case.
+_PASSED = Outcome.PASSED
+_SKIPPED = Outcome.SKIPPED
 
 
 def hostile(label: str) -> str:
@@ -57,13 +64,12 @@ class _Suite:
     tests: int = 0
 
 
-class _Case:
-    """A test case being read; its containers exist only once a child needs them."""
+class _Children:
+    """What a test case's child elements said; made only for a case that has children."""
 
-    __slots__ = ("attrib", "flaky", "interim", "outputs", "properties", "results")
+    __slots__ = ("flaky", "interim", "outputs", "properties", "results")
 
-    def __init__(self, attrib: dict[str, str]) -> None:
-        self.attrib = attrib
+    def __init__(self) -> None:
         self.results: dict[str, tuple[str | None, str | None, list[str]]] | None = None
         self.interim = 0
         self.flaky = 0
@@ -78,19 +84,37 @@ _ESCAPED_AMPERSAND = "&#38;"
 
 
 def _with_ampersands(attrib: dict[str, str]) -> dict[str, str]:
-    return {key: value.replace(_ESCAPED_AMPERSAND, "&") for key, value in attrib.items()}
+    for value in attrib.values():
+        if _ESCAPED_AMPERSAND in value:
+            return {key: value.replace(_ESCAPED_AMPERSAND, "&") for key, value in attrib.items()}
+    return attrib
 
 
 class JUnitTarget:
-    """lxml parser target: turns start/end/data callbacks into CaseResults and SuiteResults."""
+    """lxml parser target: turns start/end/data callbacks into CaseResults and SuiteResults.
+
+    `ampersands` says whether an attribute may hold an escaped `&`; the reader clears it
+    while the bytes fed so far hold no `&` (then no attribute can), sparing each element
+    a look at every value.
+    """
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.ready: list[CaseResult | SuiteResult] = []
+        self.ready: list[CaseResult | SuiteResult] = []  # the reader empties it, never swaps it
+        self._emit = self.ready.append
         self.root: str | None = None
+        self.ampersands = True
         self._suites: list[_Suite] = []
-        self._case: _Case | None = None
-        self._capture: list[str] | None = None  # text of the element being read, if any
+        self._suite: _Suite | None = None  # the innermost open suite
+        self._attrib: dict[str, str] | None = None  # the open test case's attributes
+        self._children: _Children | None = None  # and its children, once it has one
+        # Every text node is appended in C (lxml calls `data` for each, whitespace between
+        # cases included); an element whose text matters keeps what arrived while it was
+        # open, from `_mark` on, into `_sink`. `release` drops the rest.
+        self._texts: list[str] = []
+        self.data: Callable[[str], None] = self._texts.append
+        self._mark = 0
+        self._sink: list[str] | None = None
         self._capturing: str | None = None  # which element that text belongs to
         self._property: tuple[str, dict[str, str]] | None = None
 
@@ -100,10 +124,15 @@ class JUnitTarget:
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         """An element opens."""
-        for value in attrib.values():
-            if _ESCAPED_AMPERSAND in value:
-                attrib = _with_ampersands(attrib)
-                break
+        if tag == "testcase" and self._attrib is None and self.root is not None:
+            # The most frequent element, first: no namespace, not the root, not in a case.
+            self._attrib = _with_ampersands(attrib) if self.ampersands else attrib
+        else:
+            self._start_other(tag, attrib)
+
+    def _start_other(self, tag: str, attrib: dict[str, str]) -> None:
+        if self.ampersands:
+            attrib = _with_ampersands(attrib)
         if tag[0] == "{":
             tag = tag.rpartition("}")[2]
         if self.root is None:
@@ -113,38 +142,41 @@ class JUnitTarget:
                     f"{self.label}: well-formed XML but not JUnit (root element <{tag}>, "
                     "expected <testsuites> or <testsuite>)"
                 )
-        case = self._case
-        if case is not None:
-            self._start_in_case(case, tag, attrib)
+        if self._attrib is not None:
+            # An element nested in a result or output is skipped: its text is kept with it.
+            if self._capturing is None:
+                self._start_in_case(tag, attrib)
         elif tag == "testcase":
-            self._case = _Case(attrib)  # lxml hands each callback a fresh dict
+            self._attrib = attrib  # lxml hands each callback a fresh dict
         elif tag == "testsuite":
-            outer = self._suites[-1] if self._suites else None
+            outer = self._suite
             name = _cap(attrib.get("name") or "") or (outer.name if outer else "")
             file = attrib.get("file") or attrib.get("filepath") or (outer.file if outer else None)
-            self._suites.append(_Suite(name=name, file=_cap(file) if file else None))
-        elif tag == "property" and self._suites:
-            self._open_property(attrib, self._suites[-1].properties)
+            self._suite = _Suite(name=name, file=_cap(file) if file else None)
+            self._suites.append(self._suite)
+        elif tag == "property" and self._suite is not None:
+            self._open_property(attrib, self._suite.properties)
 
-    def _start_in_case(self, case: _Case, tag: str, attrib: dict[str, str]) -> None:
-        if self._capturing is not None:
-            return  # an element nested in a result or output: its text is kept with it
+    def _start_in_case(self, tag: str, attrib: dict[str, str]) -> None:
+        case = self._children
+        if case is None:
+            case = self._children = _Children()
         if tag in _FINAL:
             if case.results is None:
                 case.results = {}
             if tag not in case.results:
                 text: list[str] = []
                 case.results[tag] = (attrib.get("message"), attrib.get("type"), text)
-                self._capture, self._capturing = text, tag
+                self._capture(text, tag)
         elif tag in _INTERIM:
             case.interim += 1
             case.flaky += tag in _FLAKY
-            self._capture, self._capturing = None, tag
+            self._capture(None, tag)
         elif tag in _OUTPUTS:
             if case.outputs is None:
                 case.outputs = {}
             chunks = case.outputs.setdefault(tag, [])
-            self._capture, self._capturing = chunks, tag
+            self._capture(chunks, tag)
         elif tag == "property":
             if case.properties is None:
                 case.properties = {}
@@ -159,95 +191,135 @@ class JUnitTarget:
             into[key] = value
         else:  # a multi-line value written as the element's text
             self._property = (key, into)
-            self._capture, self._capturing = [], "property"
+            self._capture([], "property")
 
-    def data(self, text: str) -> None:
-        """Text content: kept only while an element whose text matters is open."""
-        if self._capture is not None:
-            self._capture.append(text)
+    def _capture(self, sink: list[str] | None, tag: str) -> None:
+        """Keep the text of the element `tag` opening now in `sink` (None: drop it)."""
+        self._sink, self._capturing, self._mark = sink, tag, len(self._texts)
+
+    def release(self) -> None:
+        """Drop the text read so far, unless an element whose text matters is open."""
+        if self._capturing is None:
+            self._texts.clear()
 
     def end(self, tag: str) -> None:
         """An element closes."""
         if tag[0] == "{":
             tag = tag.rpartition("}")[2]
-        if tag == self._capturing:
-            if tag == "property" and self._property is not None:
-                key, into = self._property
-                into[key] = "".join(self._capture or []).strip()
-                self._property = None
-            self._capture = self._capturing = None
-        elif tag == "testcase" and self._case is not None:
-            suite = self._suites[-1] if self._suites else None
-            self.ready.append(_finish(self._case, suite))
-            self._case = None
+        attrib = self._attrib
+        if tag == "testcase" and attrib is not None:
+            suite = self._suite
+            if self._children is None:
+                # The common case, inline (a call per case shows at 100k cases): no
+                # children, so passed, or skipped by its status.
+                get = attrib.get
+                classname = get("classname") or ""
+                name = get("name") or get("id") or ""
+                file = get("file") or (suite.file if suite else None)
+                status = get("status")
+                not_run = status is not None and status.strip().lower() in NOT_RUN_STATUSES
+                if file is not None and len(file) > MAX_IDENTIFIER_CHARS:
+                    file = _cap(file)
+                raw = get("time") or get("duration")
+                try:
+                    duration = float(raw) if raw else None
+                except ValueError:
+                    duration = _duration(raw)
+                else:  # negative or non-finite: unknown, as `_duration` says
+                    if duration is not None and not 0 <= duration < _INF:
+                        duration = None
+                # All fields positionally: half the cost of the dataclass filling defaults.
+                self._emit(
+                    CaseResult(
+                        suite.name if suite else "",
+                        classname if len(classname) <= MAX_IDENTIFIER_CHARS else _cap(classname),
+                        name if len(name) <= MAX_IDENTIFIER_CHARS else _cap(name),
+                        _SKIPPED if not_run else _PASSED,
+                        file or None,
+                        duration,
+                        None,
+                        None,
+                        None,
+                        {},
+                        None,
+                        None,
+                        0,
+                        False,
+                    )
+                )
+            else:
+                self._emit(_finish(attrib, self._children, suite))
+                self._children = None
+            self._attrib = None
             if suite is not None:
                 suite.tests += 1
-        elif tag == "testsuite" and self._suites and self._case is None:
+        else:
+            self._end_other(tag, attrib)
+
+    def _end_other(self, tag: str, attrib: dict[str, str] | None) -> None:
+        if tag == self._capturing:
+            sink = self._sink
+            if sink is not None:
+                sink.extend(self._texts[self._mark :])
+            if tag == "property" and self._property is not None:
+                key, into = self._property
+                into[key] = "".join(sink or []).strip()
+                self._property = None
+            self._sink = self._capturing = None
+        elif tag == "testsuite" and self._suites and attrib is None:
             done = self._suites.pop()
-            self.ready.append(
-                SuiteResult(name=done.name, properties=done.properties, tests=done.tests)
-            )
+            self._suite = self._suites[-1] if self._suites else None
+            self._emit(SuiteResult(name=done.name, properties=done.properties, tests=done.tests))
 
     def close(self) -> None:
         """End of document."""
 
 
-def _finish(case: _Case, suite: _Suite | None) -> CaseResult:
-    get = case.attrib.get
-    classname = get("classname") or ""
-    name = get("name") or get("id") or ""
+def _finish(attrib: dict[str, str], case: _Children, suite: _Suite | None) -> CaseResult:
+    """A test case with children: its outcome, failure text, output and properties."""
+    get = attrib.get
     file = get("file") or (suite.file if suite else None)
-    results = case.results
-    if results is None and case.outputs is None and case.properties is None and not case.interim:
-        # The common case, a test with no children: passed, or skipped by its status.
-        status = get("status")
-        not_run = status is not None and status.strip().lower() in NOT_RUN_STATUSES
-        return CaseResult(
-            suite.name if suite else "",
-            classname if len(classname) <= MAX_IDENTIFIER_CHARS else _cap(classname),
-            name if len(name) <= MAX_IDENTIFIER_CHARS else _cap(name),
-            Outcome.SKIPPED if not_run else Outcome.PASSED,
-            (file if len(file) <= MAX_IDENTIFIER_CHARS else _cap(file)) if file else None,
-            _duration(get("time") or get("duration")),
-        )
-    outcome, decisive = _outcome(results or {}, get("status"))
+    outcome, decisive = _outcome(case.results, get("status"))
     message = failure_type = details = None
     if decisive is not None:
         message, failure_type, chunks = decisive
         details = "".join(chunks).strip() or None
         if not message and details:
             message = details.partition("\n")[0]  # e.g. a <failure> with text only
-    outputs = case.outputs or {}
-    out = outputs.get(junitparser.SystemOut._tag)
-    err = outputs.get(junitparser.SystemErr._tag)
+    out = err = None
+    if case.outputs is not None:
+        out = case.outputs.get(_SYSTEM_OUT)
+        err = case.outputs.get(_SYSTEM_ERR)
     return CaseResult(
-        suite=suite.name if suite else "",
-        classname=_cap(classname),
-        name=_cap(name),
-        outcome=outcome,
-        file=_cap(file) if file else None,
-        duration=_duration(get("time") or get("duration")),
-        message=trim(message, MAX_MESSAGE_CHARS),
-        failure_type=_cap(failure_type) if failure_type else None,
-        details=trim(details, MAX_DETAILS_CHARS),
-        properties=case.properties or {},
-        system_out=trim("".join(out), MAX_OUTPUT_CHARS) if out else None,
-        system_err=trim("".join(err), MAX_OUTPUT_CHARS) if err else None,
-        reruns=case.interim,
-        flaky=outcome is Outcome.PASSED and case.flaky > 0,
+        suite.name if suite else "",
+        _cap(get("classname") or ""),
+        _cap(get("name") or get("id") or ""),
+        outcome,
+        _cap(file) if file else None,
+        _duration(get("time") or get("duration")),
+        trim(message, MAX_MESSAGE_CHARS),
+        _cap(failure_type) if failure_type else None,
+        trim(details, MAX_DETAILS_CHARS),
+        case.properties or {},
+        trim("".join(out), MAX_OUTPUT_CHARS) if out else None,
+        trim("".join(err), MAX_OUTPUT_CHARS) if err else None,
+        case.interim,
+        outcome is _PASSED and case.flaky > 0,
     )
 
 
 def _outcome(
-    results: dict[str, tuple[str | None, str | None, list[str]]], status: str | None
+    results: dict[str, tuple[str | None, str | None, list[str]]] | None, status: str | None
 ) -> tuple[Outcome, tuple[str | None, str | None, list[str]] | None]:
     """Failure, then error, then skipped; a not-run `status` with no result is skipped."""
-    for kind, outcome in _FINAL.items():
-        if kind in results:
-            return outcome, results[kind]
+    if results:
+        for kind, outcome in _FINAL_ORDER:
+            found = results.get(kind)
+            if found is not None:
+                return outcome, found
     if status and status.strip().lower() in NOT_RUN_STATUSES:
-        return Outcome.SKIPPED, None
-    return Outcome.PASSED, None
+        return _SKIPPED, None
+    return _PASSED, None
 
 
 def _duration(raw: str | None) -> float | None:

@@ -113,6 +113,19 @@ class FlakeView(BaseModel):
     rate: float = Field(description="Flips per pair of consecutive runs the test ran in.")
 
 
+class EvaluationView(BaseModel):
+    """The newest run's evaluation as the issue page shows it, with the flaky tests of the
+    same runs (neither changes until a run arrives): cached, and stored whole."""
+
+    items: list[ItemView]
+    readings: list[ReadingView]
+    phases: list[PhaseView]
+    unplanned: list[GroupView]
+    newly_failing: list[str]
+    newly_fixed: list[str]
+    flaky: list[FlakeView]
+
+
 class IssueDetail(IssueHeader):
     """Everything the issue page shows."""
 
