@@ -73,6 +73,8 @@ def worker(
     from bot.store.engine import make_engine
     from bot.store.migrate import is_current
     from bot.telemetry import configure_logging, serve_worker_endpoints
+    from bot.web.app import view_warmer
+    from bot.web.dashboard.evaluations import EvaluationCache
     from bot.worker.context import Context
     from bot.worker.loop import Worker
 
@@ -87,7 +89,11 @@ def worker(
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    runner = Worker(Context(engine=engine, settings=settings, github=GitHubFactory(settings)))
+    warm = view_warmer(settings, EvaluationCache())  # stores each synced issue's view
+    context = Context(
+        engine=engine, settings=settings, github=GitHubFactory(settings), after_sync=warm
+    )
+    runner = Worker(context)
     err.print(f"worker {runner.name} polling {where(settings)}")
     try:
         runner.run_forever(stop)

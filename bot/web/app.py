@@ -53,7 +53,7 @@ def create_app(settings: Settings, *, github: GitHubFactory | None = None) -> Fa
         engine=engine,
         settings=settings,
         github=github or GitHubFactory(settings),
-        after_sync=_warmer(settings, evaluations),
+        after_sync=view_warmer(settings, evaluations),
     )
     app = FastAPI(
         title="remediation-bot", version=__version__, lifespan=_lifespan(context, activity, sqlite)
@@ -103,15 +103,16 @@ async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _warmer(
+def view_warmer(
     settings: Settings, evaluations: EvaluationCache
 ) -> Callable[[Session, Repository, TrackedIssue], None]:
-    """The after-sync hook that evaluates the dashboard's view of a synced issue."""
+    """The after-sync hook that evaluates and stores the dashboard's view of a synced issue
+    (the in-process worker's and the standalone `worker`'s)."""
     web = web_url(settings.github_api_url)
 
     def warm(session: Session, repository: Repository, issue: TrackedIssue) -> None:
-        # The in-process worker evaluates the dashboard's view right after a sync, so the
-        # first page view after a run is served from the cache too.
+        # The view is evaluated right after a sync and stored, so the first page view after
+        # a run, on any replica, is served without evaluating.
         issue_detail(
             session=session, web=web, repository=repository, issue=issue, cache=evaluations
         )
