@@ -195,3 +195,13 @@ def test_draft_says_what_it_cannot_draft_from(tmp_path: Path) -> None:
     config.write_text('ignore: ["*test_base_agent_factory_user_isolation*"]\n')
     ignored = runner.invoke(app, ["draft", *RUN1, "--config", str(config)])
     assert "test_base_agent_factory_user_isolation" not in ignored.stdout
+
+
+def test_the_report_limit_is_the_services_and_the_environment_still_sets_it() -> None:
+    from bot.config import Settings
+    from bot.core.junit import DEFAULT_MAX_BYTES
+
+    assert Settings(_env_file=None).max_report_bytes == DEFAULT_MAX_BYTES
+    small = runner.invoke(app, ["junit", "--json", RUN1[0]], env={"MAX_REPORT_BYTES": "100"})
+    assert small.exit_code == 1
+    assert "MAX_REPORT_BYTES" in json.loads(small.stdout)["files"][0]["error"]

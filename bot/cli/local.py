@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -31,12 +32,11 @@ def junit_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
 ) -> None:
     """Parse JUnit files and print their totals (per file and overall)."""
-    from bot.config import Settings
     from bot.core import junit
     from bot.core.results import Totals
 
-    settings = Settings()
-    summaries = [junit.summarize_file(path, max_bytes=settings.max_report_bytes) for path in files]
+    limit = report_limit()
+    summaries = [junit.summarize_file(path, max_bytes=limit) for path in files]
     overall = Totals()
     for file_summary in summaries:
         overall.add(file_summary.totals)
@@ -172,23 +172,35 @@ def evaluate_command(
 
 def read_run(files: list[Path], *, label: str) -> RunInput:
     """One run made of these JUnit files; a file that cannot be read is skipped, with why."""
-    from bot.config import Settings
     from bot.core import junit
     from bot.core.evaluate import RunInput
     from bot.core.results import CaseResult, SuiteResult
 
-    settings = Settings()
+    limit = report_limit()
     cases: list[CaseResult] = []
     suites: list[SuiteResult] = []
     for path in files:
-        file_summary = junit.summarize_file(path, max_bytes=settings.max_report_bytes)
+        file_summary = junit.summarize_file(path, max_bytes=limit)
         if file_summary.error:
             _skipped(file_summary.error)
             continue
-        parsed = junit.read_report(path, max_bytes=settings.max_report_bytes)
+        parsed = junit.read_report(path, max_bytes=limit)
         cases.extend(parsed.cases)
         suites.extend(parsed.suites)
     return RunInput(cases=cases, suites=suites, label=label)
+
+
+def report_limit() -> int:
+    """MAX_REPORT_BYTES, as the service reads it. The settings library loads only when the
+    environment or a `.env` file may set it; otherwise the limit is the reader's default,
+    which `Settings` shares (a test holds them equal)."""
+    if any(name.upper() == "MAX_REPORT_BYTES" for name in os.environ) or Path(".env").is_file():
+        from bot.config import Settings
+
+        return Settings().max_report_bytes
+    from bot.core.junit import DEFAULT_MAX_BYTES
+
+    return DEFAULT_MAX_BYTES
 
 
 def _skipped(error: str) -> None:
