@@ -21,6 +21,7 @@ from bot.core.draft_facts import (
     RootCause,
     files_of,
     memory_bound,
+    owner_of,
     root_causes,
     time_bound,
 )
@@ -269,7 +270,9 @@ def _analysis(causes: Sequence[RootCause]) -> str:
         lines += [f"**Primary Error**: {code(cause.message, limit=300)}", ""]
         lines += [
             f"**Impact**: {_count(len(cause.cases), 'test')} failing "
-            f"in {_count(len(cause.files), 'file')}."
+            f"in {_count(len(cause.files), 'file')}.",
+            "",
+            "**Tests hit**: " + _hits(cause),
         ]
         if cause.points_to:
             where = ", ".join(
@@ -278,6 +281,16 @@ def _analysis(causes: Sequence[RootCause]) -> str:
             )
             lines += ["", f"**Points to**: {where}"]
     return "\n".join(lines)
+
+
+def _hits(cause: RootCause) -> str:
+    """ "3 in `tests/test_a.py`, 1 in `tests/test_b.py`" (the first ten files)."""
+    counts: dict[str, int] = {}
+    for case in cause.cases:
+        counts[owner_of(case)] = counts.get(owner_of(case), 0) + 1
+    shown = [f"{n} in {code(f)}" for f, n in list(counts.items())[:10]]
+    more = f", and {len(counts) - 10} more files" if len(counts) > 10 else ""
+    return ", ".join(shown) + more
 
 
 def _plan(causes: Sequence[RootCause]) -> str:
