@@ -244,6 +244,9 @@ def _split_heading(text: str) -> tuple[str, str | None, str | None]:
     and trailing status marks ("✅") are cut from the title.
     """
     text = _TIMER.split(text)[0]
+    leading = re.match(r"^\s*\*?\(([^()]*)\)\*?\s*[:—–-]?\s*(?=\S)", text)
+    if leading and (_DAY.search(leading.group(1)) or _ESTIMATE.search(leading.group(1))):
+        text = f"{text[leading.end() :]} ({leading.group(1)})"  # "(Week 1): Quick wins"
     priority_match = _PRIORITY.search(text)
     estimate_match = _ESTIMATE.search(text) or _DAY.search(text)
     priority = (priority_match.group(1) or priority_match.group(2)) if priority_match else None

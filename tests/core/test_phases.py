@@ -39,6 +39,10 @@ def _phases(body: str) -> list[tuple[int, str, str]]:
             "## Phase 1: Mocks *(Immediate - 30 minutes)*\nx\n## Phase 2: Data ⏱️ 1-2 hours\n",
             [(1, "Phase 1", "Mocks"), (2, "Phase 2", "Data")],
         ),
+        (  # the estimate before the title
+            "## Phase 1 (Week 1): Quick wins\nx\n## Phase 2 (2-3 days) - Deeper fixes\ny\n",
+            [(1, "Phase 1", "Quick wins"), (2, "Phase 2", "Deeper fixes")],
+        ),
         (
             "## Plano\n### FASE 1: Corrigir imports\nx\n### FASE 2: Corrigir mocks\ny\n",
             [(1, "Fase 1", "Corrigir imports"), (2, "Fase 2", "Corrigir mocks")],
