@@ -92,14 +92,14 @@ def topic_words(name: str) -> list[str]:
 
 
 def _topic_matches(case: CaseResult, topic: str) -> bool:
-    """Whether one of a test's folders, its file, its class or its name carries the topic's
-    words ("template loading tests": `test_template_loading`, `TemplateLoadingTest`)."""
+    """Whether a test's path (folders and file), its class or its name carries the topic's
+    words in order ("template loading tests": `test_template_loading`; "E2E login tests":
+    `tests/e2e/login.spec.ts`)."""
     wanted = topic_words(topic)
     path = (case.file or ("" if case.classname else case.suite)).replace("\\", "/")
-    owners = [*path.split("/")[:-1], _basename(path).split(".", 1)[0], case.name]
-    owners += re.split(r"[./$]", case.classname or "")
-    for owner in owners:
-        words = topic_words(owner)
+    stem_path = "/".join([*path.split("/")[:-1], _basename(path).split(".", 1)[0]])
+    for owner in (stem_path, case.name, case.classname or ""):
+        words = [w for part in re.split(r"[/.$]", owner) for w in topic_words(part)]
         if any(words[i : i + len(wanted)] == wanted for i in range(len(words))):
             return True
     return False

@@ -63,6 +63,8 @@ def case(
         ("scalar-type/", case(file="tests/unit/core/test_type_scalar.py"), False),
         ("template-loading/", case("test_template_loading", file="tests/cli.rs"), True),
         ("error-scenario/", case(file="e2e/error-scenarios/timeout.spec.ts"), True),
+        ("e2e-login/", case(file="tests/e2e/login.spec.ts"), True),  # words across folders
+        ("e2e-login/", case(file="tests/login/e2e_helpers.py"), False),  # not in that order
         # A conventional group is only its folder: `test_unit_conversion.py` is no unit test.
         ("unit/", case(file="tests/integration/test_unit_conversion.py"), False),
     ],
