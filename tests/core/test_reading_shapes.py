@@ -138,6 +138,21 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             {"kind": "pass_rate", "selector": "e2e/", "threshold": 0.8, "comparison": ">="},
         ),
         ("CI pass rate ≥ 95%", {"kind": "pass_rate", "threshold": 0.95, "comparison": ">="}),
+        # A group's mean is its own; its slowest test and total are bounded by the run's.
+        (
+            "Unit tests average under 100ms",
+            {
+                "kind": "duration",
+                "selector": "unit/",
+                "threshold": 0.1,
+                "comparison": "<=",
+                "scope": "mean",
+            },
+        ),
+        (
+            "Average test time under 100ms",
+            {"kind": "duration", "threshold": 0.1, "comparison": "<=", "scope": "mean"},
+        ),
         # Zero failures of the whole run, in its usual words.
         ("Zero failures", {"kind": "tests_passing"}),
         ("0 failed, 0 errors", {"kind": "tests_passing"}),
