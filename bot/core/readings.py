@@ -124,7 +124,9 @@ def describe(metric: Metric) -> str:
     if metric.kind is MetricKind.NO_NEW_FAILURES:
         return f"no test{_in(metric)} fails that passed in the first run read"
     within = f" in tests about {' '.join(metric.within)}" if metric.within else ""
-    return f"no failures mentioning {' '.join(metric.words)}{within} among related tests"
+    return (
+        f"no failures mentioning {' '.join(metric.words)}{within}{_in(metric)} among related tests"
+    )
 
 
 def _in(metric: Metric) -> str:

@@ -153,6 +153,10 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             "Average test time under 100ms",
             {"kind": "duration", "threshold": 0.1, "comparison": "<=", "scope": "mean"},
         ),
+        (
+            "No more `TimeoutError` in `tests/integration/`",
+            {"kind": "zero_failures", "words": ["timeouterror"], "selector": "tests/integration/"},
+        ),
         # Zero failures of the whole run, in its usual words.
         ("Zero failures", {"kind": "tests_passing"}),
         ("0 failed, 0 errors", {"kind": "tests_passing"}),

@@ -33,6 +33,8 @@ _WITHOUT = re.compile(rf"\bwithout\s+(?:any\s+)?([\w\s-]*?{_FAILURE_NOUN})\b", r
 _COUNTED_TO_ZERO = re.compile(
     rf"^\s*([\w\s-]*?{_FAILURE_NOUN})\s*:\s*(?:\d+\s*(?:→|->|=>|to)\s*)?0\b", re.I
 )
+# "... in `tests/integration/`": the folder or file the item is about.
+_IN_PATH = re.compile(r"\b(?:in|under|within)\s+`([\w.-]+/[\w./-]*|[\w./-]+\.\w+)`")
 # "no TypeError in any circuit breaker test": the tests the item is about.
 _WITHIN = re.compile(
     r"\bin\s+(?:any|all|every|the)?\s*([\w\s-]+?)\s+(?:tests?|specs?|suites?)\b", re.I
@@ -72,7 +74,13 @@ def recognise(text: str) -> Metric | None:
         return None  # "no hardcoded paths", "no workarounds": code, not a kind of failure
     within = _WITHIN.search(text[match.start(1) :])
     scope = tuple(w for w in significant_words(within.group(1))) if within else ()
-    return Metric(KIND, words=words, within=tuple(w for w in scope if w not in words))
+    folder = _IN_PATH.search(text[match.start(1) :])  # "No more `TimeoutError` in `tests/it/`"
+    return Metric(
+        KIND,
+        words=words,
+        within=tuple(w for w in scope if w not in words),
+        selector=folder.group(1) if folder else None,
+    )
 
 
 def significant_words(text: str) -> tuple[str, ...]:
@@ -99,7 +107,8 @@ def judge(metric: Metric, run: RunView) -> Verdict:
     """
     words = metric.words
     topic = " ".join(words)
-    cases = [c for c in run.cases if _in_scope(c, metric.within)] if metric.within else run.cases
+    chosen = run.index.select(metric.selector) if metric.selector else run.cases
+    cases = [c for c in chosen if _in_scope(c, metric.within)] if metric.within else chosen
     offending = [c for c in cases if c.outcome in _FAILING and _mentions(_failure_words(c), words)]
     if offending:
         names = ", ".join(c.name for c in offending[:3])
