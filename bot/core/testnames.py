@@ -126,6 +126,8 @@ def _name_matches(case: CaseResult, test: str) -> bool:
 
 def matches(selector: str, case: CaseResult) -> bool:
     """Whether a test case belongs to what the selector names."""
+    if "::" in selector and case.name == selector.strip():
+        return True  # `auth::tests::test_login`: a Rust test's full path is its name
     path, test = _selector_parts(selector)
     if test is not None and "::" in test:  # `tests/a.py::TestY::test_c`: a test in a class
         within, _, name = test.rpartition("::")
@@ -177,7 +179,7 @@ def _selector_keys(selector: str) -> set[str] | None:
     """Keys a matching case must carry; None when only a scan can tell (directories)."""
     path, test = _selector_parts(selector)
     if test is not None and "*" not in test:
-        return {"n:" + test.rsplit("::", 1)[-1]}
+        return {"n:" + test.rsplit("::", 1)[-1], "n:" + selector.strip()}
     if test is not None:
         return _selector_keys(path) if path else None  # `file::*word*`: the file's cases
     if selector.rstrip().endswith("/"):

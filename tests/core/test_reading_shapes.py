@@ -157,6 +157,11 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             "No more `TimeoutError` in `tests/integration/`",
             {"kind": "zero_failures", "words": ["timeouterror"], "selector": "tests/integration/"},
         ),
+        (
+            "`auth::tests::test_login` - ✅ FIXED",
+            {"kind": "tests_passing", "selector": "auth::tests::test_login"},
+        ),
+        ("`std::vector` - fixed", None),  # two segments: a C++ name, not a Rust test path
         # Zero failures of the whole run, in its usual words.
         ("Zero failures", {"kind": "tests_passing"}),
         ("0 failed, 0 errors", {"kind": "tests_passing"}),

@@ -50,6 +50,9 @@ def case(
         ),
         ("tests/a/test_b.py::*csv*", case("test_read_csv", file="tests/a/test_c.py"), False),
         ("tests/a/test_b.py::*csv*", case("test_json", file="tests/a/test_b.py"), False),
+        # A Rust test by its path, which cargo reports as the case's name.
+        ("auth::tests::test_login", case("auth::tests::test_login", classname="core"), True),
+        ("auth::tests::test_login", case("auth::tests::test_logout", classname="core"), False),
         # A crate (`cargo test -p cortex-memory`): its library and its other test binaries.
         ("cortex-memory", case(classname="cortex-memory::integration"), True),
         ("cortex-memory", case(classname="cortex-memory-extra"), False),
@@ -106,6 +109,7 @@ SELECTOR_CASES = [
     ("tests/a/test_b.py::*csv*", case("test_read_csv", file="tests/a/test_b.py")),
     ("security/", case(file="internal/security_test.go")),
     ("cortex-memory", case(classname="cortex-memory::integration")),
+    ("auth::tests::test_login", case("auth::tests::test_login", classname="cortex-memory")),
 ]
 
 

@@ -46,7 +46,8 @@ _RUN_WORDS = re.compile(r"^\W*(?:verify|check|confirm|validate|verificar|про�
 # A test an item lists by name in a code span: a function, a test file, a test class.
 _LISTED_NAME = (
     r"(?:[\w./-]+::)?test_\w+|[\w./-]+_test\.(?:py|go)|[\w./-]+\.(?:spec|test)\.[jt]sx?|"
-    r"(?:[\w.]*\.)?(?:Test\w+|\w+Tests?)\.\w+|[\w./-]*\w+Tests?"
+    r"(?:[\w.]*\.)?(?:Test\w+|\w+Tests?)\.\w+|[\w./-]*\w+Tests?|"
+    r"[a-z_]\w*(?:::\w+){2,}"  # a Rust test's path: `auth::tests::test_login`
 )
 # `TestPaymentService.test_refund`, `com.acme.UserTest.testLogin`: a method of a test class.
 _CLASS_METHOD = re.compile(r"((?:[\w.]*\.)?(?:Test\w+|\w+Tests?))\.(\w+)")
