@@ -29,7 +29,7 @@ from bot.core.evaluate import RunInput
 from bot.core.markdown_safe import code, inline
 from bot.core.metrics import parse_rule
 from bot.core.metrics.base import Metric
-from bot.core.metrics.units import format_bytes, format_seconds
+from bot.core.metrics.units import format_bytes, format_seconds, plural
 from bot.core.results import CaseResult, Outcome, case_owner
 from bot.core.testnames import CaseIndex, is_test_name
 
@@ -174,8 +174,8 @@ def _plain_word(text: str | None) -> bool:
 def _title(run: RunInput, failing: Sequence[FileResult]) -> str:
     broken = sum(c.outcome in FAILING for c in run.cases)
     return (
-        f"Test failures: {broken} of {_count(len(run.cases), 'test')} failing "
-        f"in {_count(len(failing), 'file')}"
+        f"Test failures: {broken} of {plural(len(run.cases), 'test')} failing "
+        f"in {plural(len(failing), 'file')}"
     )
 
 
@@ -192,15 +192,15 @@ def _summary(
     lines = [
         "## Executive Summary",
         "",
-        f"Ran {_count(total, 'test')} in {_count(len(files), 'file')}. "
+        f"Ran {plural(total, 'test')} in {plural(len(files), 'file')}. "
         f"**{passed} passed ({share})**, "
         f"{broken} failed or errored, {total - passed - broken} skipped.",
     ]
     if causes:
         largest = causes[0]
         lines[-1] += (
-            f" The failures come from {_count(len(causes), 'root cause')}; the largest, "
-            f"{code(largest.message, limit=120)}, breaks {_count(len(largest.cases), 'test')}."
+            f" The failures come from {plural(len(causes), 'root cause')}; the largest, "
+            f"{code(largest.message, limit=120)}, breaks {plural(len(largest.cases), 'test')}."
         )
     if previous is not None:
         lines += ["", _change(run, previous)]
@@ -216,23 +216,33 @@ def _change(run: RunInput, previous: RunInput) -> str:
 
 
 def _results(files: Sequence[FileResult]) -> str:
+    memory = any(f.peak_memory is not None for f in files)
     passing = [f for f in files if not f.failing]
     failing = [f for f in files if f.failing]
-    memory = any(f.peak_memory is not None for f in files)
-    lines = ["## Test Execution Results"]
-    if passing:
-        lines += ["", f"### ✅ Passing Test Files ({len(passing)}/{len(files)})", ""]
-        lines += ["| Test File | Tests | Status | Time |" + (" Peak memory |" if memory else "")]
-        lines += ["|---|---|---|---|" + ("---|" if memory else "")]
-        lines += [_row(f, "**PASSED**", memory) for f in passing[:_TABLE_ROWS]]
-        lines += _more_files(len(passing))
-    if failing:
-        lines += ["", f"### ❌ Failing Test Files ({len(failing)}/{len(files)})", ""]
-        lines += ["| Test File | Tests | Status | Time |" + (" Peak memory |" if memory else "")]
-        lines += ["|---|---|---|---|" + ("---|" if memory else "")]
-        lines += [_row(f, "**FAILED**", memory) for f in failing[:_TABLE_ROWS]]
-        lines += _more_files(len(failing))
-    return "\n".join(lines)
+    return "\n".join(
+        [
+            "## Test Execution Results",
+            *_table("✅ Passing Test Files", passing, len(files), "**PASSED**", memory),
+            *_table("❌ Failing Test Files", failing, len(files), "**FAILED**", memory),
+        ]
+    )
+
+
+def _table(
+    heading: str, shown: Sequence[FileResult], total: int, status: str, memory: bool
+) -> list[str]:
+    """One results table (none when no file is in it), at most `_TABLE_ROWS` rows."""
+    if not shown:
+        return []
+    return [
+        "",
+        f"### {heading} ({len(shown)}/{total})",
+        "",
+        "| Test File | Tests | Status | Time |" + (" Peak memory |" if memory else ""),
+        "|---|---|---|---|" + ("---|" if memory else ""),
+        *(_row(f, status, memory) for f in shown[:_TABLE_ROWS]),
+        *_more_files(len(shown)),
+    ]
 
 
 def _more_files(count: int) -> list[str]:
@@ -269,8 +279,8 @@ def _analysis(causes: Sequence[RootCause]) -> str:
         lines += ["", f"### {number}. {inline(_short(cause), limit=120)}", ""]
         lines += [f"**Primary Error**: {code(cause.message, limit=300)}", ""]
         lines += [
-            f"**Impact**: {_count(len(cause.cases), 'test')} failing "
-            f"in {_count(len(cause.files), 'file')}.",
+            f"**Impact**: {plural(len(cause.cases), 'test')} failing "
+            f"in {plural(len(cause.files), 'file')}.",
             "",
             "**Tests hit**: " + _hits(cause),
         ]
@@ -340,10 +350,6 @@ def _same(read: Metric | None, meant: Metric) -> bool:
         return False
     fields = ("kind", "selector", "expected", "threshold", "comparison", "scope", "words")
     return all(getattr(read, f) == getattr(meant, f) for f in fields)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _short(cause: RootCause) -> str:

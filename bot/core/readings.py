@@ -16,12 +16,12 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core.items import GROUP_REASON
-from bot.core.metrics import UNRECOGNISED, parse_rule, recognise, scopes, why_manual
+from bot.core.metrics import UNRECOGNISED, parse_rule, recognise, why_manual
 from bot.core.metrics.base import DurationScope, Metric, MetricKind
 from bot.core.metrics.peak_memory import MEMORY_WORDS
 from bot.core.metrics.units import SIZE, TIME, format_bytes, format_seconds, parse_seconds
 from bot.core.plan import Item, Plan
-from bot.core.testnames import CONVENTIONAL_GROUPS, TEST_NAME, is_test_name
+from bot.core.testnames import TEST_NAME, is_test_name, is_topic
 from bot.errors import RuleError
 
 
@@ -135,9 +135,8 @@ def _in(metric: Metric) -> str:
 
 def _named(selector: str) -> str:
     """A selector as people read it: a topic ("security tests") says what it matches."""
-    topic = selector.rstrip("/")
-    if scopes.is_group(selector) and topic not in CONVENTIONAL_GROUPS:
-        words = topic.replace("-", " ")
+    if is_topic(selector):
+        words = selector.rstrip("/").replace("-", " ")
         return f"tests about “{words}” (`{selector}`: folder, file, class or name)"
     return f"`{selector}`"
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from bot.core.evaluate import Evaluation, FailureGroup, ItemResult, TrackedResult
 from bot.core.markdown_safe import code, inline, prose
 from bot.core.metrics.base import Status
-from bot.core.metrics.units import format_bytes, format_seconds
+from bot.core.metrics.units import format_bytes, format_seconds, plural
 from bot.core.plan import Plan
 from bot.core.readings import Reading
 
@@ -136,7 +136,7 @@ def _items_line(evaluation: Evaluation) -> str:
         return line
     left = sum(item.status is Status.MANUAL and not item.checked for item in evaluation.items)
     if left:
-        return f"{line} (all measured criteria met; {_count(left, 'manual item')} left)"
+        return f"{line} (all measured criteria met; {plural(left, 'manual item')} left)"
     return f"{line} (all criteria met)"
 
 
@@ -153,7 +153,7 @@ def _headline(evaluation: Evaluation, title: str | None) -> list[str]:
         [
             f"✅ {totals.passed} passed",
             f"❌ {totals.failed} failed",
-            f"⚠️ {_count(totals.errors, 'error')}",
+            f"⚠️ {plural(totals.errors, 'error')}",
             f"⏭️ {totals.skipped} skipped",
         ]
     )
@@ -241,8 +241,8 @@ def _phases(evaluation: Evaluation, plan: Plan, d: _Detail) -> list[str]:
         if not result.groups:
             lines += ["", f"{heading} — ✅ no failures mapped{criteria}"]
             continue
-        failing = _count(len(result.failing), "failing test")
-        groups = _count(len(result.groups), "group")
+        failing = plural(len(result.failing), "failing test")
+        groups = plural(len(result.groups), "group")
         lines += ["", f"{heading} — ❌ {failing} in {groups}{criteria}", ""]
         lines += _groups(result.groups, d)
     hidden = evaluation.phases[d.rows :]
@@ -264,7 +264,7 @@ def _unplanned(groups: Sequence[FailureGroup], d: _Detail) -> list[str]:
         return []
     tests = sum(len(group.tests) for group in groups)
     return [
-        f"#### ⚠️ Unplanned failures: {_count(tests, 'test')} no phase covers",
+        f"#### ⚠️ Unplanned failures: {plural(tests, 'test')} no phase covers",
         "",
         *_groups(groups, d),
     ]
@@ -274,13 +274,13 @@ def _groups(groups: Sequence[FailureGroup], d: _Detail) -> list[str]:
     lines: list[str] = []
     for group in groups[: d.groups]:
         message = code(group.message, limit=d.text) if group.message.strip() else "(no message)"
-        size = _count(len(group.tests), "test")
+        size = plural(len(group.tests), "test")
         lines.append(f"- {message} — **{size}** · {prose(group.reason, limit=d.text)}")
         lines += _test_list(group.tests, d, indent="  ")
     hidden = groups[d.groups :]
     if hidden:
         tests = sum(len(group.tests) for group in hidden)
-        lines.append(f"- … and {_count(len(hidden), 'more group')} ({_count(tests, 'test')})")
+        lines.append(f"- … and {plural(len(hidden), 'more group')} ({plural(tests, 'test')})")
     return lines
 
 
@@ -320,7 +320,7 @@ def _test_list(tests: Sequence[str], d: _Detail, *, indent: str) -> list[str]:
         return lines
     # An HTML block ends only at a blank line: the blanks keep the list Markdown and stop
     # whatever follows from being swallowed into the block.
-    summary = f"{indent}<details><summary>{_count(len(tests), 'test')}</summary>"
+    summary = f"{indent}<details><summary>{plural(len(tests), 'test')}</summary>"
     return [summary, "", *lines, "", f"{indent}</details>", ""]
 
 
@@ -340,11 +340,7 @@ def _cut(body: str, limit: int) -> str:
 
 
 def _more(hidden: int, noun: str) -> list[str]:
-    return ["", f"… and {_count(hidden, 'more ' + noun)}"] if hidden > 0 else []
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+    return ["", f"… and {plural(hidden, 'more ' + noun)}"] if hidden > 0 else []
 
 
 def _percent(fraction: float) -> str:

@@ -84,6 +84,13 @@ def _directory_matches(case: CaseResult, directory: str) -> bool:
     return (case.classname + ".").startswith(dotted + ".")
 
 
+def is_topic(selector: str) -> bool:
+    """Whether a selector is a topic (`security/`, `scalar-type/`): one segment, and not a
+    folder by convention (`unit/`)."""
+    name = selector.strip()
+    return name.endswith("/") and "/" not in name[:-1] and name[:-1] not in CONVENTIONAL_GROUPS
+
+
 def topic_words(name: str) -> list[str]:
     """A name's words, lower-cased and singular, without "test": `test_scalar_types` ->
     `scalar type`, `SecurityTest` -> `security`."""
@@ -140,7 +147,7 @@ def matches(selector: str, case: CaseResult) -> bool:
     if test is not None:
         return _name_matches(case, test) and (not path or _file_or_class(case, path))
     if selector.rstrip().endswith("/"):
-        if "/" not in path and path not in CONVENTIONAL_GROUPS:
+        if is_topic(selector):
             return _directory_matches(case, path) or _topic_matches(case, path)
         return _directory_matches(case, path)
     return _file_or_class(case, path) or _name_matches(case, path) or case.suite == path

@@ -19,12 +19,12 @@ from bot.core.metrics.history import (
     RUN_ADJECTIVES,
     count,
     names,
-    plural,
     runs_of,
     scope,
     scope_of,
     selected_ids,
 )
+from bot.core.metrics.units import plural
 from bot.core.results import Outcome
 from bot.errors import RuleError
 

@@ -110,8 +110,3 @@ def names(test_ids: Sequence[str]) -> str:
     """A few test ids, and how many more."""
     shown = ", ".join(t.rsplit("::", 1)[-1] for t in test_ids[:3])
     return shown + (f" and {len(test_ids) - 3} more" if len(test_ids) > 3 else "")
-
-
-def plural(number: int, noun: str) -> str:
-    """`1 run`, `3 runs`."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"

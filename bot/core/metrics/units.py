@@ -77,3 +77,8 @@ def format_seconds(seconds: float) -> str:
     if seconds >= 120:
         return f"{seconds / 60:.1f} min".replace(".0 ", " ")
     return f"{seconds:.2f}".rstrip("0").rstrip(".") + "s"
+
+
+def plural(number: int, noun: str) -> str:
+    """`1 run`, `3 runs`."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
