@@ -61,7 +61,7 @@ def render(run: RunInput, *, previous: RunInput | None = None, title: str | None
         _results(files),
         _analysis(causes),
         _plan(causes),
-        _metrics(goals(run)),
+        _metrics(_goals(run, files, causes)),
     ]
     return "\n\n".join(s for s in sections if s) + "\n"
 
@@ -72,10 +72,14 @@ def goals(run: RunInput) -> list[Goal]:
     A file whose tests no selector picks out exactly (a suite name with spaces, a file the
     runner reports under another name) gets no item of its own; the pass rate covers it.
     """
+    return _goals(run, files_of(run), root_causes(run))
+
+
+def _goals(run: RunInput, files: Sequence[FileResult], causes: Sequence[RootCause]) -> list[Goal]:
     index = CaseIndex(run.cases)
     found = [
         Goal(f"{code(name)}: {len(f.cases)}/{len(f.cases)} tests passing", rule)
-        for f in files_of(run)
+        for f in files
         if f.failing
         for name in [_selector(f, index)]
         if name is not None
@@ -88,7 +92,7 @@ def goals(run: RunInput) -> list[Goal]:
     seconds = time_bound(run)
     if seconds is not None:
         found.append(Goal(f"No test slower than {seconds:g}s", f"duration each <= {seconds:g}s"))
-    for cause in root_causes(run):
+    for cause in causes:
         kind = failure_kind(cause)
         words = [w for w in cause_words(cause) if w != kind]
         if words:
