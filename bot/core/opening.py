@@ -46,17 +46,18 @@ def decide(
     if from_fork:
         return None, "a fork's run never opens issues"
     known = set(covered)
-    new = [c for c in run.cases if c.outcome in FAILING and signature(c) not in known]
+    failing = {i: signature(c) for i, c in enumerate(run.cases) if c.outcome in FAILING}
+    new = {i: sig for i, sig in failing.items() if sig not in known}
     if not new:
         return None, "every failure is covered by an open issue"
     if opened_today >= per_day:
         return None, f"already {opened_today} issues opened today (open_issues_per_day)"
-    kept = [c for c in run.cases if c.outcome not in FAILING or signature(c) not in known]
+    kept = [c for i, c in enumerate(run.cases) if i not in failing or i in new]
     return (
         Opening(
             run=dataclasses.replace(run, cases=kept),
-            signatures=tuple(dict.fromkeys(signature(c) for c in new)),
-            paths=tuple(dict.fromkeys(owner_of(c) for c in new)),
+            signatures=tuple(dict.fromkeys(new.values())),
+            paths=tuple(dict.fromkeys(owner_of(run.cases[i]) for i in new)),
         ),
         f"{len(new)} failures no open issue covers",
     )
