@@ -242,6 +242,32 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ("Verify: `pytest tests/a/test_b.py tests/a/test_c.py`", None),  # two files: which?
         ("Add test to verify <2 second completion", None),
         ("Test passes with dict input", None),  # which test?
+        # A name in a code span before "tests" is the class or topic; a kind word says less.
+        ("All `UserService` tests pass", {"kind": "tests_passing", "selector": "UserService"}),
+        ("`parser` unit tests pass", {"kind": "tests_passing", "selector": "parser/"}),
+        (
+            "All 4 executePhaseTemplate unit tests pass",
+            {"kind": "tests_passing", "selector": "executePhaseTemplate", "expected": 4},
+        ),
+        (
+            "4個のexecutePhaseTemplateユニットテストが全て成功すること",
+            {"kind": "tests_passing", "selector": "executePhaseTemplate", "expected": 4},
+        ),
+        # A Playwright project is the group of its name; a browser project is a platform.
+        (
+            "`npx playwright test --project=smoke` passes",
+            {"kind": "tests_passing", "selector": "smoke/"},
+        ),
+        ("`npx playwright test --project=chromium` passes", None),
+        ("`npx playwright test --project=a --project=b` passes", None),
+        # A tier's time is a total; the run's total bounds the tier's from above.
+        (
+            "Smoke tier runs reasonably fast (aspirational: < 30 seconds)",
+            {"kind": "duration", "threshold": 30.0, "comparison": "<", "scope": "total"},
+        ),
+        # pytest reports a module it cannot collect as a "collection failure".
+        ("Tests collect successfully", {"kind": "zero_failures", "words": ["collection"]}),
+        ("All tests collect without errors", {"kind": "zero_failures", "words": ["collection"]}),
     ],
 )
 def test_items_are_read_as_a_maintainer_would(text: str, expected: dict[str, Any] | None) -> None:
@@ -270,6 +296,7 @@ def test_a_group_the_plan_tracks_resolves_to_its_folder() -> None:
         ("Groovy test suite maintains 100% pass rate (31/31 tests)", None),  # a language
         ("All JavaScript unit tests pass", None),
         ("Critical tests pass", None),  # which ones?
+        ("login e2e tests pass", "login/"),  # `tests/e2e/test_login.py` carries "login"
     ],
 )
 def test_a_group_nothing_tracked_pins_down_is_a_topic(text: str, selector: str | None) -> None:

@@ -32,7 +32,7 @@ _NEGATED_LOWER = (
 _BOUNDED_TIME = re.compile(UPPER_BOUND_WORDS + r"\s*" + units.TIME.pattern)
 _NEGATED_TIME = re.compile(_NEGATED_LOWER + r"\s*" + units.TIME.pattern)
 _MEAN_WORDS = re.compile(r"\b(average|mean|avg)\b")
-_TOTAL_WORDS = re.compile(r"\b(suite|total|whole|overall|test run)\b")
+_TOTAL_WORDS = re.compile(r"\b(suite|total|whole|overall|test run|tier)\b")
 _EACH_WORDS = re.compile(r"\bper test\b|\beach\b|\bsingle\b|\bevery\b")
 # A time is a test's only when the item says so: "execution time < 30 s" names no tests.
 _TEST_WORDS = re.compile(r"\btests?\b")

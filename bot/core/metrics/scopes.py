@@ -33,7 +33,6 @@ _NOT_A_RUN = (
     "--fixtures",
     "--version",
     "--help",
-    "--project",
     "--filter",
     "-run",
     "--tests",
@@ -57,6 +56,15 @@ _VERBS = frozenset(
 # "E2E pass rate ≥ 80%": the rate of a group, though the item never says "tests".
 _RATE_OF_GROUP = re.compile(r"\b([a-z][\w-]*)\s+(?:pass|failure|success)[- ]rate\b", re.I)
 _CAMEL = re.compile(r"^[A-Z][a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+$")
+_LOWER_CAMEL = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+")
+# A name in a code span before "tests": "`UserService` tests", "`parser` unit tests".
+_SPANNED_GROUP = re.compile(
+    r"`([A-Za-z_][A-Za-z0-9_-]*)`\s+(?:(?:unit|integration|e2e|functional|component)\s+)?"
+    r"(?:tests?|suites?|specs?)\b",
+    re.I,
+)
+# Words for the kind of test, less telling than a name before them.
+_KINDS = frozenset("unit integration e2e functional component".split())
 # Words before "tests" that mean the whole run, not a part of it.
 _WHOLE = frozenset(
     "all overall total the our full entire whole every existing test tests complete "
@@ -113,15 +121,19 @@ def scope_of(text: str) -> str | None:
     named = TEST_NAME.search(outside)
     if named:
         return named.group(0)
+    spanned = _SPANNED_GROUP.search(text)  # "All `UserService` tests pass"
+    if spanned is not None and spanned.group(1).lower() not in _WHOLE | _VAGUE | _LANGUAGES:
+        name = spanned.group(1)
+        return name if _is_identifier(name) else name.lower() + "/"
     path = _PATH.search(outside)
     if path and not re.search(r"\d+/\d+|^[A-Z]{1,5}(?:/[A-Z]{1,5})+$", path.group(1)):
         return _folder_or_file(path.group(1))
-    foreign = _FOREIGN_GROUP.search(outside)
-    if foreign is not None:
-        return next(g for g, pattern in _FOREIGN_GROUPS if re.search(pattern, foreign.group(0)))
     identifier = _IDENTIFIER_IN_FOREIGN.search(outside) if _NON_LATIN.search(outside) else None
     if identifier is not None:
         return identifier.group(0)  # "executePhaseTemplateユニットテスト": a suite or class
+    foreign = _FOREIGN_GROUP.search(outside)
+    if foreign is not None:
+        return next(g for g, pattern in _FOREIGN_GROUPS if re.search(pattern, foreign.group(0)))
     group = _GROUP.search(outside)
     rate = _RATE_OF_GROUP.search(outside)
     if group is None and rate is not None and rate.group(1).lower() not in _VERBS:
@@ -138,6 +150,11 @@ def _group(words: list[str]) -> str | None:
         return None
     if _is_class(words[-1]):
         return words[-1]  # "SecurityUtils tests": a class or suite name
+    if len(words) > 1 and words[-1].lower() in _KINDS:
+        if _is_identifier(words[-2]):
+            return words[-2]  # "executePhaseTemplate unit tests": the name says more
+        if words[-2].lower() not in _WHOLE | _VAGUE:
+            words.pop()  # "parser unit tests" are the parser's (`tests/unit/test_parser.py`)
     topic = [words.pop()]
     while words and words[-1].lower() not in _WHOLE | _VAGUE and not _is_class(words[-1]):
         topic.insert(0, words.pop())
@@ -146,6 +163,11 @@ def _group(words: list[str]) -> str | None:
 
 def _is_class(word: str) -> bool:
     return _CAMEL.match(word) is not None and word.lower() not in _LANGUAGES
+
+
+def _is_identifier(word: str) -> bool:
+    """A class (`UserService`) or a camelCase function (`executePhaseTemplate`)."""
+    return _is_class(word) or _LOWER_CAMEL.fullmatch(word) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,13 +195,24 @@ def runner_command(text: str) -> Command | None:
         if crate is not None:
             return Command(crate)  # `cargo test -p cortex-memory`: that crate's tests
         paths = [_folder_or_file(w) for w in words if _is_test_path(w)]
-        if len(paths) > 1:
+        projects = _flag_values(words, "--project")
+        if len(paths) > 1 or len(projects) > 1 or (projects and "playwright" not in words):
             return Command(None, ambiguous=True)
+        if projects and not paths:
+            # `npx playwright test --project=smoke`: a project named for its tests' folder,
+            # read as that group (the tracked folder, or the tests whose path carries it).
+            return Command(_group(projects[0].replace("_", "-").split("-")))
         keyword = _KEYWORD.search(span)
         if paths and keyword and re.fullmatch(r"\w+", keyword.group(1)):
             return Command(f"{paths[0].rstrip('/')}::*{keyword.group(1)}*")
         return Command(paths[0] if paths else None)
     return None
+
+
+def _flag_values(words: list[str], flag: str) -> list[str]:
+    """The values of `--flag=VALUE` and `--flag VALUE` in a command line."""
+    values = [w.split("=", 1)[1] for w in words if w.startswith(flag + "=")]
+    return values + [value for name, value in itertools.pairwise(words) if name == flag]
 
 
 def _cargo_package(words: list[str]) -> str | None:

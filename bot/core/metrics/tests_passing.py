@@ -111,7 +111,7 @@ _COMMAND_VERDICT = (
 )
 _VERDICT_AFTER = (
     r"`?\s*(?:(?:package|module|crate|folder|directory)s?\s+)?"
-    r"(?::|\(|→|->|=>|-|—|–)?\s*(?:tests?\s+)?"
+    r"(?::|\(|→|->|=>|-|—|–)?\s*(?:(?:unit|integration|e2e|functional|component)\s+)?(?:tests?\s+)?"
     r"(?:テスト|测试|테스트)?(?:が|は|를|이|가)?\s*(?:全て|すべて)?"
 )
 # "All 643 tests", "33 tests", "15個の…テスト"; not "Tier 1 tests" or "Phase 2 tests".

@@ -40,6 +40,12 @@ _WITHIN = re.compile(
     r"\bin\s+(?:any|all|every|the)?\s*([\w\s-]+?)\s+(?:tests?|specs?|suites?)\b", re.I
 )
 _FAILING = (Outcome.FAILED, Outcome.ERROR)
+# "Tests collect successfully", "All tests collect without errors": no collection failure.
+_COLLECTS = re.compile(
+    r"^\W*(?:all\s+)?(?:the\s+)?(?:tests?|pytest)\s+(?:collect(?:s|ion)?)\s+"
+    r"(?:succeeds\s*|successfully|cleanly|without\s+(?:any\s+)?errors?)\W*$",
+    re.I,
+)
 # What a run can report failing: failure nouns, exception types, and the usual suspects.
 _FAILURE_KIND = re.compile(
     rf"{_FAILURE_NOUN}|\w+(?:Error|Exception)\b|\b(?:deadlocks?|hangs?|leaks?|flakes?|"
@@ -57,6 +63,8 @@ _STOP_WORDS = frozenset(
 
 def recognise(text: str) -> Metric | None:
     """The metric of an item that asks for zero (or no) failures of some kind, else None."""
+    if _COLLECTS.search(text):
+        return Metric(KIND, words=("collection",))  # pytest reports "collection failure"
     because = _FAIL_BECAUSE.match(text)  # "No tests fail due to `None` fixture values"
     match = (
         because
