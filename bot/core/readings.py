@@ -114,7 +114,8 @@ def describe(metric: Metric) -> str:
             DurationScope.TOTAL: "all tests together",
         }.get(metric.scope or DurationScope.EACH, "each test")
         subject += _in(metric)
-        return f"{subject} {bound} {format_seconds(threshold)}"
+        passing = ", all passing" if metric.passing else ""
+        return f"{subject} {bound} {format_seconds(threshold)}{passing}"
     if metric.kind is MetricKind.STREAK:
         return f"{tests} pass in {runs} in a row"
     if metric.kind is MetricKind.WINDOW:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -38,10 +39,10 @@ def test_every_kind_has_exactly_one_module() -> None:
 
 def test_the_registry_keeps_the_reading_precedence() -> None:
     assert [k.KIND for k in KINDS] == [
+        MetricKind.DURATION,
         MetricKind.TESTS_PASSING,
         MetricKind.PASS_RATE,
         MetricKind.PEAK_MEMORY,
-        MetricKind.DURATION,
         MetricKind.ZERO_FAILURES,
         MetricKind.WINDOW,
         MetricKind.STREAK,
@@ -53,11 +54,13 @@ def test_the_registry_keeps_the_reading_precedence() -> None:
 @pytest.mark.parametrize(
     ("text", "kinds"),
     [
+        # A time bound with a verdict is read as the bound on tests that must also pass: a
+        # reading of the verdict alone would tick the box on a run with a slow test.
         (
             "`test_perf.py`: 5/5 tests passing, each under 2 minutes",
-            [MetricKind.TESTS_PASSING, MetricKind.DURATION],
+            [MetricKind.DURATION, MetricKind.TESTS_PASSING],
         ),
-        ("95% pass rate, each test under 1s", [MetricKind.PASS_RATE, MetricKind.DURATION]),
+        ("95% pass rate, each test under 1s", [MetricKind.DURATION, MetricKind.PASS_RATE]),
         ("No test above 3 s", [MetricKind.DURATION]),  # no kind of failure: not zero-failures
         ("Memory under 250MB, pass rate 95%", [MetricKind.PEAK_MEMORY]),
     ],
@@ -67,12 +70,13 @@ def test_the_first_kind_that_reads_an_item_wins(text: str, kinds: list[MetricKin
     metric = recognise(text)
     assert metric is not None
     assert metric.kind is kinds[0]
+    assert metric.passing is (kinds[0] is MetricKind.DURATION and "pass" in text)
 
 
 def test_an_unknown_rule_lists_every_kind_in_its_message() -> None:
     usage = (
-        "manual | tests SELECTOR [N[/M]] | pass-rate [SELECTOR] CMP N% | memory CMP SIZE | "
-        "duration each|mean|total [SELECTOR] CMP TIME | zero WORD... | "
+        "manual | duration each|mean|total [SELECTOR] CMP TIME [passing] | "
+        "tests SELECTOR [N[/M]] | pass-rate [SELECTOR] CMP N% | memory CMP SIZE | zero WORD... | "
         "window M/N [tests SELECTOR] | streak N [tests SELECTOR] | no-flaky [SELECTOR] | "
         "no-new-failures [SELECTOR]"
     )
@@ -224,6 +228,17 @@ def test_duration_is_unknown_without_timed_executed_tests() -> None:
     assert verdict(duration(DurationScope.EACH, 0.5), *untimed) == Verdict(
         Status.UNKNOWN, "no test durations in this run"
     )
+
+
+def test_a_duration_that_says_the_tests_pass_is_unmet_while_one_fails_however_fast() -> None:
+    metric = recognise("All tests pass in under 2 minutes")
+    assert metric == Metric(
+        MetricKind.DURATION, threshold=120.0, scope=DurationScope.TOTAL, passing=True
+    )
+    quick_but_red = (case("a", duration=0.1), case("b", FAILED, duration=0.1))
+    assert verdict(metric, *quick_but_red) == Verdict(Status.UNMET, "1 test failing")
+    assert verdict(metric, *TIMED).status is Status.MET
+    assert parse_rule("duration total <= 120s passing") == replace(metric, source="rule")
 
 
 # -- zero failures --------------------------------------------------------------------------

@@ -28,6 +28,7 @@ SECTION = "<details><summary>How the checklist is read</summary>"
         ("duration each <= 2s", "each test ≤ 2s"),
         ("duration mean < 200ms", "mean test time < 0.2s"),
         ("duration total <= 5min", "all tests together ≤ 5 min"),
+        ("duration total <= 5min passing", "all tests together ≤ 5 min, all passing"),
         ("memory <= 260MB", "peak memory ≤ 260 MB"),
         ("zero timeout", "no failures mentioning timeout among related tests"),
         ("pass-rate tests/e2e/ >= 80%", "pass rate ≥ 80% over `tests/e2e/`"),

@@ -49,6 +49,7 @@ class Metric:
     scope: DurationScope | None = None
     words: tuple[str, ...] = field(default=())  # ZERO_FAILURES: the kind of failure
     within: tuple[str, ...] = field(default=())  # ZERO_FAILURES: words naming its tests
+    passing: bool = False  # DURATION: the timed tests must pass too ("all pass in < 5 min")
     source: str = "text"  # "text" (read from the item) or "rule" (written by a maintainer)
 
     def as_dict(self) -> dict[str, Any]:
@@ -58,6 +59,8 @@ class Metric:
         data["within"] = list(self.within)
         if self.threshold is None:
             del data["comparison"]
+        if not self.passing:
+            del data["passing"]
         return {key: value for key, value in data.items() if value not in (None, [], ())}
 
 

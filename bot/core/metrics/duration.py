@@ -22,7 +22,7 @@ from bot.errors import RuleError
 
 KIND = MetricKind.DURATION
 RULE_WORD = "duration"
-RULE_ARGUMENTS = "each|mean|total [SELECTOR] CMP TIME"
+RULE_ARGUMENTS = "each|mean|total [SELECTOR] CMP TIME [passing]"
 
 _NEGATED_LOWER = (
     r"\b(?:no|none|not|never)\b[^.;]*?"
@@ -34,10 +34,19 @@ _NEGATED_TIME = re.compile(_NEGATED_LOWER + r"\s*" + units.TIME.pattern)
 _MEAN_WORDS = re.compile(r"\b(average|mean|avg)\b")
 _TOTAL_WORDS = re.compile(r"\b(suite|total|whole|overall|test run|tier)\b")
 _EACH_WORDS = re.compile(r"\bper test\b|\beach\b|\bsingle\b|\bevery\b")
+# "E2E tests complete in < 10 min", "all tests pass in under 2 minutes": the tests together.
+_SUITE_VERB = re.compile(
+    r"\btests\s+(?:\w+\s+){0,2}?(?:complete|finish|run|execute|pass)\s+(?:\w+\s+){0,2}?"
+    r"(?:in|within|under|below)\b"
+)
+# The tests must pass as well as be fast: "All Tier 1 tests pass in <5 min".
+_PASSING = re.compile(r"\b(?:pass|passes|passing|green)\b")
 # A time is a test's only when the item says so: "execution time < 30 s" names no tests.
 _TEST_WORDS = re.compile(r"\btests?\b")
 _RULE = re.compile(
-    r"(each|mean|total)\s+(?:(\S+)\s+)?" + COMPARATOR + r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)", re.I
+    r"(each|mean|total)\s+(?:(\S+)\s+)?" + COMPARATOR + r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)"
+    r"(\s+passing)?",
+    re.I,
 )
 # A limit a test asserts ("performance test passes (<25 ms threshold)") is not its duration.
 _ASSERTED = re.compile(r"\bthreshold\b|\bassert\w*\b")
@@ -67,13 +76,16 @@ def recognise(text: str) -> Metric | None:
         comparison="<" if strict else "<=",
         scope=scope,
         selector=selector,
+        passing=_PASSING.search(lowered[: match.start()]) is not None,
     )
 
 
 def _scope(lowered: str) -> DurationScope | None:
     if _MEAN_WORDS.search(lowered):
         return DurationScope.MEAN
-    if _TOTAL_WORDS.search(lowered) and not _EACH_WORDS.search(lowered):
+    if _EACH_WORDS.search(lowered) is None and (
+        _TOTAL_WORDS.search(lowered) or _SUITE_VERB.search(lowered)
+    ):
         return DurationScope.TOTAL
     if _TEST_WORDS.search(lowered) and (
         _EACH_WORDS.search(lowered) or not _TOTAL_WORDS.search(lowered)
@@ -99,16 +111,24 @@ def parse_arguments(arguments: str) -> Metric:
         threshold=seconds,
         comparison=match.group(3),
         scope=DurationScope(match.group(1).lower()),
+        passing=match.group(6) is not None,
         source="rule",
     )
 
 
 def judge(metric: Metric, run: RunView) -> Verdict:
-    """The slowest, mean or total test time (by scope) against the threshold; skips don't count."""
+    """The slowest, mean or total test time (by scope) against the threshold; skips don't count.
+
+    A metric that says the tests pass too is unmet while any of them fails, however fast.
+    """
     chosen = run.index.select(metric.selector) if metric.selector else run.cases
+    where = f" of `{metric.selector}`" if metric.selector else ""
+    if metric.passing:
+        failing = sum(c.outcome in (Outcome.FAILED, Outcome.ERROR) for c in chosen)
+        if failing:
+            return Verdict(Status.UNMET, f"{units.plural(failing, 'test')}{where} failing")
     timed = [c for c in chosen if c.duration is not None and c.outcome is not Outcome.SKIPPED]
     if not timed:
-        where = f" of `{metric.selector}`" if metric.selector else ""
         return Verdict(Status.UNKNOWN, f"no test durations{where} in this run")
     durations = [c.duration for c in timed if c.duration is not None]
     assert metric.threshold is not None

@@ -23,7 +23,14 @@ _LOCAL = (
     r"\blocally\b|\blocal (?:run|machine|environment)\b|\bon (?:my|your|any) machine\b|"
     r"\b(?:development|dev) (?:machine|box|environment)s?\b|\bany machine\b"
 )
-_ELSEWHERE = re.compile(f"{_PLATFORM}|{_LOCAL}", re.I)
+# A way of running the tests that a run's results do not record.
+_CONDITION = (
+    r"\bpass\w*\s+(?:\w+\s+){0,3}?(?:in parallel|concurrently|in (?:a )?random(?:ized)? order|"
+    r"with random\w*(?: order\w*)?|in any order|offline|without (?:a |any )?(?:network|internet)|"
+    r"in (?:a )?docker|in (?:a )?containers?|in isolation|individually|one at a time)\b|"
+    r"\s-n\s*(?:auto|\d+)\b|--random-order\b|-p\s+randomly\b|--shuffle\b|--forked\b"
+)
+_ELSEWHERE = re.compile(f"{_PLATFORM}|{_LOCAL}|{_CONDITION}", re.I)
 BASELINE = "relative to a baseline (one run cannot prove it)"
 CODE = "about code (lint, types, imports, references), not test results"
 BUILD = "about builds or compilation, not test results"
@@ -45,6 +52,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("about moving or renaming code, not test results", r"`[^`]+`\s*(?:→|->|=>)\s*`[^`]+`"),
         ("names a platform, browser or runtime the run may not be on", _PLATFORM),
         ("about a local run, not the CI run the bot reads", _LOCAL),
+        ("names a way of running the tests the run does not record", _CONDITION),
         (
             CODE,
             r"\b(?:lint\w*|clippy|ruff|mypy|eslint|flake8|pylint|tsc|typecheck\w*|type[- ]check\w*|"
@@ -95,7 +103,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 def elsewhere(text: str) -> bool:
-    """Whether an item ties its tests to a platform or a local run the CI run may not be."""
+    """Whether an item ties its tests to a platform, a local run or a way of running them
+    (in parallel, in random order, offline) the CI run may not be."""
     return _ELSEWHERE.search(text) is not None
 
 
