@@ -240,7 +240,9 @@ def _wrong_tick(expected: dict[str, Any], red: bool) -> bool:
     kind = expected.get("kind") or "manual"
     if kind not in MACHINE_KINDS or kind == "streak" or expected.get("goal") is False:
         return True  # nothing one run carries proves it
-    return red and kind not in OUTCOME_FREE
+    # "All Tier 1 tests pass in <5 min" bounds a time and says the tests pass: red refutes it.
+    says_pass = re.search(r"\bpass(?:es|ing)?\b(?!\s*rate)", expected.get("text", ""), re.I)
+    return red and (kind not in OUTCOME_FREE or says_pass is not None)
 
 
 def score(slug: str, body: str, expected: dict[str, Any]) -> PlanScore:
