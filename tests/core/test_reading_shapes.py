@@ -242,6 +242,48 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ("Verify: `pytest tests/a/test_b.py tests/a/test_c.py`", None),  # two files: which?
         ("Add test to verify <2 second completion", None),
         ("Test passes with dict input", None),  # which test?
+        # A figure after "to" or an arrow is the target; the one before it a baseline.
+        (
+            "Pass rate from 72% to 95%+",
+            {"kind": "pass_rate", "threshold": 0.95, "comparison": ">="},
+        ),
+        (  # the figure is of failures, though the words come after it
+            "17.8% → 0.5% failure rate",
+            {"kind": "pass_rate", "threshold": 0.995, "comparison": ">="},
+        ),
+        (
+            "No more than 5% tests failing",
+            {"kind": "pass_rate", "threshold": 0.95, "comparison": ">="},
+        ),
+        (
+            "< 2% of unit tests fail",
+            {"kind": "pass_rate", "selector": "unit/", "threshold": 0.98, "comparison": ">"},
+        ),
+        (  # "under 1%" failing is strictly above 99% passing
+            "Test failure rate under 1%",
+            {"kind": "pass_rate", "threshold": 0.99, "comparison": ">"},
+        ),
+        ("Test success rate ≥ 98%", {"kind": "pass_rate", "threshold": 0.98, "comparison": ">="}),
+        ("Login success rate > 98%", None),  # a service's rate
+        # Ways of running the tests the run does not record.
+        ("Tests pass in parallel (`pytest -n auto`)", None),
+        ("Tests pass with random ordering", None),
+        ("All tests pass without network access", None),
+        # A time bound that says the tests pass needs both.
+        (
+            "All tests pass in under 2 minutes",
+            {
+                "kind": "duration",
+                "threshold": 120.0,
+                "comparison": "<=",
+                "scope": "total",
+                "passing": True,
+            },
+        ),
+        (
+            "E2E tests complete in < 10 min",
+            {"kind": "duration", "threshold": 600.0, "comparison": "<", "scope": "total"},
+        ),
         # A name in a code span before "tests" is the class or topic; a kind word says less.
         ("All `UserService` tests pass", {"kind": "tests_passing", "selector": "UserService"}),
         ("`parser` unit tests pass", {"kind": "tests_passing", "selector": "parser/"}),

@@ -25,16 +25,25 @@ RULE_ARGUMENTS = "[SELECTOR] CMP N%"
 
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(\+)?")
 _UPPER_BOUND_AT_END = re.compile(UPPER_BOUND_WORDS + r"\s*$")
-_STRICT_LOWER_BOUND_AT_END = re.compile(r"(?:>|above|over|more than)\s*$")
+_STRICT_LOWER_BOUND_AT_END = re.compile(r"(?:>|above|over|(?<!no )more than)\s*$")
 _RULE = re.compile(r"(?:(\S+)\s+)?" + COMPARATOR + r"\s*(\d+(?:\.\d+)?)\s*%")
 # A percentage is a pass rate only when it is about tests passing.
 _PASSING = re.compile(
     r"\bpass(?:es|ed|ing)?\b|\bgreen\b|\bsuccess\w*\b.*\btests?\b|"
     r"\btests?\b.*\bsuccess\w*\b|\btests?\b[^%]*\brate\b"
 )
-_FAILURE_RATE = re.compile(r"\b(?:failure|fail|failing)\s+rate\b")
-# "17.8% → 0.5%", "from 81% to <50%": the target is the last figure, the rest a baseline.
-_TARGET = re.compile(r"(?:→|->|=>|⟶|\bto\b)\s*(?:[<>≤≥]=?\s*)?(?:~\s*)?\d[^%]*%\s*$")
+# "failure rate < 5%", "less than 5% of tests failing", "failing tests below 2%".
+_FAILURE_RATE = re.compile(
+    r"\b(?:failure|fail|failing)\s+rate\b|%\s*(?:of\s+)?(?:the\s+)?(?:\w+\s+)?tests?\s+fail\w*|"
+    r"\bfailing\s+tests?\s+(?:at|under|below|<)"
+)
+# "0.5% failure rate", "5% of tests failing": the figure is of failures.
+_FAILURES_AFTER = re.compile(
+    r"\s*(?:(?:failure|fail|failing)\s+rate|(?:of\s+)?(?:the\s+)?(?:\w+\s+)?tests?\s+fail)"
+)
+# "17.8% → 0.5%", "from 72% to 95%+": a figure after an arrow or "to" is the target, the
+# figures before it a baseline.
+_TO_TARGET = re.compile(r"(?:→|->|=>|⟶|\bto\b)\s*(?:[<>≤≥]=?\s*)?(?:~\s*)?$")
 
 
 def recognise(text: str) -> Metric | None:
@@ -43,16 +52,17 @@ def recognise(text: str) -> Metric | None:
     if not percents or MEMORY_WORDS.search(text):
         return None  # no figure, or a memory item
     context = text.lower()
-    match = percents[-1] if _TARGET.search(context) else percents[0]
+    targets = [m for m in percents[1:] if _TO_TARGET.search(context[: _number_start(m)])]
+    match = targets[-1] if targets else percents[0]
     if not (match.group(2) or _PASSING.search(context) or _FAILURE_RATE.search(context)):
         return None
     value = float(match.group(1)) / 100
     before = context[: match.start()]
-    failure_rate = _FAILURE_RATE.search(before) is not None
+    failure_rate = bool(_FAILURE_RATE.search(before) or _FAILURES_AFTER.match(context, match.end()))
     if _UPPER_BOUND_AT_END.search(before) and not failure_rate:
         return None  # "failures under 5%" is not a pass rate
     strict = _STRICT_LOWER_BOUND_AT_END.search(before) or (
-        failure_rate and re.search(r"(?:<(?!=)|below|less than)\s*$", before)
+        failure_rate and re.search(r"(?:<(?!=)|below|under|less than)\s*$", before)
     )
     if failure_rate:  # "failure rate < 5%": at least 95% pass
         value = 1 - value
@@ -62,6 +72,10 @@ def recognise(text: str) -> Metric | None:
         comparison=">" if strict else ">=",
         selector=scopes.scope_of(text),
     )
+
+
+def _number_start(percent: re.Match[str]) -> int:
+    return percent.start(1)
 
 
 def parse_arguments(arguments: str) -> Metric:
