@@ -68,8 +68,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "about a service, SLA or production, not test results",
             r"\b(?:latency|response times?|uptime|sla|slo|throughput|requests? per|rps|qps|"
-            r"production|prod|deploy\w*|staging|(?<!test )success rates?(?! of (?:all |the )?tests)|"
-            r"error rates?|"
+            r"production|prod|deploy\w*|staging|error rates?|"
+            r"(?<!test )success rates?(?! of (?:all |the )?tests)|"
             r"data loss|memory leaks?|race conditions?|-race|redis|memcached|kafka|"
             r"(?:api|endpoint|quer(?:y|ies)|requests?|pages?)\s+(?:\w+\s+)?(?:under|below|within))\b",
         ),
