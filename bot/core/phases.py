@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from bot.core.testnames import is_test_name
+from bot.core.testnames import is_test_name, without_emphasis
 
 # Phase words by family, in the languages real plans use; earlier families win ties.
 _FAMILIES: dict[str, str] = {
@@ -263,7 +263,7 @@ def phase_of(line: int, phases: Sequence[PhaseSpan]) -> int | None:
 
 def plain(text: str) -> str:
     """Heading or item text without emphasis and code markers."""
-    return text.replace("**", "").replace("__", "").replace("`", "").strip()
+    return without_emphasis(text).replace("`", "").strip()
 
 
 def _candidate(heading: Heading, all_headings: Sequence[Heading]) -> _Candidate | None:

@@ -17,7 +17,7 @@ from bot.core import phases as phase_layout
 from bot.core.items import Layout, children_of, read_item
 from bot.core.metrics import parse_rule, rule_in_comment, why_manual
 from bot.core.metrics.base import Metric
-from bot.core.testnames import TEST_NAME, is_test_name
+from bot.core.testnames import TEST_NAME, is_test_name, without_emphasis
 from bot.errors import RuleError
 
 _PRIORITY = re.compile(r"\b(?:priority|prio)\s*[:#]?\s*(\w+)|\b(P\d)\b", re.I)
@@ -343,7 +343,7 @@ def _prose_claims(text: str) -> list[Claim]:
 
 
 def _plain(text: str) -> str:
-    return text.replace("**", "").replace("__", "").replace("`", "").strip()
+    return without_emphasis(text).replace("`", "").strip()
 
 
 def _unique(values: Any) -> tuple[str, ...]:

@@ -16,8 +16,9 @@ from bot.core.results import CaseResult, case_owner
 
 TEST_NAME = re.compile(
     r"(?:[\w./-]*\btest_\w+\.py(?:::[\w\[\]-]+)*"
-    r"|[\w./-]*\b\w+_test\.(?:py|go)(?:::[\w\[\]-]+)*"
-    r"|[\w./-]*\b[\w-]+\.(?:spec|test)\.[jt]sx?"
+    r"|[\w./-]*\b\w+_test\.(?:py|go|exs|rb)(?:::[\w\[\]-]+)*"
+    r"|[\w./-]*\b\w+_spec\.rb"
+    r"|[\w./-]*\b[\w-]+\.(?:spec|test)\.[cm]?[jt]sx?"
     r"|[\w./-]*\b\w+_tests?\.rs\b"
     r"|\b(?:[a-z]\w*\.)*[A-Z]\w*(?:Tests?|IT|Spec)\b)"
 )
@@ -32,6 +33,15 @@ CONVENTIONAL_GROUPS = frozenset(
 _WORD_BREAK = re.compile(r"[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])")
 _TEST_WORDS = frozenset({"test", "tests", "spec", "specs", "it"})
 _SOURCE_SUFFIX = re.compile(r"\.(?:py|go|[jt]sx?|java|kt|rb|cs|php|rs)$")
+
+
+# `__bold__`, but not `__tests__/` or `__init__.py`: a name's underscores are kept.
+_UNDERSCORE_BOLD = re.compile(r"(?<![\w/.])__(?=\S)(.+?)(?<=\S)__(?![\w/]|\.\w)")
+
+
+def without_emphasis(text: str) -> str:
+    """Text without bold markers (`**`, `__`), keeping the underscores of names."""
+    return _UNDERSCORE_BOLD.sub(r"\1", text.replace("**", ""))
 
 
 def is_test_name(text: str) -> bool:

@@ -19,7 +19,7 @@ from bot.core.metrics import (
 from bot.core.metrics.base import Metric, MetricKind, RunView, Status, Verdict
 from bot.core.metrics.history import MAX_RUNS
 from bot.core.metrics.subjects import BASELINE, SEVERAL_RUNS, manual_reason
-from bot.core.testnames import TEST_NAME, is_test_name
+from bot.core.testnames import TEST_NAME, is_test_name, without_emphasis
 from bot.errors import RuleError
 
 
@@ -74,7 +74,7 @@ _MULTI_RUN_BY_KIND = {k.KIND: k for k in MULTI_RUN}
 
 def recognise(text: str) -> Metric | None:
     """Read a checklist item's text as a metric, or None when it is not machine-checkable."""
-    plain = text.replace("**", "").replace("__", "")
+    plain = without_emphasis(text)
     fixed = tests_passing.listed_as_fixed(plain)
     if fixed is not None:
         return fixed  # "`test_x` - ✅ FIXED: binary now builds": the note is no subject
@@ -92,7 +92,7 @@ UNRECOGNISED = "its words are no metric the bot knows; an explicit rule makes it
 
 def why_manual(text: str) -> str:
     """Why an item's text is not machine-checkable (for items `recognise` leaves manual)."""
-    plain = text.replace("**", "").replace("__", "")
+    plain = without_emphasis(text)
     return manual_reason(_outside_code(plain)) or UNRECOGNISED
 
 

@@ -59,8 +59,10 @@ _NEW_WORK = re.compile(
     re.I,
 )
 _LABEL = re.compile(r"^\W*[A-Z][\w /-]{0,30}:\s+(?=\S)")
+# "Fix `test_zip_corrupted` (FK precondition)", "[MOCK-001] Fix test_dispatch mock setup".
 _FIX_NAMED = re.compile(
-    rf"^(?:#+\s*)?(?:\w+ \d+\s*[—–:-]\s*)?\W*fix:?\s+`({_LISTED_NAME})`\s*"
+    rf"^(?:#+\s*)?(?:\[[\w-]+\]\s*)?(?:\w+ \d+(?:\.\d+)*\s*[—–:-]\s*)?\W*fix:?\s+"
+    rf"(?:`(?P<spanned>{_LISTED_NAME})`|(?P<bare>(?:[\w./-]+::)?test_\w+))\s*"
     r"(?:(?!(?:to|by|so|using|with|and|for)\b)[A-Za-z][\w -]{0,60}|\([^()`]*\))?\s*$",
     re.I,
 )
@@ -164,7 +166,7 @@ def _named_fix(text: str) -> Metric | None:
     passes."""
     fix = _FIX_NAMED.match(text)
     if fix is not None:  # "Fix `test_zip_corrupted` (collection FK precondition)"
-        return Metric(KIND, selector=_as_selector(fix.group(1)))
+        return Metric(KIND, selector=_as_selector(fix.group("spanned") or fix.group("bare")))
     listed = _FIXED_OR_LISTED.match(text)
     if listed is not None and not _NEW_WORK.match(listed.group(2) or ""):
         # "`test_x` - ✅ FIXED: ...", "`basic.test.js` - 기본 프로젝트 구조": a list of tests
