@@ -19,13 +19,6 @@ from bot.core.metrics.base import Metric, MetricKind
 from bot.core.metrics.subjects import manual_reason
 from bot.core.testnames import TEST_NAME, is_test_name
 
-# Checklists under these headings say where the work began, not what it must reach.
-_STARTING_STATE = re.compile(
-    r"\b(?:current (?:state|status)|before (?:starting|you start)|prerequisites?|baseline|"
-    r"starting point|status quo|as[- ]is)\b|estado atual|estado actual|текущее состояние|"
-    r"现状|当前状态|현재 상태|現状",
-    re.I,
-)
 _FIXES = re.compile(r"\b(?:fix\w*|fail\w*|broken|recover\w*|repair\w*|restore\w*)\b", re.I)
 GROUP_REASON = "names a group of tests"
 _FIX_TESTS = re.compile(r"^\W*fix\w*\b(?!.*`).*\btests?\b", re.I)
@@ -64,7 +57,7 @@ class Layout:
 def read_item(box: checklist.Checkbox, layout: Layout) -> tuple[Metric | None, str | None]:
     """An item's metric as its words and its place in the body say, or why it has none."""
     enclosing = layout.enclosing(box.line)
-    start = next((h for h in enclosing if _STARTING_STATE.search(h.text)), None)
+    start = next((h for h in enclosing if phase_layout.STARTING_STATE.search(h.text)), None)
     if start is not None:
         return None, f"describes where the work started (“{start.text}”), not a goal"
     text = _HTML_COMMENT.sub("", box.text)

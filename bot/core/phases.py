@@ -25,7 +25,8 @@ _FAMILIES: dict[str, str] = {
     r"阶段|階段|단계|フェーズ|段階",
     "step": r"step|paso|passo|schritt|шаг|步骤|ステップ",
     "task": r"task|feature|group|fix|tarefa|tarea|задача|任务",
-    "priority": r"priority|tier|prioridade|prioridad|приоритет|优先级|p(?=[0-4]\b)",
+    "priority": r"priority|priorité|tier|prioridade|prioridad|приоритет|优先级|優先度|우선순위|"
+    r"p(?=[0-4]\b)",
     "sprint": r"sprint|week|semana|неделя|day|dia|día|день",
 }
 _RANK = {family: rank for rank, family in enumerate([*_FAMILIES, "horizon", "numbered"])}
@@ -65,7 +66,10 @@ PLAN_HEADING = re.compile(
     re.I,
 )
 # "Fixes Applied (This Session)": a report of what was done, not a plan.
-_DONE = re.compile(r"\b(?:applied|completed|done|history|log|changelog|implemented)\b", re.I)
+_DONE = re.compile(
+    r"\b(?:applied|completed|done|history|log|changelog|implemented)\b|完了した|已完成|완료된",
+    re.I,
+)
 # A numbered outline of the whole document is not a plan: these are its usual sections.
 _OUTLINE_WORDS = re.compile(
     r"\b(summary|overview|background|analysis|results?|appendix|conclusion|introduction|"
@@ -75,7 +79,15 @@ _OUTLINE_WORDS = re.compile(
 _CRITERIA_WORDS = re.compile(
     r"criteri|success|done|complet|checklist|validat|verif|exit|acceptance|metric|gate|"
     r"results?\b|risks?\b|notes?\b|summary|status|progress|outcome|findings|lessons|"
-    r"критери|critério|criterio|完成|标准|기준",
+    r"критери|critério|criterio|critère|succès|完成|标准|기준",
+    re.I,
+)
+# Sections that say where the work began, not what it must reach: their checklists are no
+# goals, and phases they list again ("Phase 1 ✅ done") are not the plan's.
+STARTING_STATE = re.compile(
+    r"\b(?:current (?:state|status)|before (?:starting|you start)|prerequisites?|baseline|"
+    r"starting point|status quo|as[- ]is)\b|estado atual|estado actual|текущее состояние|"
+    r"现状|当前状态|현재 상태|現状|現在の状況|現在の状態|현재 상황",
     re.I,
 )
 _PHASE_REFERENCE = re.compile(rf"(?:{_FAMILIES['phase']}|{_FAMILIES['step']})\s*(\d+)\b", re.I)
@@ -135,6 +147,8 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
     """The plan's phases among the headings, each with the sections that belong to it."""
     candidates = [c for h in all_headings if (c := _candidate(h, all_headings)) is not None]
     candidates += _numbered_sequence(all_headings, {c.heading.line for c in candidates})
+    candidates = _without_retold(candidates, all_headings)
+    candidates = _without_criteria_only(candidates, all_headings)
     numbers = {f: {c.raw_number.lower() for c in candidates if c.family == f} for f in _RANK}
     # A lone "Phase 4" heading refers to some other plan's phase; a plan starts at its first,
     # or is one phase holding the steps below it.
@@ -148,7 +162,9 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
     family = min(
         families,
         key=lambda f: (
-            f != "phase",  # "Phase N" headings are the plan, wherever they sit
+            # "Phase N" headings are the plan, wherever they sit, unless they are the steps
+            # of one section while another family lays out the plan above them.
+            f != "phase" or _within_one_section(f, candidates, all_headings),
             min(c.heading.level for c in candidates if c.family == f),
             -len(numbers[f]),
             _RANK[f],
@@ -180,6 +196,83 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
             end=heading.end,
         )
     return _attach_criteria(_renumber(list(spans.values())), all_headings)
+
+
+def _ancestors(heading: Heading, all_headings: Sequence[Heading]) -> list[Heading]:
+    """The headings whose sections hold this one, innermost first."""
+    return [
+        h
+        for h in reversed(all_headings)
+        if h.line < heading.line < h.end and h.level < heading.level
+    ]
+
+
+def _without_retold(
+    candidates: list[_Candidate], all_headings: Sequence[Heading]
+) -> list[_Candidate]:
+    """Phases a "Current status" or "Completed work" section lists, when the plan numbers
+    some of them again elsewhere: the plan is told there, the section reports the past."""
+
+    def whole(h: Heading) -> bool:  # a title over every phase ("Current status and plan")
+        return all(h.line < c.heading.line < h.end for c in candidates)
+
+    past = {
+        id(c)
+        for c in candidates
+        if any(
+            (STARTING_STATE.search(h.text) or _DONE.search(h.text)) and not whole(h)
+            for h in _ancestors(c.heading, all_headings)
+        )
+    }
+    told = {(c.family, c.raw_number.lower()) for c in candidates if id(c) not in past}
+    retold = {
+        c.family for c in candidates if id(c) in past and (c.family, c.raw_number.lower()) in told
+    }
+    return [c for c in candidates if id(c) not in past or c.family not in retold]
+
+
+def _without_criteria_only(
+    candidates: list[_Candidate], all_headings: Sequence[Heading]
+) -> list[_Candidate]:
+    """A "Phase 3 (Stretch)" that only a success-criteria section names is a level of
+    ambition, not a phase, when the plan lays out its phases elsewhere."""
+
+    def in_criteria(c: _Candidate) -> bool:
+        return any(
+            _CRITERIA_WORDS.search(h.text)
+            and not all(h.line < o.heading.line < h.end for o in candidates)
+            for h in _ancestors(c.heading, all_headings)
+        )
+
+    outside = {(c.family, c.raw_number.lower()) for c in candidates if not in_criteria(c)}
+    laid_out = [family for family, _ in outside]
+    families = {family for family in laid_out if laid_out.count(family) >= 2}
+    return [
+        c
+        for c in candidates
+        if c.family not in families or (c.family, c.raw_number.lower()) in outside
+    ]
+
+
+def _within_one_section(
+    family: str, candidates: Sequence[_Candidate], all_headings: Sequence[Heading]
+) -> bool:
+    """Whether a family's headings all sit in one section no shallower than another
+    family's headings: "#### Phase 1" to "#### Phase 4" under "### Issue #4" are that
+    issue's steps when "### Day 1" to "### Day 5" lay out the plan."""
+    own = [c for c in candidates if c.family == family]
+    others = [c for c in candidates if c.family != family]
+    if not own or len({c.raw_number.lower() for c in others}) < 2:
+        return False
+    shallowest_other = min(c.heading.level for c in others)
+    if shallowest_other >= min(c.heading.level for c in own):
+        return False
+    return any(
+        h.level >= shallowest_other
+        and not PLAN_HEADING.search(h.text)  # "## Implementation Order": the plan itself
+        and all(h.line < c.heading.line < h.end for c in own)
+        for h in _ancestors(own[0].heading, all_headings)
+    )
 
 
 def _restates(phase: PhaseSpan, rest: str) -> bool:

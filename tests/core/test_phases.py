@@ -196,3 +196,45 @@ def test_checklist_items_written_as_headings_are_phases() -> None:
 def test_bold_list_items_are_not_phases() -> None:
     body = "## Criteria\n- [ ] **Phase 1**: all 6 tests pass\n- [ ] **Phase 2**: lint clean\n"
     assert _phases(body) == []
+
+
+def test_phases_a_completed_work_section_retells_are_not_the_plan() -> None:
+    body = (
+        "# Current status and next steps\n"
+        "## Status summary\n### Completed work\n#### Phase 1: Unit tests\nx\n"
+        "#### Phase 2: Refactoring\ny\n#### Phase R2: Split files\nz\n"
+        "## Next steps\n### Priority 1: Fix failing tests\n- [ ] a\n"
+        "### Priority 2: Tidy integration tests\n#### Phase 1: Fixtures\n#### Phase 2: Docs\n"
+        "### Priority 3: Ship\n- [ ] b\n"
+    )
+    assert [label for _, label, _ in _phases(body)] == ["Priority 1", "Priority 2", "Priority 3"]
+
+
+def test_phase_headings_inside_one_issue_are_its_steps_when_days_lay_out_the_plan() -> None:
+    body = (
+        "## High priority issues\n### Issue #4: 70 lint errors\n"
+        "#### Phase 1: Private interfaces\nx\n#### Phase 2: Dead code\ny\n"
+        "## Day-by-day plan\n### Day 1 (Monday): Build\n- [ ] a\n### Day 2 (Tuesday): Lint\n"
+        "- [ ] b\n### Day 3 (Wednesday): Docs\n"
+    )
+    assert [label for _, label, _ in _phases(body)] == ["Day 1", "Day 2", "Day 3"]
+
+
+def test_phase_headings_under_an_implementation_heading_stay_the_plan() -> None:
+    body = (
+        "## Group 1: Modal mocks\nx\n## Group 2: Init tests\ny\n## Group 3: Timing\nz\n"
+        "## Implementation Order\n### Phase 1: Infrastructure (Groups 1 & 2)\n- [ ] a\n"
+        "### Phase 2: Cleanup (Group 3)\n- [ ] b\n"
+    )
+    assert [label for _, label, _ in _phases(body)] == ["Phase 1", "Phase 2"]
+
+
+def test_a_phase_only_the_success_criteria_name_is_a_level_of_ambition() -> None:
+    body = (
+        "### Phase 1 - Terminer (1-2h)\n- [ ] a\n### Phase 2 - Corrections (3-4h)\n- [ ] b\n"
+        "## Critères de Succès Session\n### Phase 1 (Minimum Requis)\n- [ ] c\n"
+        "### Phase 2 (Optimal)\n- [ ] d\n### Phase 3 (Stretch)\n- [ ] e\n"
+    )
+    parsed = plan.parse(body)
+    assert [p.title for p in parsed.phases] == ["Terminer", "Corrections"]
+    assert [item.phase for item in parsed.items][:4] == [1, 2, 1, 2]
