@@ -268,6 +268,15 @@ def test_zero_failures_is_not_met_by_unrelated_tests_passing() -> None:
     )
 
 
+def test_zero_failures_needs_two_of_its_words_in_a_test_s_name_to_call_it_related() -> None:
+    axe = recognise("No axe-core accessibility violations (WCAG 2.1 AA)")
+    assert axe is not None
+    accessibility = case("test_page_has_heading", file="tests/e2e/accessibility.spec.ts")
+    assert verdict(axe, accessibility).status is Status.UNKNOWN
+    violations = case("test_no_accessibility_violations", file="tests/e2e/a11y.spec.ts")
+    assert verdict(axe, violations).status is Status.MET
+
+
 def test_zero_failures_is_unknown_without_related_tests_in_a_failing_run() -> None:
     unrelated_failure = case("test_render", FAILED, message="expected 2, got 3")
     assert verdict(NO_DEADLOCKS, case("a"), unrelated_failure) == Verdict(
