@@ -111,8 +111,9 @@ def judge(metric: Metric, run: RunView) -> Verdict:
 
     The tests about them are those whose names carry the words (two of them, when the metric
     has two or more: "accessibility.spec.ts" is not about "axe-core accessibility
-    violations"), and those that failed that way in earlier runs. Anything else is UNKNOWN: no related test ran, none passed, or some
-    fail otherwise. "No failures at all" in unrelated tests proves nothing.
+    violations"), and those that failed that way in earlier runs. Anything else is UNKNOWN:
+    no related test ran, none passed, or some fail otherwise. "No failures at all" in
+    unrelated tests proves nothing.
     """
     words = metric.words
     topic = " ".join(words)
