@@ -265,6 +265,21 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ),
         ("Test success rate ≥ 98%", {"kind": "pass_rate", "threshold": 0.98, "comparison": ">="}),
         ("Login success rate > 98%", None),  # a service's rate
+        # Pass and failure rates in other languages: figures and comparisons are the same.
+        ("测试通过率 >80%", {"kind": "pass_rate", "threshold": 0.8, "comparison": ">"}),
+        ("失败率降至 <3%", {"kind": "pass_rate", "threshold": 0.97, "comparison": ">"}),
+        ("失败测试: <3%", {"kind": "pass_rate", "threshold": 0.97, "comparison": ">"}),
+        ("テスト合格率 95%以上", {"kind": "pass_rate", "threshold": 0.95, "comparison": ">="}),
+        ("테스트 통과율 90% 이상", {"kind": "pass_rate", "threshold": 0.9, "comparison": ">="}),
+        (
+            "Taxa de aprovação dos testes ≥ 95%",
+            {"kind": "pass_rate", "threshold": 0.95, "comparison": ">="},
+        ),
+        (
+            "Taux de réussite des tests ≥ 90%",
+            {"kind": "pass_rate", "threshold": 0.9, "comparison": ">="},
+        ),
+        ("API 成功率 > 99%", None),  # a service's success rate
         # Ways of running the tests the run does not record.
         ("Tests pass in parallel (`pytest -n auto`)", None),
         ("Tests pass with random ordering", None),

@@ -35,7 +35,40 @@ _PASSING = re.compile(
 # "failure rate < 5%", "less than 5% of tests failing", "failing tests below 2%".
 _FAILURE_RATE = re.compile(
     r"\b(?:failure|fail|failing)\s+rate\b|%\s*(?:of\s+)?(?:the\s+)?(?:\w+\s+)?tests?\s+fail\w*|"
-    r"\bfailing\s+tests?\s+(?:at|under|below|<)"
+    r"\bfailing\s+tests?\s*:?\s*(?:at|under|below|<)"
+)
+# The words of a pass rate in the other languages real plans use, as English: the figures,
+# comparisons and test names are the same in every language ("测试通过率 >80%").
+_IN_ENGLISH = tuple(
+    (re.compile(pattern, re.I), english)
+    for pattern, english in (
+        (
+            r"(\d+(?:\.\d+)?\s*%)\s*(?:以上|이상)",
+            r">= \1",
+        ),
+        (r"(\d+(?:\.\d+)?\s*%)\s*(?:以下|이하)", r"<= \1"),
+        (r"(\d+(?:\.\d+)?\s*%)\s*(?:未満|미만)", r"< \1"),
+        (
+            r"通过率|通過率|合格率|통과율|taxa de aprovação|tasa de aprobación|"
+            r"процент (?:прохождения|успешных)",
+            " pass rate ",
+        ),
+        # A success rate is a pass rate only when it is the tests' ("API 成功率" is not).
+        (
+            r"成功率|성공률|taxa de sucesso|tasa de éxito|taux de réussite|erfolgsquote",
+            " success rate ",
+        ),
+        (
+            r"失败率|失敗率|실패율|taxa de falhas?|tasa de fallos?|taux d'échec|"
+            r"процент (?:падений|провалов)|fehlerquote",
+            " failure rate ",
+        ),
+        (r"失败测试|失敗テスト|실패\s*테스트", " failing tests "),
+        (r"降至|降低到|まで", " to "),
+        (r"超过|高于", " above "),
+        (r"低于", " below "),
+        (r"测试|テスト|테스트|\btestes\b|\bpruebas\b|\btests\b|\bтест\w*", " tests "),
+    )
 )
 # "0.5% failure rate", "5% of tests failing": the figure is of failures.
 _FAILURES_AFTER = re.compile(
@@ -48,10 +81,12 @@ _TO_TARGET = re.compile(r"(?:→|->|=>|⟶|\bto\b)\s*(?:[<>≤≥]=?\s*)?(?:~\s*
 
 def recognise(text: str) -> Metric | None:
     """The metric of an item that asks for a percentage of passing tests, else None."""
-    percents = list(_PERCENT.finditer(text))
-    if not percents or MEMORY_WORDS.search(text):
-        return None  # no figure, or a memory item
-    context = text.lower()
+    if MEMORY_WORDS.search(text):
+        return None  # a memory item
+    context = in_english(text.lower())
+    percents = list(_PERCENT.finditer(context))
+    if not percents:
+        return None
     targets = [m for m in percents[1:] if _TO_TARGET.search(context[: _number_start(m)])]
     match = targets[-1] if targets else percents[0]
     if not (match.group(2) or _PASSING.search(context) or _FAILURE_RATE.search(context)):
@@ -72,6 +107,13 @@ def recognise(text: str) -> Metric | None:
         comparison=">" if strict else ">=",
         selector=scopes.scope_of(text),
     )
+
+
+def in_english(text: str) -> str:
+    """A pass-rate item's words in English, figures and names untouched."""
+    for pattern, english in _IN_ENGLISH:
+        text = pattern.sub(english, text)
+    return text
 
 
 def _number_start(percent: re.Match[str]) -> int:

@@ -71,7 +71,9 @@ _WHOLE = frozenset(
     "automated its their of for in on and with by from than more less any other remaining "
     "passing failing failed passed skipped green red pytest jest vitest mocha junit cargo "
     "rspec phpunit no single each any individual slowest slow fast verify ensure confirm check "
-    "make run see keep get have show ci build builds average mean avg median typical".split()
+    "make run see keep get have show ci build builds average mean avg median typical "
+    # articles and prepositions of other languages: "taux de réussite des tests"
+    "de des du la le les los las da do dos das del em en nos e y et und der die".split()
 )
 # Words before "tests" that say which tests without naming them: no topic the run carries.
 _VAGUE = frozenset(
