@@ -280,6 +280,32 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             {"kind": "pass_rate", "threshold": 0.9, "comparison": ">="},
         ),
         ("API 成功率 > 99%", None),  # a service's success rate
+        # A bare Python test function is that test; a plan's "execution time" is its run's.
+        (
+            "test_search_all_projects_with_indexing: < 15s (was 81.76s)",
+            {
+                "kind": "duration",
+                "selector": "test_search_all_projects_with_indexing",
+                "threshold": 15.0,
+                "comparison": "<",
+                "scope": "each",
+            },
+        ),
+        (
+            "< 5 minute execution time",
+            {"kind": "duration", "threshold": 300.0, "comparison": "<", "scope": "total"},
+        ),
+        ("Query execution time < 100ms", None),
+        # Every one of a count passing is that count, not a rate.
+        (
+            "Test suite reports **1,145/1,145 passing (100%)**",
+            {"kind": "tests_passing", "expected": 1145},
+        ),
+        # Over several runs.
+        ("Run full test suite 3 times to verify consistency", {"kind": "streak", "runs": 3}),
+        ("No new flaky tests introduced", {"kind": "no_flaky"}),
+        ("No flaky tests (pass 10/10 runs)", {"kind": "no_flaky", "runs": 10}),
+        ("No flaky tests (pass 9/10 runs)", None),
         # Ways of running the tests the run does not record.
         ("Tests pass in parallel (`pytest -n auto`)", None),
         ("Tests pass with random ordering", None),

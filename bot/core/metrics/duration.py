@@ -33,6 +33,12 @@ _BOUNDED_TIME = re.compile(UPPER_BOUND_WORDS + r"\s*" + units.TIME.pattern)
 _NEGATED_TIME = re.compile(_NEGATED_LOWER + r"\s*" + units.TIME.pattern)
 _MEAN_WORDS = re.compile(r"\b(average|mean|avg)\b")
 _TOTAL_WORDS = re.compile(r"\b(suite|total|whole|overall|test run|tier)\b")
+# "< 5 minute execution time", "Execution time under 30s": a plan's run time, when the item
+# names nothing else whose time it could be ("query execution time" is a query's).
+_RUN_TIME = re.compile(
+    r"^\W*(?:(?:reduce|cut|keep|total|overall)\s+)?(?:the\s+)?(?:execution|run)\s*time\b|"
+    r"^\W*(?:<|≤|<=|under|below)\s*\d+(?:\.\d+)?\s*[a-z]+\s+(?:execution|run)\s*time\W*$"
+)
 _EACH_WORDS = re.compile(r"\bper test\b|\beach\b|\bsingle\b|\bevery\b")
 # "E2E tests complete in < 10 min", "all tests pass in under 2 minutes": the tests together.
 _SUITE_VERB = re.compile(
@@ -84,7 +90,7 @@ def _scope(lowered: str) -> DurationScope | None:
     if _MEAN_WORDS.search(lowered):
         return DurationScope.MEAN
     if _EACH_WORDS.search(lowered) is None and (
-        _TOTAL_WORDS.search(lowered) or _SUITE_VERB.search(lowered)
+        _TOTAL_WORDS.search(lowered) or _SUITE_VERB.search(lowered) or _RUN_TIME.search(lowered)
     ):
         return DurationScope.TOTAL
     if _TEST_WORDS.search(lowered) and (

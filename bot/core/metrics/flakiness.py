@@ -36,7 +36,10 @@ MIN_RUNS = 3  # never fewer runs than this, whatever the flaky policy says
 # The whole item, once its scope (a code span) and its runs ("over 20 runs") are taken out:
 # "No flaky tests for two weeks" says more than the runs can show.
 _NO_FLAKY = re.compile(
-    r"^\s*(?:\w+:\s*)?(?:no|zero|0)\s+(?:more\s+)?(?:flaky\s+(?:tests?|failures?)|(?:test\s+)?flakiness)"
+    r"^\s*(?:\w+:\s*)?(?:no|zero|0)\s+(?:more\s+|new\s+)?"
+    r"(?:flaky\s+(?:tests?|failures?)|(?:test\s+)?flakiness)"
+    r"(?:\s+(?:introduced|remain\w*|detected|observed|left))?"
+    r"(?:\s*\((?:pass/fail consistency|consistent results?)\))?"
     r"(?:\s+(?:in|among|of))?\s*[.!]?\s*$",
     re.I,
 )
@@ -56,7 +59,8 @@ _STABILIZED = re.compile(
 _CODE_SPAN = re.compile(r"`[^`]+`")
 _OVER = re.compile(
     rf"\b(?:over|across|in|for)\s+(?:the\s+)?(?:last\s+)?{COUNT}\s+{RUN_ADJECTIVES}runs?\b|"
-    rf"\(\s*run\s+{COUNT}\s*(?:x|×|times)\b[^)]*\)",
+    rf"\(\s*run\s+{COUNT}\s*(?:x|×|times)\b[^)]*\)|"
+    r"\(\s*pass\w*\s+(\d+)\s*/\s*\3\s+runs?\s*\)",  # "(pass 10/10 runs)"
     re.I,
 )
 
@@ -71,7 +75,7 @@ def recognise(text: str) -> Metric | None:
     ):
         return None
     clear, selector = scope_of(text)
-    runs = count(over.group(1) or over.group(2)) if over else None
+    runs = count(next(g for g in over.groups() if g)) if over else None
     if not clear or (runs is not None and runs < MIN_RUNS):
         return None
     return Metric(KIND, selector=selector, runs=runs)

@@ -57,6 +57,8 @@ _VERBS = frozenset(
 _RATE_OF_GROUP = re.compile(r"\b([a-z][\w-]*)\s+(?:pass|failure|success)[- ]rate\b", re.I)
 _CAMEL = re.compile(r"^[A-Z][a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+$")
 _LOWER_CAMEL = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+")
+# "test_search_with_indexing: < 15s": a Python test function, named without a code span.
+_BARE_TEST_FUNCTION = re.compile(r"(?<![\w./:-])test_[a-z0-9_]*[a-z0-9](?![\w./-])")
 # A name in a code span before "tests": "`UserService` tests", "`parser` unit tests".
 _SPANNED_GROUP = re.compile(
     r"`([A-Za-z_][A-Za-z0-9_-]*)`\s+(?:(?:unit|integration|e2e|functional|component)\s+)?"
@@ -120,7 +122,7 @@ def scope_of(text: str) -> str | None:
         if found:
             return found
     outside = _CODE_SPAN.sub(" ", text)
-    named = TEST_NAME.search(outside)
+    named = TEST_NAME.search(outside) or _BARE_TEST_FUNCTION.search(outside)
     if named:
         return named.group(0)
     spanned = _SPANNED_GROUP.search(text)  # "All `UserService` tests pass"

@@ -36,7 +36,7 @@ _STREAKS = tuple(
         # 10 consecutive full test suite runs pass; all tests pass 3x in a row; run 5 times
         rf"\b{COUNT}\s+consecutive\s+(?:[\w-]+\s+){{0,3}}runs?\b",
         rf"\b{COUNT}\s*(?:x|×|times)\s+in\s+a\s+row\b",
-        rf"\brun\s+{COUNT}\s*(?:x|×|times)\b",
+        rf"\brun\s+(?:the\s+)?(?:[\w-]+\s+){{0,3}}?{COUNT}\s*(?:x|×|times)\b",
         rf"\b{COUNT}\s+{RUN_ADJECTIVES}runs?\s+in\s+a\s+row\b",  # 3 green runs in a row
         # passes consistently across 3 runs, green for 5 runs in a row, passes in 5 runs
         rf"{PASS_WORDS.pattern}(?:\s+\w+)?\s+(?:in|across|over|for|on)\s+(?:the\s+)?"
@@ -47,7 +47,9 @@ _STREAKS = tuple(
     )
 )
 _GREEN = re.compile(
-    PASS_WORDS.pattern + r"|\b(?:no|zero|without(?:\s+any)?)\s+(?:test\s+)?failures?\b", re.I
+    PASS_WORDS.pattern + r"|\b(?:no|zero|without(?:\s+any)?)\s+(?:test\s+)?failures?\b|"
+    r"\bto (?:verify|confirm|check|ensure) (?:their |the )?(?:consisten\w*|stability)\b",
+    re.I,
 )
 # Words that make it another criterion: a share of runs, a rate, flakiness.
 _NOT_A_STREAK = re.compile(rf"%|\bflak|\b{COUNT}\s*(?:/|of|out\s+of)\s*{COUNT}\s+runs?\b", re.I)
