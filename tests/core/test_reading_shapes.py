@@ -306,6 +306,19 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ("No new flaky tests introduced", {"kind": "no_flaky"}),
         ("No flaky tests (pass 10/10 runs)", {"kind": "no_flaky", "runs": 10}),
         ("No flaky tests (pass 9/10 runs)", None),
+        # What the tests' code does, or a figure to report, is no test result.
+        ("Test collection takes <5 seconds", None),
+        ("Tests passing count", None),
+        ("No tests accept 500-level errors as success", None),
+        ("No `contextlib.suppress(Exception)` in tests", None),
+        ("No violations in codebase", None),
+        # A test function named to fix, with what was wrong with it: done when it passes.
+        (
+            "[PATH-001] Fix test_approval_gate_documentation path reference",
+            {"kind": "tests_passing", "selector": "test_approval_gate_documentation"},
+        ),
+        ("Fix test_x lint warnings", None),
+        ("Fix gemini.test.ts imports and assertions", None),  # the imports may be the work
         # Ways of running the tests the run does not record.
         ("Tests pass in parallel (`pytest -n auto`)", None),
         ("Tests pass with random ordering", None),

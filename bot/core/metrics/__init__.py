@@ -75,9 +75,11 @@ _MULTI_RUN_BY_KIND = {k.KIND: k for k in MULTI_RUN}
 def recognise(text: str) -> Metric | None:
     """Read a checklist item's text as a metric, or None when it is not machine-checkable."""
     plain = without_emphasis(text)
-    fixed = tests_passing.listed_as_fixed(plain)
+    fixed = tests_passing.listed_as_fixed(plain) or tests_passing.named_to_fix(plain, files=False)
     if fixed is not None:
-        return fixed  # "`test_x` - ✅ FIXED: binary now builds": the note is no subject
+        # "`test_x` - ✅ FIXED: binary now builds", "Fix test_x path reference": the note
+        # says what was wrong with the test, and its passing shows it fixed
+        return fixed
     reason = manual_reason(_outside_code(plain))
     readers = KINDS if reason is None else MULTI_RUN if reason in (SEVERAL_RUNS, BASELINE) else ()
     for kind in readers:

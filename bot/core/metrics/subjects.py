@@ -59,11 +59,20 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"type errors?|type definitions?|import(?:s|ed)?(?!\s+errors?\b)|unused|references?|"
             r"occurrences?|warnings?|deprecat\w*|todo|fixme|dead code|cow imports?|"
             r"attr-defined|union-attr|var-annotated|import-untyped|override|"
-            r"files? (?:exists?|remains?|deleted|moved|renamed)|director(?:y|ies)|quality)\b",
+            r"files? (?:exists?|remains?|deleted|moved|renamed)|director(?:y|ies)|quality)\b|"
+            # what the tests' code does, not how they ran: "No tests accept 500 errors",
+            # "No `contextlib.suppress(Exception)` in tests", "No violations in codebase"
+            r"^\W*(?:no|zero)\s+tests?\s+(?:accepts?|uses?|calls?|imports?|contains?|has|have|"
+            r"rel(?:y|ies)|depends?|mocks?|patch\w*|suppress\w*|catch\w*|swallow\w*|hardcode\w*|"
+            r"sleeps?|access\w*|writes?|reads?|modif\w*|mutates?|shares?|touch\w*|ignores?)\b|"
+            r"^\W*(?:no|zero)\s+`[^`]*\([^`]*`|"
+            r"\bin\s+(?:the\s+)?(?:codebase|code base|source code|src|production code|app code)\b",
         ),
         (
             BUILD,
-            r"\b(?:compil\w*|builds?|bundles?|cache hit\w*|hit rates?|collection time)\b",
+            r"\b(?:compil\w*|builds?|bundles?|cache hit\w*|hit rates?|"
+            r"collection\s+(?:time|takes|duration|phase|step|completes|finishes|runs))\b|"
+            r"\bcollect\w*\s+in\s+(?:under|<|less than)",
         ),
         (
             "about a service, SLA or production, not test results",

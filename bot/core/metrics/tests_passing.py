@@ -33,7 +33,9 @@ _WHOLE_RUN = re.compile(
     r"(?:total:\s*)?(?:\d[\d,]*\+?(?:\s*/\s*\d[\d,]*)?\s+)?"
     r"(?:existing\s+|remaining\s+|original\s+)?(?:test suite|tests)\s+"
     r"(?:(?:are|is|still|now|continue to|keep)\s+)*"
-    r"(?:pass\w*|green|succeed\w*|run successfully)\b",
+    r"(?:pass\w*|green|succeed\w*|run successfully)\b"
+    # "Tests passing count": a figure to report, not a verdict
+    r"(?!\s+(?:count|counts|number|ratio|rate|percentage|report|metrics?|status|summary|trend))",
     re.I,
 )
 _TEST_WORDS = re.compile(
@@ -62,7 +64,7 @@ _LABEL = re.compile(r"^\W*[A-Z][\w /-]{0,30}:\s+(?=\S)")
 # "Fix `test_zip_corrupted` (FK precondition)", "[MOCK-001] Fix test_dispatch mock setup".
 _FIX_NAMED = re.compile(
     rf"^(?:#+\s*)?(?:\[[\w-]+\]\s*)?(?:\w+ \d+(?:\.\d+)*\s*[—–:-]\s*)?\W*fix:?\s+"
-    rf"(?:`(?P<spanned>{_LISTED_NAME})`|(?P<bare>(?:[\w./-]+::)?test_\w+))\s*"
+    rf"`?(?P<name>(?<=`)(?:{_LISTED_NAME})(?=`)|(?<!`)(?:[\w./-]+::)?test_\w+(?!`))`?\s*"
     r"(?:(?!(?:to|by|so|using|with|and|for)\b)[A-Za-z][\w -]{0,60}|\([^()`]*\))?\s*$",
     re.I,
 )
@@ -164,9 +166,9 @@ def _counter(text: str) -> Metric | None:
 def _named_fix(text: str) -> Metric | None:
     """A test named to fix, listed with its state, or a group to run and fix: done when it
     passes."""
-    fix = _FIX_NAMED.match(text)
-    if fix is not None:  # "Fix `test_zip_corrupted` (collection FK precondition)"
-        return Metric(KIND, selector=_as_selector(fix.group("spanned") or fix.group("bare")))
+    fixed = named_to_fix(text)
+    if fixed is not None:  # "Fix `test_zip_corrupted` (collection FK precondition)"
+        return fixed
     listed = _FIXED_OR_LISTED.match(text)
     if listed is not None and not _NEW_WORK.match(listed.group(2) or ""):
         # "`test_x` - ✅ FIXED: ...", "`basic.test.js` - 기본 프로젝트 구조": a list of tests
@@ -202,6 +204,29 @@ def _said_to_pass(text: str) -> Metric | None:
     if _ALL_WORDS.search(text) or re.search(named + _VERDICT_AFTER + _VERDICT, text, re.I):
         return Metric(KIND, selector=selector)
     return None
+
+
+_SOURCE_FILE = re.compile(r"\.[a-z]{1,4}$")
+# Work on a test that its passing does not show: its lint, docs, style or coverage.
+_NOT_SHOWN_BY_PASSING = re.compile(
+    r"\b(?:lint\w*|warnings?|deprecat\w*|coverage|logs?|docs?|documentation|docstrings?|"
+    r"comments?|type hints?|annotations?|format\w*|style|naming|rename\w*|mov\w*|"
+    r"refactor\w*|speed|faster|slow\w*|performance|flak\w*|platform|windows|macos|linux)\b",
+    re.I,
+)
+
+
+def named_to_fix(text: str, *, files: bool = True) -> Metric | None:
+    """ "Fix `test_zip_corrupted` (FK precondition)", "[PATH-001] Fix test_x path reference":
+    one test named to fix, with what was wrong with it; done when it passes. Without
+    `files`, a test file named to fix is left to the other readings (its imports or lint
+    may be the work)."""
+    fix = _FIX_NAMED.match(text)
+    if fix is None or _NOT_SHOWN_BY_PASSING.search(text[fix.end("name") :]):
+        return None
+    if not files and _SOURCE_FILE.search(fix.group("name")):
+        return None
+    return Metric(KIND, selector=_as_selector(fix.group("name")))
 
 
 def listed_as_fixed(text: str) -> Metric | None:
