@@ -319,6 +319,50 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ),
         ("Fix test_x lint warnings", None),
         ("Fix gemini.test.ts imports and assertions", None),  # the imports may be the work
+        # A group said to be fixed, a counter of failures down to zero, a noted test class.
+        ("Unit Tests Fixed", {"kind": "tests_passing", "selector": "unit/"}),
+        (
+            "Deduplication hook: 2 failures → 0",
+            {"kind": "tests_passing", "selector": "deduplication-hook/"},
+        ),
+        ("Fix remaining tests", None),  # an activity
+        ("Fix API contract tests", None),
+        (
+            "ModelImageHelpersTest - Image blank detection logic",
+            {"kind": "tests_passing", "selector": "ModelImageHelpersTest"},
+        ),
+        ("UserServiceTest - add tests for edge cases", None),
+        # A kind of failure said to be gone.
+        ("Timeout issues fixed", {"kind": "zero_failures", "words": ["timeout"]}),
+        (
+            "Task 3.1: AssertionError fixes (44 failures)",
+            {"kind": "zero_failures", "words": ["assertionerror"]},
+        ),
+        ("Fix all lint errors", None),
+        ("**CRIT-003** - Runtime panics FIXED", None),
+        # Fixes in other languages, named by their test files.
+        (
+            "修复file-manager.test.js (61个测试) ✅",
+            {"kind": "tests_passing", "selector": "file-manager.test.js", "expected": 61},
+        ),
+        (
+            "file-manager.test.js: 0个失败 ✅",
+            {"kind": "tests_passing", "selector": "file-manager.test.js"},
+        ),
+        (
+            "CreatePageDialog テストの修正",
+            {"kind": "tests_passing", "selector": "CreatePageDialog"},
+        ),
+        # A test command after `cd`, and a plan's success rate of its tests.
+        (
+            "Run complete test suite: Execute `cd api && uv run pytest tests/dify/ -v` and verify "
+            "ALL tests pass (100% success rate)",
+            {"kind": "tests_passing", "selector": "tests/dify/"},
+        ),
+        (
+            "Integration tests pass locally and CI",
+            {"kind": "tests_passing", "selector": "integration/"},
+        ),
         # Ways of running the tests the run does not record.
         ("Tests pass in parallel (`pytest -n auto`)", None),
         ("Tests pass with random ordering", None),

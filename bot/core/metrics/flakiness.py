@@ -37,7 +37,7 @@ MIN_RUNS = 3  # never fewer runs than this, whatever the flaky policy says
 # "No flaky tests for two weeks" says more than the runs can show.
 _NO_FLAKY = re.compile(
     r"^\s*(?:\w+:\s*)?(?:no|zero|0)\s+(?:more\s+|new\s+)?"
-    r"(?:flaky\s+(?:tests?|failures?)|(?:test\s+)?flakiness)"
+    r"(?:flaky\s+(?:tests?|failures?)(?:\s+behaviou?r)?|(?:test\s+)?flakiness)"
     r"(?:\s+(?:introduced|remain\w*|detected|observed|left))?"
     r"(?:\s*\((?:pass/fail consistency|consistent results?)\))?"
     r"(?:\s+(?:in|among|of))?\s*[.!]?\s*$",

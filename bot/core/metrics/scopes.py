@@ -20,10 +20,12 @@ from bot.core.testnames import TEST_NAME, is_test_name, topic_words
 
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 _RUNNER = re.compile(
-    r"^\s*(?:\w+=\S*\s+)*(?:(?:python3?|py) -m |npx |uv run |poetry run |bundle exec |"
+    r"^\s*(?:cd\s+\S+\s*&&\s*)?(?:\w+=\S*\s+)*"
+    r"(?:(?:python3?|py) -m |npx |uv run |poetry run |bundle exec |bunx |"
     r"pnpm (?:exec )?|yarn )?(?:pytest|go test|jest|vitest|mocha|rspec|phpunit|"
     r"vendor/bin/phpunit|npm (?:run )?test|yarn test|pnpm test|mvn (?:\S+ )*test|"
-    r"\./gradlew test|gradle test|cargo test|dotnet test|playwright test|\./run-tests?\.sh)\b"
+    r"\./gradlew test|gradle test|cargo test|dotnet test|playwright test|bun test|deno test|"
+    r"mix test|\./run-tests?\.sh)\b"
 )
 # Flags that list, collect or filter instead of running the tests a path names.
 _NOT_A_RUN = (
@@ -83,7 +85,7 @@ _VAGUE = frozenset(
     "most few several both similar original additional extra own same specific main major "
     "minor simple complex manual random known listed above below following mentioned "
     "previous current broken problematic target targeted modified changed updated fixed "
-    "old high low medium priority remaining".split()
+    "old high low medium priority remaining identified".split()
 )
 # "JavaScript tests" in a repository with several languages: a group the run cannot pick out.
 _LANGUAGES = frozenset(
@@ -198,7 +200,7 @@ def runner_command(text: str) -> Command | None:
         crate = _cargo_package(words)
         if crate is not None:
             return Command(crate)  # `cargo test -p cortex-memory`: that crate's tests
-        paths = [_folder_or_file(w) for w in words if _is_test_path(w)]
+        paths = [_folder_or_file(w) for w in words if is_test_path(w)]
         projects = _flag_values(words, "--project")
         if len(paths) > 1 or len(projects) > 1 or (projects and "playwright" not in words):
             return Command(None, ambiguous=True)
@@ -230,7 +232,7 @@ def _cargo_package(words: list[str]) -> str | None:
     return None
 
 
-def _is_test_path(word: str) -> bool:
+def is_test_path(word: str) -> bool:
     if word.startswith(("-", "http")) or _SCRIPT.search(word):
         return False
     return is_test_name(word) or ("/" in word.strip("./") and not word.startswith("$"))
@@ -250,7 +252,7 @@ def _in_span(span: str) -> str | None:
     words = span.split()
     if len(words) == 1:
         word = words[0].strip()
-        if _is_test_path(word):
+        if is_test_path(word):
             return _folder_or_file(word)
         return word if re.fullmatch(r"test_\w+|Test\w+|\w+Tests?", word) else None
     for word in (w.strip("'\"") for w in words):

@@ -20,7 +20,8 @@ _PLATFORM = (
     r"android|python 3\.\d+|node(?:\.js)? \d+|java \d+|jdk \d+)\b"
 )
 _LOCAL = (
-    r"\blocally\b|\blocal (?:run|machine|environment)\b|\bon (?:my|your|any) machine\b|"
+    r"\blocally\b(?!\s+and\s+(?:in\s+|on\s+)?ci\b)|\blocal (?:run|machine|environment)\b|"
+    r"\bon (?:my|your|any) machine\b|"
     r"\b(?:development|dev) (?:machine|box|environment)s?\b|\bany machine\b"
 )
 # A way of running the tests that a run's results do not record.
@@ -70,7 +71,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             BUILD,
-            r"\b(?:compil\w*|builds?|bundles?|cache hit\w*|hit rates?|"
+            r"\b(?:compil\w*|builds?(?!\s+(?:[\w-]+\s+)?(?:tests?|specs?|suites?)\b)|bundles?|"
+            r"cache hit\w*|hit rates?|"
             r"collection\s+(?:time|takes|duration|phase|step|completes|finishes|runs))\b|"
             r"\bcollect\w*\s+in\s+(?:under|<|less than)",
         ),
@@ -78,7 +80,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "about a service, SLA or production, not test results",
             r"\b(?:latency|response times?|uptime|sla|slo|throughput|requests? per|rps|qps|"
             r"production|prod|deploy\w*|staging|error rates?|"
-            r"(?<!test )success rates?(?! of (?:all |the )?tests)|"
+            r"(?<!test )(?<!\d% )success rates?(?! of (?:all |the )?tests)|"
             r"data loss|memory leaks?|race conditions?|-race|redis|memcached|kafka|"
             r"(?:api|endpoint|quer(?:y|ies)|requests?|pages?)\s+(?:\w+\s+)?(?:under|below|within))\b",
         ),

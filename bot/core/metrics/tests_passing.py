@@ -84,7 +84,9 @@ _NO_FAILURES = re.compile(
     re.I,
 )
 _SCOPE_THEN_ZERO = re.compile(
-    rf"^\W*(`[^`]+`|[\w.-]+/[\w./-]*|[\w./-]+\.\w+)\s*:\s*{_NO_FAILURE}\W*$", re.I
+    rf"^\W*(`[^`]+`|[\w.-]+/[\w./-]*|[\w./-]+\.\w+)\s*:\s*"
+    rf"(?:{_NO_FAILURE}|0\s*(?:个|個|개)?\s*(?:失败|失敗|실패))\W*$",
+    re.I,
 )
 # "Failing tests: 23 → 0", "Failing tests reduced from 23 to 0".
 _FAILING_TO_ZERO = re.compile(
@@ -181,7 +183,67 @@ def _named_fix(text: str) -> Metric | None:
         if selector and not scopes.is_group(selector):
             count = int(fix_in.group(1)) if fix_in.group(1) else None
             return Metric(KIND, selector=selector, expected=count)
-    return None
+    return _group_fixed(text) or _class_noted(text) or _foreign_fix(text)
+
+
+# "Unit Tests Fixed", "Status line hook: 1 failure → 0": a result. ("Fix API contract
+# tests" is an activity: maintainers keep it manual.)
+_GROUP_FIXED = re.compile(
+    r"^\W*(?:all\s+)?(?:the\s+)?(?P<group>(?:[\w-]+\s+){0,3}?)tests?\s+(?:are\s+|now\s+)?"
+    r"(?:fixed|resolved|repaired)\W*$|"
+    r"^\W*(?P<counted>[A-Za-z][\w .-]{0,40}?)\s*:\s*\d+\s+(?:failures?|failing(?:\s+tests?)?|"
+    r"failed(?:\s+tests?)?)\s*(?:→|->|=>|to)\s*0\W*$",
+    re.I,
+)
+# "ModelImageHelpersTest - Image blank detection logic": a test class and what was wrong.
+_CLASS_NOTED = re.compile(
+    r"^\W*(?P<name>(?:[a-z]\w*\.)*[A-Z]\w*(?:Tests?|IT|Spec))\s*(?:-|—|–|:)\s+(?P<note>\S.*)$"
+)
+# "修复file-manager.test.js (61个测试)", "验证x.test.js ✅", "CreatePageDialog テストの修正".
+_FOREIGN_FIX_WORDS = r"修复|修正|修改|验证|確認|检验|수정|검증"
+_FOREIGN_FIX = re.compile(
+    rf"^\W*(?:{_FOREIGN_FIX_WORDS})\s*(?P<file>[\w./-]+\.\w+)\s*"
+    r"(?:\(\s*(?P<count>\d+)\s*(?:个|個|개)?\s*(?:测试|テスト|테스트|tests?)\s*\))?\W*$|"
+    rf"^\W*(?P<name>[A-Z][A-Za-z0-9]+)\s*(?:テスト|测试|테스트)\s*の?\s*(?:{_FOREIGN_FIX_WORDS})\W*$|"
+    rf"^\W*(?:{_FOREIGN_FIX_WORDS})\s*(?P<group>[A-Za-z][\w -]*?)\s*(?:模块|模組|module)?\s*"
+    r"(?:失败|失敗|测试|テスト)",
+)
+
+
+def _group_fixed(text: str) -> Metric | None:
+    found = _GROUP_FIXED.match(text)
+    if found is None:
+        return None
+    group = next(g for g in found.groups() if g is not None).strip()
+    selector = scopes.scope_of(group if re.search(r"\btests?$", group, re.I) else f"{group} tests")
+    if selector is None and group.lower() not in ("", "all", "the", "failing", "remaining"):
+        return None  # words that name no tests ("Fix Cypress tests" names a runner)
+    return Metric(KIND, selector=selector)
+
+
+def _class_noted(text: str) -> Metric | None:
+    found = _CLASS_NOTED.match(text)
+    if found is None:
+        return None
+    note = found.group("note")
+    if _NEW_WORK.match(note) or _NOT_SHOWN_BY_PASSING.search(note):
+        return None
+    return Metric(KIND, selector=found.group("name"))
+
+
+def _foreign_fix(text: str) -> Metric | None:
+    found = _FOREIGN_FIX.match(text)
+    if found is None:
+        return None
+    if found.group("file"):
+        if not scopes.is_test_path(found.group("file")):
+            return None
+        count = found.group("count")
+        return Metric(KIND, selector=found.group("file"), expected=int(count) if count else None)
+    if found.group("name"):
+        name = found.group("name")
+        return Metric(KIND, selector=name if not name.isupper() else name.lower() + "/")
+    return Metric(KIND, selector=scopes.scope_of(f"{found.group('group').strip()} tests"))
 
 
 def _said_to_pass(text: str) -> Metric | None:

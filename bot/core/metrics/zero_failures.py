@@ -33,6 +33,16 @@ _WITHOUT = re.compile(rf"\bwithout\s+(?:any\s+)?([\w\s-]*?{_FAILURE_NOUN})\b", r
 _COUNTED_TO_ZERO = re.compile(
     rf"^\s*([\w\s-]*?{_FAILURE_NOUN})\s*:\s*(?:\d+\s*(?:→|->|=>|to)\s*)?0\b", re.I
 )
+# "Timeout issues fixed", "Test timeouts resolved", "Fix all "multiple elements" errors",
+# "Task 3.1: AssertionError fixes (44 failures)": that kind of failure is gone.
+_KIND_FIXED = re.compile(
+    r"^\W*(?:\w+ \d+(?:\.\d+)*\s*:\s*)?"
+    rf"((?:[A-Za-z\"'][\w\"'-]*\s+){{0,3}}?(?:{_FAILURE_NOUN}|issues?)|"
+    r"\w+(?:Error|Exception))\s+(?:are\s+|now\s+)?(?:fixed|resolved|eliminated|gone|fix(?:es)?\b)"
+    r"(?:\s*\([^)]*\))?\W*$",
+    re.I,
+)
+_FIX_ALL_KIND = re.compile(rf"^\W*fix\s+all\s+((?:[\w\"'-]+\s+){{0,3}}?{_FAILURE_NOUN})\W*$", re.I)
 # "... in `tests/integration/`": the folder or file the item is about.
 _IN_PATH = re.compile(r"\b(?:in|under|within)\s+`([\w.-]+/[\w./-]*|[\w./-]+\.\w+)`")
 # "no TypeError in any circuit breaker test": the tests the item is about.
@@ -72,6 +82,8 @@ def recognise(text: str) -> Metric | None:
         or _ZERO_ANYWHERE.search(text)
         or _WITHOUT.search(text)
         or _COUNTED_TO_ZERO.match(text)
+        or _KIND_FIXED.match(text)
+        or _FIX_ALL_KIND.match(text)
     )
     if match is None:
         return None
