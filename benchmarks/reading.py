@@ -26,7 +26,7 @@ from bot.core.evaluate import RunInput
 from bot.core.plan import Item, Plan
 from bot.core.repoconfig import RepoConfig
 from bot.core.results import CaseResult, Outcome, SuiteResult
-from bot.core.testnames import matches, topic_words
+from bot.core.testnames import matches, names_a_subject, topic_words
 
 PLANS = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
 MACHINE_KINDS = frozenset(
@@ -127,7 +127,9 @@ def _scope_matches(expected: str | list[str] | None, read: str | None) -> bool:
     # `x.spec.ts:79` (a line in the file) is satisfied by the whole file passing.
     # A topic the reader read (`scalar-type/`: tests whose folder, file, class or name carry
     # those words) is right when it selects what the maintainer named ("scalar type tests").
-    if re.fullmatch(r"[\w-]+/", read) and matches(read, _case(expected, Outcome.PASSED)):
+    if (re.fullmatch(r"[\w-]+/", read) or names_a_subject(read)) and matches(
+        read, _case(expected, Outcome.PASSED)
+    ):
         return True
     a, b = (
         re.sub(r":\d+$", "", s.strip("`/ ").removeprefix("./").removesuffix("/..."))

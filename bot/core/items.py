@@ -57,7 +57,7 @@ class Layout:
 def read_item(box: checklist.Checkbox, layout: Layout) -> tuple[Metric | None, str | None]:
     """An item's metric as its words and its place in the body say, or why it has none."""
     enclosing = layout.enclosing(box.line)
-    start = next((h for h in enclosing if phase_layout.STARTING_STATE.search(h.text)), None)
+    start = next((h for h in enclosing if phase_layout.starting_state(h)), None)
     if start is not None:
         return None, f"describes where the work started (“{start.text}”), not a goal"
     text = _HTML_COMMENT.sub("", box.text)

@@ -90,6 +90,18 @@ STARTING_STATE = re.compile(
     r"现状|当前状态|현재 상태|現状|現在の状況|現在の状態|현재 상황",
     re.I,
 )
+# "Current status and next steps": a title over the plan, not a report of the start.
+_AND_NEXT = re.compile(
+    r"\b(?:next|plan|roadmap|remaining|to do|todo)\b|今後|次の|计划|下一步|다음|próximos|siguientes",
+    re.I,
+)
+
+
+def starting_state(heading: Heading) -> bool:
+    """Whether a heading opens a section about where the work started."""
+    return STARTING_STATE.search(heading.text) is not None and not _AND_NEXT.search(heading.text)
+
+
 _PHASE_REFERENCE = re.compile(rf"(?:{_FAMILIES['phase']}|{_FAMILIES['step']})\s*(\d+)\b", re.I)
 LEADING_NOISE = re.compile(r"^[\W_]+")
 
@@ -220,7 +232,7 @@ def _without_retold(
         id(c)
         for c in candidates
         if any(
-            (STARTING_STATE.search(h.text) or _DONE.search(h.text)) and not whole(h)
+            (starting_state(h) or _DONE.search(h.text)) and not whole(h)
             for h in _ancestors(c.heading, all_headings)
         )
     }

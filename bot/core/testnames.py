@@ -160,7 +160,27 @@ def matches(selector: str, case: CaseResult) -> bool:
         if is_topic(selector):
             return _directory_matches(case, path) or _topic_matches(case, path)
         return _directory_matches(case, path)
-    return _file_or_class(case, path) or _name_matches(case, path) or case.suite == path
+    return (
+        _file_or_class(case, path)
+        or _name_matches(case, path)
+        or case.suite == path
+        or (names_a_subject(path) and _topic_matches(case, path))
+    )
+
+
+# `UserService`, `executePhaseTemplate`: what the tests are about, not a test class's name.
+_SUBJECT_NAME = re.compile(r"[A-Za-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+")
+_TEST_CLASS_SUFFIX = re.compile(r"(?:Tests?|Spec|IT)$")
+
+
+def names_a_subject(selector: str) -> bool:
+    """Whether a selector is a class or function the tests are named after, which selects
+    `UserServiceTest`, `test_user_service.py` and `user-service.spec.ts` too."""
+    return (
+        _SUBJECT_NAME.fullmatch(selector) is not None
+        and _TEST_CLASS_SUFFIX.search(selector) is None
+        and not selector.startswith("test")
+    )
 
 
 def _file_or_class(case: CaseResult, path: str) -> bool:
@@ -199,7 +219,7 @@ def _selector_keys(selector: str) -> set[str] | None:
         return {"n:" + test.rsplit("::", 1)[-1], "n:" + selector.strip()}
     if test is not None:
         return _selector_keys(path) if path else None  # `file::*word*`: the file's cases
-    if selector.rstrip().endswith("/"):
+    if selector.rstrip().endswith("/") or names_a_subject(selector):
         return None
     keys = {"n:" + path, "s:" + path}
     if _SOURCE_SUFFIX.search(path) or "/" in path:

@@ -363,6 +363,25 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             "Integration tests pass locally and CI",
             {"kind": "tests_passing", "selector": "integration/"},
         ),
+        ("~3 tests fixed", None),  # progress made, not every test passing
+        (
+            "All 31 specific failing tests resolved",
+            {"kind": "tests_passing", "expected": 31},
+        ),
+        ("修复database-adapter跳过测试 (8个测试)", None),  # skipped tests to bring back
+        (
+            "`pytest src/agent/tests/ --collect-only` shows no errors",
+            {"kind": "zero_failures", "selector": "src/agent/tests/", "words": ["collection"]},
+        ),
+        (  # counts of passing tests going up are a pass rate
+            "sign-in.test.tsx: 10/23 → 20/23 (87%)",
+            {
+                "kind": "pass_rate",
+                "selector": "sign-in.test.tsx",
+                "threshold": 0.87,
+                "comparison": ">=",
+            },
+        ),
         # Ways of running the tests the run does not record.
         ("Tests pass in parallel (`pytest -n auto`)", None),
         ("Tests pass with random ordering", None),
@@ -602,3 +621,17 @@ def test_a_fix_item_reads_the_test_file_listed_under_it() -> None:
     assert items[0].metric is not None
     assert items[0].metric.selector == "tests/navigation.links.test.ts"
     assert items[1].metric is None  # a fix of logic, not of a test: its test may pass already
+
+
+def test_a_plan_titled_current_status_and_next_steps_still_has_goals() -> None:
+    body = "# Current status and next steps\n## Next steps\n- [ ] All tests pass\n"
+    assert _reading(body) == {"kind": "tests_passing"}
+
+
+def test_a_group_a_tracked_test_carries_in_order_is_that_topic_not_a_suffix_folder() -> None:
+    body = (
+        "Failing: `tests/core/deduplication/hook-integration.test.ts`, "
+        "`tests/core/hooks/status.test.ts`\n\n"
+        "- [ ] Deduplication hook: 2 failures → 0\n"
+    )
+    assert _reading(body) == {"kind": "tests_passing", "selector": "deduplication-hook/"}

@@ -118,3 +118,27 @@ def test_index_agrees_with_matching_every_case() -> None:
     index = CaseIndex(cases)
     for selector in {s for s, _ in SELECTOR_CASES} | {"other/", "test_q.py", "Nope"}:
         assert index.select(selector) == [c for c in cases if matches(selector, c)], selector
+
+
+@pytest.mark.parametrize(
+    ("subject", "case_", "expected"),
+    [
+        ("UserService", case("test_a", classname="com.acme.UserServiceTest"), True),
+        ("UserService", case("test_a", file="tests/test_user_service.py"), True),
+        (
+            "CreatePageDialog",
+            case(
+                "CreatePageDialog > renders",
+                file="components/__tests__/create-page-dialog.test.tsx",
+            ),
+            True,
+        ),
+        ("UserService", case("test_a", file="tests/test_user.py"), False),
+        ("UserTest", case("test_a", file="tests/test_user.py"), False),  # a class, named exactly
+    ],
+)
+def test_a_name_the_tests_are_about_selects_their_class_file_or_spec(
+    subject: str, case_: CaseResult, expected: bool
+) -> None:
+    assert matches(subject, case_) is expected
+    assert (CaseIndex([case_]).select(subject) == [case_]) is expected

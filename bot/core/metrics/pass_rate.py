@@ -70,6 +70,8 @@ _IN_ENGLISH = tuple(
         (r"测试|テスト|테스트|\btestes\b|\bpruebas\b|\btests\b|\bтест\w*", " tests "),
     )
 )
+# "sign-in.test.tsx: 10/23 → 20/23 (87%)": counts of passing tests going up.
+_PASSED_OF = re.compile(r"\b\d+\s*/\s*(\d+)\s*(?:→|->|=>)\s*\d+\s*/\s*\1\b")
 _EVERY_OF = re.compile(r"\b(\d[\d,]*)\s*/\s*(\d[\d,]*)\b")
 # "0.5% failure rate", "5% of tests failing": the figure is of failures.
 _FAILURES_AFTER = re.compile(
@@ -90,7 +92,12 @@ def recognise(text: str) -> Metric | None:
         return None
     targets = [m for m in percents[1:] if _TO_TARGET.search(context[: _number_start(m)])]
     match = targets[-1] if targets else percents[0]
-    if not (match.group(2) or _PASSING.search(context) or _FAILURE_RATE.search(context)):
+    if not (
+        match.group(2)
+        or _PASSING.search(context)
+        or _FAILURE_RATE.search(context)
+        or _PASSED_OF.search(context)
+    ):
         return None
     value = float(match.group(1)) / 100
     before = context[: match.start()]

@@ -133,7 +133,7 @@ def scope_of(text: str) -> str | None:
         return name if _is_identifier(name) else name.lower() + "/"
     path = _PATH.search(outside)
     if path and not re.search(r"\d+/\d+|^[A-Z]{1,5}(?:/[A-Z]{1,5})+$", path.group(1)):
-        return _folder_or_file(path.group(1))
+        return folder_or_file(path.group(1))
     identifier = _IDENTIFIER_IN_FOREIGN.search(outside) if _NON_LATIN.search(outside) else None
     if identifier is not None:
         return identifier.group(0)  # "executePhaseTemplateユニットテスト": a suite or class
@@ -145,6 +145,11 @@ def scope_of(text: str) -> str | None:
     if group is None and rate is not None and rate.group(1).lower() not in _VERBS:
         group = rate
     return _group(group.group(1).split()) if group else None
+
+
+def names_the_whole_run(words: str) -> bool:
+    """ "All 31 specific failing": words before "tests" that pick out no part of the run."""
+    return all(w.isdigit() or w.lower() in _WHOLE | _VAGUE for w in words.split())
 
 
 def _group(words: list[str]) -> str | None:
@@ -200,7 +205,7 @@ def runner_command(text: str) -> Command | None:
         crate = _cargo_package(words)
         if crate is not None:
             return Command(crate)  # `cargo test -p cortex-memory`: that crate's tests
-        paths = [_folder_or_file(w) for w in words if is_test_path(w)]
+        paths = [folder_or_file(w) for w in words if is_test_path(w)]
         projects = _flag_values(words, "--project")
         if len(paths) > 1 or len(projects) > 1 or (projects and "playwright" not in words):
             return Command(None, ambiguous=True)
@@ -253,17 +258,17 @@ def _in_span(span: str) -> str | None:
     if len(words) == 1:
         word = words[0].strip()
         if is_test_path(word):
-            return _folder_or_file(word)
+            return folder_or_file(word)
         return word if re.fullmatch(r"test_\w+|Test\w+|\w+Tests?", word) else None
     for word in (w.strip("'\"") for w in words):
         if word.startswith(("-", "http")):
             continue
         if is_test_name(word) or "/" in word or _SOURCE.search(word):
-            return _folder_or_file(word)
+            return folder_or_file(word)
     return None
 
 
-def _folder_or_file(path: str) -> str:
+def folder_or_file(path: str) -> str:
     """`internal/crypto` is a folder (`internal/crypto/`); `tests/test_x.py` a file."""
     path = path.rstrip(".,;:").removeprefix("./")
     if "/" not in path or path.endswith("/") or "::" in path or _SOURCE.search(path):
@@ -292,10 +297,17 @@ def group_folder(selector: str, tracked: Iterable[str]) -> str | None:
         return None  # "critical tests", "JavaScript unit tests": no topic the run carries
     paths = [name.partition("::")[0] for name in tracked]
     for start in range(len(words)):  # "file creation tests": `creation/` if that is tracked
+        if start == 1 and any(_carries_in_order(path, words) for path in paths):
+            return selector  # "deduplication hook": `deduplication/hook-integration.test.ts`
         found = _tracked_folder_or_file(words[start:], paths)
         if found is not None:
             return found or None
     return selector
+
+
+def _carries_in_order(path: str, words: list[str]) -> bool:
+    found = [w for part in re.split(r"[/.]", path) for w in topic_words(part)]
+    return any(found[i : i + len(words)] == words for i in range(len(found)))
 
 
 def _tracked_folder_or_file(words: list[str], paths: list[str]) -> str | None:

@@ -215,10 +215,12 @@ def _group_fixed(text: str) -> Metric | None:
     if found is None:
         return None
     group = next(g for g in found.groups() if g is not None).strip()
+    if re.search(r"\d", group) and not re.match(r"\W*all\b", text, re.I):
+        return None  # "~3 tests fixed": progress made, not the tests all passing
     selector = scopes.scope_of(group if re.search(r"\btests?$", group, re.I) else f"{group} tests")
-    if selector is None and group.lower() not in ("", "all", "the", "failing", "remaining"):
-        return None  # words that name no tests ("Fix Cypress tests" names a runner)
-    return Metric(KIND, selector=selector)
+    if selector is None and not scopes.names_the_whole_run(group):
+        return None  # words that name no tests the run can pick out
+    return Metric(KIND, selector=selector, expected=_expected(f"{group} tests"))
 
 
 def _class_noted(text: str) -> Metric | None:
@@ -243,7 +245,10 @@ def _foreign_fix(text: str) -> Metric | None:
     if found.group("name"):
         name = found.group("name")
         return Metric(KIND, selector=name if not name.isupper() else name.lower() + "/")
-    return Metric(KIND, selector=scopes.scope_of(f"{found.group('group').strip()} tests"))
+    group = found.group("group").strip()
+    if re.search(r"跳过|スキップ|건너|skip", group, re.I):
+        return None  # skipped tests to bring back: their passing is new work
+    return Metric(KIND, selector=scopes.scope_of(f"{group} tests"))
 
 
 def _said_to_pass(text: str) -> Metric | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.core.metrics import scopes
 from bot.core.metrics.base import (
     Metric,
     MetricKind,
@@ -50,6 +51,11 @@ _WITHIN = re.compile(
     r"\bin\s+(?:any|all|every|the)?\s*([\w\s-]+?)\s+(?:tests?|specs?|suites?)\b", re.I
 )
 _FAILING = (Outcome.FAILED, Outcome.ERROR)
+_COLLECT_ONLY = re.compile(
+    r"`((?:[^`]*\s)?pytest\s[^`]*--(?:collect-only|co)\b[^`]*)`\s+"
+    r"(?:shows|reports|gives|has|with|returns)?\s*(?:no|zero|0)\s+errors?\W*$",
+    re.I,
+)
 # "Tests collect successfully", "All tests collect without errors": no collection failure.
 _COLLECTS = re.compile(
     r"^\W*(?:all\s+)?(?:the\s+)?(?:tests?|pytest)\s+(?:collect(?:s|ion)?)\s+"
@@ -75,6 +81,11 @@ def recognise(text: str) -> Metric | None:
     """The metric of an item that asks for zero (or no) failures of some kind, else None."""
     if _COLLECTS.search(text):
         return Metric(KIND, words=("collection",))  # pytest reports "collection failure"
+    collect_only = _COLLECT_ONLY.search(text)
+    if collect_only is not None:  # "`pytest tests/ --collect-only` shows no errors"
+        paths = [w for w in collect_only.group(1).split() if scopes.is_test_path(w)]
+        selector = scopes.folder_or_file(paths[0]) if len(paths) == 1 else None
+        return Metric(KIND, words=("collection",), selector=selector)
     because = _FAIL_BECAUSE.match(text)  # "No tests fail due to `None` fixture values"
     match = (
         because
