@@ -92,7 +92,8 @@ STARTING_STATE = re.compile(
 )
 # "Current status and next steps": a title over the plan, not a report of the start.
 _AND_NEXT = re.compile(
-    r"\b(?:next|plan|roadmap|remaining|to do|todo)\b|今後|次の|计划|下一步|다음|próximos|siguientes",
+    r"\b(?:next|plan|roadmap|remaining|to do|todo)\b|"
+    r"今後|次の|计划|下一步|다음|próximos|siguientes",
     re.I,
 )
 
