@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from bot.core import checklist
+from bot.core import checklist, sections
 from bot.core import phases as phase_layout
 from bot.core.metrics import recognise, scopes, subjects
 from bot.core.metrics.base import Metric, MetricKind
@@ -45,11 +45,11 @@ class Layout:
     """What an item's reading needs from the rest of the body."""
 
     spans: list[phase_layout.PhaseSpan]
-    headings: list[phase_layout.Heading]
+    headings: list[sections.Heading]
     tracked: tuple[str, ...]
     children: dict[int, list[str]]  # item index -> its sub-items' texts
 
-    def enclosing(self, line: int) -> list[phase_layout.Heading]:
+    def enclosing(self, line: int) -> list[sections.Heading]:
         """The headings a line sits under, innermost first."""
         return [h for h in reversed(self.headings) if h.line <= line < h.end]
 
@@ -57,7 +57,7 @@ class Layout:
 def read_item(box: checklist.Checkbox, layout: Layout) -> tuple[Metric | None, str | None]:
     """An item's metric as its words and its place in the body say, or why it has none."""
     enclosing = layout.enclosing(box.line)
-    start = next((h for h in enclosing if phase_layout.starting_state(h)), None)
+    start = next((h for h in enclosing if sections.starting_state(h)), None)
     if start is not None:
         return None, f"describes where the work started (“{start.text}”), not a goal"
     text = _HTML_COMMENT.sub("", box.text)
@@ -109,7 +109,7 @@ def children_of(boxes: list[checklist.Checkbox]) -> dict[int, list[str]]:
 
 
 def _listed_under_fixes(
-    box: checklist.Checkbox, enclosing: list[phase_layout.Heading]
+    box: checklist.Checkbox, enclosing: list[sections.Heading]
 ) -> Metric | None:
     """A test file under "Files to Fix" or "Checklist (Fix + Verify)", bare or after the
     failure it had ("4. State icons timeout (`tests/e2e/state-icons.spec.ts`)"): done when

@@ -13,15 +13,8 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
-from bot.core.phases import (
-    KEYWORD_FIRST,
-    LEADING_NOISE,
-    PLAN_HEADING,
-    Heading,
-    PhaseSpan,
-    plain,
-    starts_with_test,
-)
+from bot.core.phases import KEYWORD_FIRST, LEADING_NOISE, PhaseSpan
+from bot.core.sections import PLAN_HEADING, Heading, plain, starts_with_test
 
 
 def bold_headings(

@@ -15,9 +15,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from markdown_it.token import Token
-
-from bot.core.testnames import is_test_name, without_emphasis
+from bot.core.phase_numbers import CJK_NUMERALS, ROMAN, WORD_NUMBERS, ordinal, renumber
+from bot.core.sections import (
+    CRITERIA_WORDS,
+    DONE,
+    OUTLINE_WORDS,
+    PLAN_HEADING,
+    Heading,
+    ancestors,
+    parent_of,
+    starting_state,
+    starts_with_test,
+)
 
 # Phase words by family, in the languages real plans use; earlier families win ties.
 _FAMILIES: dict[str, str] = {
@@ -37,16 +46,13 @@ _HORIZON = re.compile(
     r"\W*(?P<rest>.*)$",
     re.I,
 )
-_CJK_NUMERALS = "一二三四五六七八九十"
 _FIRSTS = frozenset({"1", "a", "i", "one", "一", "p0", "p1"})
-_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
-_WORD_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _NUMBER = (
     r"(?:\d+(?:\.\d+)?[A-Za-z]?(?![\w.])|\d+(?:\.\d+)?(?!\d)|[A-Z]\d+(?!\w)|[A-Za-z](?![A-Za-z])|"
-    + "|".join(_ROMAN[::-1])
+    + "|".join(ROMAN[::-1])
     + r"(?![A-Za-z])|"
-    + "|".join(_WORD_NUMBERS)
-    + rf"|[{_CJK_NUMERALS}])"
+    + "|".join(WORD_NUMBERS)
+    + rf"|[{CJK_NUMERALS}])"
 )
 _SEPARATOR = r"(?:\s*[:.)\-—–|：．、）]+\s*|\s+|$)"
 KEYWORD_FIRST = re.compile(
@@ -56,65 +62,12 @@ KEYWORD_FIRST = re.compile(
 )
 # "1단계", "第一阶段", "第2步": the number comes first in Korean, Chinese and Japanese.
 _NUMBER_FIRST = re.compile(
-    rf"^第?\s*(?P<number>\d+|[{_CJK_NUMERALS}])\s*(?P<word>阶段|階段|단계|段階|步|步骤|フェーズ)"
+    rf"^第?\s*(?P<number>\d+|[{CJK_NUMERALS}])\s*(?P<word>阶段|階段|단계|段階|步|步骤|フェーズ)"
     rf"{_SEPARATOR}(?P<rest>.*)$"
 )
 _NUMBERED = re.compile(r"^(?P<number>\d+)[.)]\s+(?P<rest>\S.*)$")
-PLAN_HEADING = re.compile(
-    r"\b(plan|roadmap|steps|remediation|fix(?:es)?|action items?|implementation|tasks|"
-    r"plano|план|plan de acción)\b|计划|方案|계획",
-    re.I,
-)
-# "Fixes Applied (This Session)": a report of what was done, not a plan.
-_DONE = re.compile(
-    r"\b(?:applied|completed|done|history|log|changelog|implemented)\b|完了した|已完成|완료된",
-    re.I,
-)
-# A numbered outline of the whole document is not a plan: these are its usual sections.
-_OUTLINE_WORDS = re.compile(
-    r"\b(summary|overview|background|analysis|results?|appendix|conclusion|introduction|"
-    r"context|references|root causes?|findings)\b",
-    re.I,
-)
-_CRITERIA_WORDS = re.compile(
-    r"criteri|success|done|complet|checklist|validat|verif|exit|acceptance|metric|gate|"
-    r"results?\b|risks?\b|notes?\b|summary|status|progress|outcome|findings|lessons|"
-    r"критери|critério|criterio|critère|succès|完成|标准|기준",
-    re.I,
-)
-# Sections that say where the work began, not what it must reach: their checklists are no
-# goals, and phases they list again ("Phase 1 ✅ done") are not the plan's.
-STARTING_STATE = re.compile(
-    r"\b(?:current (?:state|status)|before (?:starting|you start)|prerequisites?|baseline|"
-    r"starting point|status quo|as[- ]is)\b|estado atual|estado actual|текущее состояние|"
-    r"现状|当前状态|현재 상태|現状|現在の状況|現在の状態|현재 상황",
-    re.I,
-)
-# "Current status and next steps": a title over the plan, not a report of the start.
-_AND_NEXT = re.compile(
-    r"\b(?:next|plan|roadmap|remaining|to do|todo)\b|"
-    r"今後|次の|计划|下一步|다음|próximos|siguientes",
-    re.I,
-)
-
-
-def starting_state(heading: Heading) -> bool:
-    """Whether a heading opens a section about where the work started."""
-    return STARTING_STATE.search(heading.text) is not None and not _AND_NEXT.search(heading.text)
-
-
 _PHASE_REFERENCE = re.compile(rf"(?:{_FAMILIES['phase']}|{_FAMILIES['step']})\s*(\d+)\b", re.I)
 LEADING_NOISE = re.compile(r"^[\W_]+")
-
-
-@dataclass(frozen=True, slots=True)
-class Heading:
-    """A heading of the body: level, text without markup, first line, and where it ends."""
-
-    level: int
-    text: str
-    line: int
-    end: int  # the line of the next heading at this level or above, or the body's end
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,24 +89,6 @@ class _Candidate:
     raw_number: str
     heading: Heading
     rest: str
-
-
-def headings(tokens: Sequence[Token], lines_total: int) -> list[Heading]:
-    """Every heading in order, with its plain text and the lines it spans."""
-    found = [
-        (int(token.tag[1]), plain(tokens[i + 1].content), token.map[0] if token.map else 0)
-        for i, token in enumerate(tokens)
-        if token.type == "heading_open"
-    ]
-    return [
-        Heading(
-            level,
-            text,
-            line,
-            next((ln for lv, _, ln in found[position + 1 :] if lv <= level), lines_total),
-        )
-        for position, (level, text, line) in enumerate(found)
-    ]
 
 
 def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
@@ -191,7 +126,7 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
     for candidate in (c for c in chosen if c.heading.level == top):
         key = candidate.raw_number.lower()
         heading = candidate.heading
-        number = _ordinal(candidate.raw_number, len(spans) + 1, family)
+        number = ordinal(candidate.raw_number, len(spans) + 1, family)
         first = next(iter(spans), None)
         restarted = restarted or (key == first and number < highest)
         highest = max(highest, number)
@@ -208,16 +143,7 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
             line=heading.line,
             end=heading.end,
         )
-    return _attach_criteria(_renumber(list(spans.values())), all_headings)
-
-
-def _ancestors(heading: Heading, all_headings: Sequence[Heading]) -> list[Heading]:
-    """The headings whose sections hold this one, innermost first."""
-    return [
-        h
-        for h in reversed(all_headings)
-        if h.line < heading.line < h.end and h.level < heading.level
-    ]
+    return _attach_criteria(renumber(list(spans.values())), all_headings)
 
 
 def _without_retold(
@@ -233,8 +159,8 @@ def _without_retold(
         id(c)
         for c in candidates
         if any(
-            (starting_state(h) or _DONE.search(h.text)) and not whole(h)
-            for h in _ancestors(c.heading, all_headings)
+            (starting_state(h) or DONE.search(h.text)) and not whole(h)
+            for h in ancestors(c.heading, all_headings)
         )
     }
     told = {(c.family, c.raw_number.lower()) for c in candidates if id(c) not in past}
@@ -252,9 +178,9 @@ def _without_criteria_only(
 
     def in_criteria(c: _Candidate) -> bool:
         return any(
-            _CRITERIA_WORDS.search(h.text)
+            CRITERIA_WORDS.search(h.text)
             and not all(h.line < o.heading.line < h.end for o in candidates)
-            for h in _ancestors(c.heading, all_headings)
+            for h in ancestors(c.heading, all_headings)
         )
 
     outside = {(c.family, c.raw_number.lower()) for c in candidates if not in_criteria(c)}
@@ -284,13 +210,13 @@ def _within_one_section(
         h.level >= shallowest_other
         and not PLAN_HEADING.search(h.text)  # "## Implementation Order": the plan itself
         and all(h.line < c.heading.line < h.end for c in own)
-        for h in _ancestors(own[0].heading, all_headings)
+        for h in ancestors(own[0].heading, all_headings)
     )
 
 
 def _restates(phase: PhaseSpan, rest: str) -> bool:
     """ "Phase 1 Success Criteria", "Phase 2 Complete ✅" or the same title again."""
-    if not rest or _CRITERIA_WORDS.search(rest):
+    if not rest or CRITERIA_WORDS.search(rest):
         return True
     first, again = (re.sub(r"\W+", " ", t).lower().split() for t in (phase.title, rest))
     shorter = min(len(first), len(again))
@@ -316,11 +242,11 @@ def _numbered_sequence(all_headings: Sequence[Heading], taken: set[int]) -> list
         numbers = [int(m.group("number")) for _, m in numbered]
         if len(numbers) >= 3 and numbers == list(range(1, len(numbers) + 1)):
             first = numbered[0][0]
-            done = any(h.line < first.line and _DONE.search(h.text) for h in all_headings[:1])
-            parent = _parent(first, all_headings)
-            done = done or (parent is not None and _DONE.search(parent.text) is not None)
+            done = any(h.line < first.line and DONE.search(h.text) for h in all_headings[:1])
+            parent = parent_of(first, all_headings)
+            done = done or (parent is not None and DONE.search(parent.text) is not None)
             outline = any(
-                _OUTLINE_WORDS.search(h.text) or starts_with_test(m.group("rest"))
+                OUTLINE_WORDS.search(h.text) or starts_with_test(m.group("rest"))
                 for h, m in numbered
             )
             if not done and not outline:
@@ -341,35 +267,12 @@ def _plan_level(chosen: Sequence[_Candidate]) -> int:
     return levels[0]
 
 
-def _renumber(phases: list[PhaseSpan]) -> list[PhaseSpan]:
-    """Unique numbers for commands: "Phase 1.5", "Phase 5A" and a second "Phase 4" keep their
-    labels and take numbers after the whole ones."""
-    taken: set[int] = set()
-    whole = {p.number for p in phases if re.fullmatch(r"\D*\d+\.?", p.label)}
-    spare = max(whole, default=0)
-    numbered = []
-    for phase in phases:
-        if phase.number in taken or not re.fullmatch(r"\D*\d+\.?", phase.label):
-            spare += 1
-            phase = PhaseSpan(
-                spare, phase.label, phase.title, phase.line, phase.end, phase.sections
-            )
-        taken.add(phase.number)
-        numbered.append(phase)
-    return numbered
-
-
 def phase_of(line: int, phases: Sequence[PhaseSpan]) -> int | None:
     """The number of the phase a body line belongs to: its own sections first."""
     for phase in phases:
         if any(start <= line < end for start, end in phase.sections):
             return phase.number
     return next((p.number for p in phases if p.line <= line < p.end), None)
-
-
-def plain(text: str) -> str:
-    """Heading or item text without emphasis and code markers."""
-    return without_emphasis(text).replace("`", "").strip()
 
 
 def _candidate(heading: Heading, all_headings: Sequence[Heading]) -> _Candidate | None:
@@ -414,8 +317,8 @@ def _bare_letter_word(match: re.Match[str]) -> bool:
 
 def _under_plan(heading: Heading, all_headings: Sequence[Heading]) -> bool:
     """A numbered heading is a phase when its parent heading is a plan, not a document."""
-    parent = _parent(heading, all_headings)
-    if parent is None or not PLAN_HEADING.search(parent.text) or _DONE.search(parent.text):
+    parent = parent_of(heading, all_headings)
+    if parent is None or not PLAN_HEADING.search(parent.text) or DONE.search(parent.text):
         return False
     siblings = [
         h
@@ -424,20 +327,7 @@ def _under_plan(heading: Heading, all_headings: Sequence[Heading]) -> bool:
         and parent.line < h.line < parent.end
         and _NUMBERED.match(h.text)
     ]
-    return not any(_OUTLINE_WORDS.search(h.text) for h in siblings)
-
-
-def starts_with_test(title: str) -> bool:
-    """Whether a heading or list item's text begins with a test's name (a file, not a plan)."""
-    first = plain(title).strip().split(maxsplit=1)
-    return bool(first) and is_test_name(first[0].strip("*_:,"))
-
-
-def _parent(heading: Heading, all_headings: Sequence[Heading]) -> Heading | None:
-    return next(
-        (h for h in reversed(all_headings) if h.line < heading.line and h.level < heading.level),
-        None,
-    )
+    return not any(OUTLINE_WORDS.search(h.text) for h in siblings)
 
 
 def _with_section(phase: PhaseSpan, heading: Heading) -> PhaseSpan:
@@ -456,7 +346,7 @@ def _attach_criteria(phases: list[PhaseSpan], all_headings: Sequence[Heading]) -
     by_number = {p.number: i for i, p in enumerate(phases)}
     used = {p.line for p in phases} | {start for p in phases for start, _ in p.sections}
     for heading in all_headings:
-        if heading.line in used or not _CRITERIA_WORDS.search(heading.text):
+        if heading.line in used or not CRITERIA_WORDS.search(heading.text):
             continue
         match = _PHASE_REFERENCE.search(heading.text)
         if match is None or int(match.group(1)) not in by_number:
@@ -466,25 +356,6 @@ def _attach_criteria(phases: list[PhaseSpan], all_headings: Sequence[Heading]) -
         if not phase.line <= heading.line < phase.end:
             phases[position] = _with_section(phase, heading)
     return phases
-
-
-def _ordinal(raw: str, position: int, family: str) -> int:
-    """Phase numbers people use in commands: 1, 2, 3 for "A", "II", "二"; tiers count up."""
-    if family in ("priority", "horizon") and not raw.isdigit():
-        return position
-    if raw.isdigit():
-        return int(raw)
-    if re.fullmatch(r"\d+\.\d+|\d+[A-Za-z]", raw):
-        return int(re.sub(r"[A-Za-z]", "", raw).split(".")[0])  # renumbered (`_renumber`)
-    if re.fullmatch(r"[A-Z]\d+", raw):
-        return int(raw[1:])
-    if raw in _CJK_NUMERALS:
-        return _CJK_NUMERALS.index(raw) + 1
-    if raw.upper() in _ROMAN and (len(raw) > 1 or raw.upper() in ("I", "V", "X")):
-        return _ROMAN.index(raw.upper()) + 1
-    if raw.lower() in _WORD_NUMBERS:
-        return _WORD_NUMBERS.index(raw.lower()) + 1
-    return ord(raw.lower()) - ord("a") + 1 if len(raw) == 1 and raw.isalpha() else position
 
 
 def _label(candidate: _Candidate) -> str:

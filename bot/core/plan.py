@@ -12,7 +12,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from bot.core import checklist, phase_lists
+from bot.core import checklist, phase_lists, sections
 from bot.core import phases as phase_layout
 from bot.core.items import Layout, children_of, read_item
 from bot.core.metrics import parse_rule, rule_in_comment, why_manual
@@ -149,7 +149,7 @@ def parse(body: str, *, rule_overrides: dict[int, str] | None = None) -> Plan:
     """Read a plan from an issue body; `rule_overrides` maps item index -> explicit rule."""
     tokens = _MD.parse(body)
     lines_total = body.count("\n") + 1
-    all_headings = phase_layout.headings(tokens, lines_total)
+    all_headings = sections.headings(tokens, lines_total)
     spans = phase_layout.find(all_headings)
     if len(spans) < 2:  # a lone heading phase, or none: bold labels may hold the plan
         bold = phase_layout.find(phase_lists.bold_headings(tokens, all_headings, lines_total))
