@@ -30,13 +30,15 @@ from bot.core.sections import (
 
 # Phase words by family, in the languages real plans use; earlier families win ties.
 _FAMILIES: dict[str, str] = {
-    "phase": r"phase|fase|фаза|этап|étape|etapa|stage|стадия|milestone|wave|part|"
+    "phase": r"phase|fase|фаза|этап|étape|etapa|stage|стадия|milestone|wave|"
     r"阶段|階段|단계|フェーズ|段階",
     "step": r"step|paso|passo|schritt|шаг|步骤|ステップ",
     "task": r"task|feature|group|fix|tarefa|tarea|задача|任务",
     "priority": r"priority|priorité|tier|prioridade|prioridad|приоритет|优先级|優先度|우선순위|"
     r"p(?=[0-4]\b)",
     "sprint": r"sprint|week|semana|неделя|day|dia|día|день",
+    # "Part 1: Validation of Audit Findings": often the document's outline, so phases win
+    "part": r"part|parte|часть",
 }
 _RANK = {family: rank for rank, family in enumerate([*_FAMILIES, "horizon", "numbered"])}
 # "### Immediate (Next 30-60 Minutes)", "### Short-Term", "### This Session": time horizons.
@@ -68,6 +70,9 @@ _NUMBER_FIRST = re.compile(
 _NUMBERED = re.compile(r"^(?P<number>\d+)[.)]\s+(?P<rest>\S.*)$")
 _PHASE_REFERENCE = re.compile(rf"(?:{_FAMILIES['phase']}|{_FAMILIES['step']})\s*(\d+)\b", re.I)
 LEADING_NOISE = re.compile(r"^[\W_]+")
+_SECTION_NUMBER = re.compile(
+    rf"^\d+(?:\.\d+)+\.?\s+(?=(?:{'|'.join(_FAMILIES.values())})\s*[-#]?\s*\d)", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +110,8 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
         for f, found in numbers.items()
         if len(found) >= 2 or found & _FIRSTS or _holds_others(f, candidates)
     }
+    titles = {f for f in families if _is_title(f, candidates)}
+    families = families - titles if families - titles else families
     if not families:
         return []
     family = min(
@@ -214,6 +221,17 @@ def _within_one_section(
     )
 
 
+def _is_title(family: str, candidates: Sequence[_Candidate]) -> bool:
+    """ "# STAGE 1: IMMEDIATE STABILIZATION" over "### Task 1.1" to "### Task 1.5": a family
+    that is one level-1 heading holding every other candidate titles the document."""
+    own = [c for c in candidates if c.family == family]
+    others = [c for c in candidates if c.family != family]
+    if len(own) != 1 or own[0].heading.level != 1 or len(others) < 2:
+        return False
+    title = own[0].heading
+    return all(title.line < c.heading.line < title.end for c in others)
+
+
 def _restates(phase: PhaseSpan, rest: str) -> bool:
     """ "Phase 1 Success Criteria", "Phase 2 Complete ✅" or the same title again."""
     if not rest or CRITERIA_WORDS.search(rest):
@@ -277,6 +295,7 @@ def phase_of(line: int, phases: Sequence[PhaseSpan]) -> int | None:
 
 def _candidate(heading: Heading, all_headings: Sequence[Heading]) -> _Candidate | None:
     text = LEADING_NOISE.sub("", heading.text).strip(" *_")
+    text = _SECTION_NUMBER.sub("", text)  # "3.1 Phase 1: Critical Issues"
     for pattern in (KEYWORD_FIRST, _NUMBER_FIRST):
         match = pattern.match(text)
         if match is not None and not _bare_letter_word(match):

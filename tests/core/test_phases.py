@@ -238,3 +238,23 @@ def test_a_phase_only_the_success_criteria_name_is_a_level_of_ambition() -> None
     parsed = plan.parse(body)
     assert [p.title for p in parsed.phases] == ["Terminer", "Corrections"]
     assert [item.phase for item in parsed.items][:4] == [1, 2, 1, 2]
+
+
+def test_a_lone_level_one_stage_heading_titles_the_document() -> None:
+    body = (
+        "# STAGE 1: IMMEDIATE STABILIZATION\n## Tasks\n### Task 1.1: Unicode error\n- [ ] a\n"
+        "### Task 1.2: Deprecated code\n- [ ] b\n"
+    )
+    assert [label for _, label, _ in _phases(body)] == ["Task 1.1", "Task 1.2"]
+
+
+def test_a_section_number_before_a_phase_word_is_no_part_of_it() -> None:
+    body = (
+        "## Part 1: Validation of Audit Findings\nx\n## Part 2: Issue Inventory\ny\n"
+        "## Part 3: Prioritized Development Plan\n### 3.1 Phase 1: Critical Issues (Sprint 1)\n"
+        "- [ ] a\n### 3.2 Phase 2: High Priority Issues\n- [ ] b\n## Part 4: Risk Assessment\n"
+    )
+    assert [(label, title) for _, label, title in _phases(body)] == [
+        ("Phase 1", "Critical Issues"),  # the sprint is its estimate
+        ("Phase 2", "High Priority Issues"),
+    ]
