@@ -113,6 +113,12 @@ _GROUP_WORDS = (
 
 
 def _scope_matches(expected: str | list[str] | None, read: str | None) -> bool:
+    if read is not None and "," in read:  # several files read: each one the maintainer named
+        wanted = expected if isinstance(expected, list) else [expected]
+        parts = read.split(",")
+        return all(any(_scope_matches(w, p) for p in parts) for w in wanted) and all(
+            any(_scope_matches(w, p) for w in wanted) for p in parts
+        )
     if isinstance(expected, list):
         return any(_scope_matches(one, read) for one in expected)
     if expected is None:

@@ -136,6 +136,8 @@ def _in(metric: Metric) -> str:
 
 def _named(selector: str) -> str:
     """A selector as people read it: a topic ("security tests") says what it matches."""
+    if "," in selector:
+        return ", ".join(f"`{part}`" for part in selector.split(","))
     if is_topic(selector):
         words = selector.rstrip("/").replace("-", " ")
         return f"tests about “{words}” (`{selector}`: folder, file, class or name)"

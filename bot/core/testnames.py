@@ -142,7 +142,9 @@ def _name_matches(case: CaseResult, test: str) -> bool:
 
 
 def matches(selector: str, case: CaseResult) -> bool:
-    """Whether a test case belongs to what the selector names."""
+    """Whether a test case belongs to what the selector names (`a.py,b.py`: either of them)."""
+    if "," in selector:
+        return any(matches(part, case) for part in selector.split(",") if part)
     if "::" in selector and case.name == selector.strip():
         return True  # `auth::tests::test_login`: a Rust test's full path is its name
     path, test = _selector_parts(selector)
@@ -214,6 +216,9 @@ def _case_keys(case: CaseResult) -> set[str]:
 
 def _selector_keys(selector: str) -> set[str] | None:
     """Keys a matching case must carry; None when only a scan can tell (directories)."""
+    if "," in selector:
+        parts = [_selector_keys(part) for part in selector.split(",") if part]
+        return None if any(p is None for p in parts) else set().union(*parts)  # type: ignore[arg-type]
     path, test = _selector_parts(selector)
     if test is not None and "*" not in test:
         return {"n:" + test.rsplit("::", 1)[-1], "n:" + selector.strip()}

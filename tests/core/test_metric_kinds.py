@@ -350,3 +350,15 @@ def test_a_rule_comment_needs_the_prefix_in_any_case() -> None:
     assert rule_in_comment("Remediation:  zero deadlock ") == "zero deadlock"
     assert rule_in_comment(None) is None
     assert rule_in_comment("") is None
+
+
+def test_a_command_naming_two_files_needs_both_to_have_run_and_passed() -> None:
+    metric = recognise("`pytest tests/test_a.py tests/test_b.py -v` passes")
+    assert metric == Metric(MetricKind.TESTS_PASSING, selector="tests/test_a.py,tests/test_b.py")
+    a, b = case("test_1", file="tests/test_a.py"), case("test_2", file="tests/test_b.py")
+    assert verdict(metric, a) == Verdict(
+        Status.UNKNOWN, "no tests matching `tests/test_b.py` in this run"
+    )
+    assert verdict(metric, a, b).status is Status.MET
+    failing_b = case("test_2", FAILED, file="tests/test_b.py")
+    assert verdict(metric, a, failing_b).status is Status.UNMET

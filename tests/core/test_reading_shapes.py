@@ -239,7 +239,10 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ("`internal/cli/a_test.go` → `internal/app/a_test.go`", None),
         ("Verify all tests pass locally", None),
         ("Ejecutar `pytest --markers` para validar", None),
-        ("Verify: `pytest tests/a/test_b.py tests/a/test_c.py`", None),  # two files: which?
+        (
+            "Verify: `pytest tests/a/test_b.py tests/a/test_c.py`",
+            {"kind": "tests_passing", "selector": "tests/a/test_b.py,tests/a/test_c.py"},
+        ),
         ("Add test to verify <2 second completion", None),
         ("Test passes with dict input", None),  # which test?
         # A figure after "to" or an arrow is the target; the one before it a baseline.

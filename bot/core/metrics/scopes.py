@@ -186,7 +186,7 @@ class Command:
     """A test-runner command in a code span: what it runs, if one thing or the whole run."""
 
     selector: str | None  # None: the whole run
-    ambiguous: bool = False  # several paths, or a filter (`--project`) the bot cannot apply
+    ambiguous: bool = False  # a filter the bot cannot apply (`--collect-only`, `--filter`)
 
 
 def runner_command(text: str) -> Command | None:
@@ -207,8 +207,10 @@ def runner_command(text: str) -> Command | None:
             return Command(crate)  # `cargo test -p cortex-memory`: that crate's tests
         paths = [folder_or_file(w) for w in words if is_test_path(w)]
         projects = _flag_values(words, "--project")
-        if len(paths) > 1 or len(projects) > 1 or (projects and "playwright" not in words):
+        if len(projects) > 1 or (projects and "playwright" not in words):
             return Command(None, ambiguous=True)
+        if len(paths) > 1:  # `pytest tests/a.py tests/b.py`: each of them
+            return Command(None if projects else ",".join(dict.fromkeys(paths)))
         if projects and not paths:
             # `npx playwright test --project=smoke`: a project named for its tests' folder,
             # read as that group (the tracked folder, or the tests whose path carries it).

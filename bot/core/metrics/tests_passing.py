@@ -357,8 +357,12 @@ def judge(metric: Metric, run: RunView) -> Verdict:
     are neither).
     """
     chosen = run.index.select(metric.selector) if metric.selector else run.cases
-    if not chosen:
-        return Verdict(Status.UNKNOWN, f"no tests matching `{metric.selector}` in this run")
+    parts = metric.selector.split(",") if metric.selector else []
+    missing = next((p for p in parts if p and not run.index.select(p)), None)
+    if not chosen or missing is not None:  # `a.py,b.py`: each one must have run
+        return Verdict(
+            Status.UNKNOWN, f"no tests matching `{missing or metric.selector}` in this run"
+        )
     passed = sum(c.outcome is Outcome.PASSED for c in chosen)
     counted = len(chosen) if metric.selector else len(chosen) - _skipped(chosen)
     wanted = metric.expected or counted
