@@ -324,9 +324,14 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ("Fix gemini.test.ts imports and assertions", None),  # the imports may be the work
         # A group said to be fixed, a counter of failures down to zero, a noted test class.
         ("Unit Tests Fixed", {"kind": "tests_passing", "selector": "unit/"}),
+        ("E2E Tests Fixed", {"kind": "tests_passing", "selector": "e2e/"}),
         (
             "Deduplication hook: 2 failures → 0",
             {"kind": "tests_passing", "selector": "deduplication-hook/"},
+        ),
+        (
+            "**Integration Tests**: Database and API tests passing (✅ Green)",
+            {"kind": "tests_passing", "selector": "integration/"},
         ),
         ("Fix remaining tests", None),  # an activity
         ("Fix API contract tests", None),

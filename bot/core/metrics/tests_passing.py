@@ -215,7 +215,7 @@ def _group_fixed(text: str) -> Metric | None:
     if found is None:
         return None
     group = next(g for g in found.groups() if g is not None).strip()
-    if re.search(r"\d", group) and not re.match(r"\W*all\b", text, re.I):
+    if re.search(r"(?<![A-Za-z])\d+\b", group) and not re.match(r"\W*all\b", text, re.I):
         return None  # "~3 tests fixed": progress made, not the tests all passing
     selector = scopes.scope_of(group if re.search(r"\btests?$", group, re.I) else f"{group} tests")
     if selector is None and not scopes.names_the_whole_run(group):
@@ -268,7 +268,12 @@ def _said_to_pass(text: str) -> Metric | None:
         return Metric(KIND, selector=selector, expected=expected)
     last = selector.rstrip("/").rsplit("/", 1)[-1].rsplit("::", 1)[-1]
     named = r"[\s_-]+".join(map(re.escape, last.split("-")))  # `file-creation/`: "file creation"
-    if _ALL_WORDS.search(text) or re.search(named + _VERDICT_AFTER + _VERDICT, text, re.I):
+    labelled = named + r"[\s_-]+tests?\s*:[^:]*" + _VERDICT  # "Integration Tests: ... passing"
+    if (
+        _ALL_WORDS.search(text)
+        or re.search(named + _VERDICT_AFTER + _VERDICT, text, re.I)
+        or re.match(r"\W*" + labelled, text, re.I)
+    ):
         return Metric(KIND, selector=selector)
     return None
 
