@@ -394,6 +394,11 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ("Tests pass in parallel (`pytest -n auto`)", None),
         ("Tests pass with random ordering", None),
         ("All tests pass without network access", None),
+        ("Test suite passes with `--strict-markers`", None),
+        ("Tests pass with pytest-randomly", None),
+        ("Tests pass under load", None),
+        ("Performance tests show < 200ms p95", None),  # a latency percentile
+        ("Test job completes in < 20 min", None),  # a job's time holds more than its tests
         # A time bound that says the tests pass needs both.
         (
             "All tests pass in under 2 minutes",

@@ -54,6 +54,8 @@ _RULE = re.compile(
     r"(\s+passing)?",
     re.I,
 )
+# A CI job's or pipeline's time holds setup and waiting too: test durations cannot bound it.
+_WALL_CLOCK = re.compile(r"\b(?:jobs?|pipelines?|workflows?|builds?)\b")
 # A limit a test asserts ("performance test passes (<25 ms threshold)") is not its duration.
 _ASSERTED = re.compile(r"\bthreshold\b|\bassert\w*\b")
 
@@ -63,7 +65,7 @@ def recognise(text: str) -> Metric | None:
     lowered = text.lower().replace("-second", " second").replace("-minute", " minute")
     lowered = re.sub(r"\b(within|under|below) (?:the|a|an) ", r"\1 ", lowered)
     match = _BOUNDED_TIME.search(lowered) or _NEGATED_TIME.search(lowered)
-    if match is None or _ASSERTED.search(lowered):
+    if match is None or _ASSERTED.search(lowered) or _WALL_CLOCK.search(lowered):
         return None
     seconds = units.parse_seconds(match.group(1), match.group(2))
     selector = scopes.scope_of(text)

@@ -29,7 +29,10 @@ _CONDITION = (
     r"\bpass\w*\s+(?:\w+\s+){0,3}?(?:in parallel|concurrently|in (?:a )?random(?:ized)? order|"
     r"with random\w*(?: order\w*)?|in any order|offline|without (?:a |any )?(?:network|internet)|"
     r"in (?:a )?docker|in (?:a )?containers?|in isolation|individually|one at a time)\b|"
-    r"\s-n\s*(?:auto|\d+)\b|--random-order\b|-p\s+randomly\b|--shuffle\b|--forked\b"
+    r"\s-n\s*(?:auto|\d+)\b|--random-order\b|-p\s+randomly\b|--shuffle\b|--forked\b|"
+    # "passes with `--strict-markers`", "with pytest-randomly", "under load"
+    r"\bpass\w*\s+(?:\w+\s+){0,3}?(?:with|using)\s+(?:`-|pytest-\w+|warnings as errors)|"
+    r"\bpass\w*\s+(?:\w+\s+){0,2}?under\s+(?:load|stress)\b"
 )
 _ELSEWHERE = re.compile(f"{_PLATFORM}|{_LOCAL}|{_CONDITION}", re.I)
 BASELINE = "relative to a baseline (one run cannot prove it)"
@@ -79,6 +82,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "about a service, SLA or production, not test results",
             r"\b(?:latency|response times?|uptime|sla|slo|throughput|requests? per|rps|qps|"
+            r"p(?:50|75|90|95|99)|percentiles?|"
             r"production|prod|deploy\w*|staging|error rates?|"
             r"(?<!test )(?<!\d% )success rates?(?! of (?:all |the )?tests)|"
             r"data loss|memory leaks?|race conditions?|-race|redis|memcached|kafka|"
