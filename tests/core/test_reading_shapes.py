@@ -333,6 +333,19 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             "**Integration Tests**: Database and API tests passing (✅ Green)",
             {"kind": "tests_passing", "selector": "integration/"},
         ),
+        (
+            "test_api.py: 12/12",
+            {"kind": "tests_passing", "selector": "test_api.py", "expected": 12},
+        ),
+        ("`test_api.py` ✅", {"kind": "tests_passing", "selector": "test_api.py"}),
+        (
+            "`UserServiceTest.testLogin` passes",
+            {"kind": "tests_passing", "selector": "UserServiceTest::testLogin"},
+        ),
+        (
+            "`test_create_user` no longer fails",
+            {"kind": "tests_passing", "selector": "test_create_user"},
+        ),
         ("Fix remaining tests", None),  # an activity
         ("Fix API contract tests", None),
         (

@@ -261,6 +261,9 @@ def _in_span(span: str) -> str | None:
         word = words[0].strip()
         if is_test_path(word):
             return folder_or_file(word)
+        method = re.fullmatch(r"((?:[\w.]*\.)?(?:Test\w+|\w+Tests?))\.(\w+)", word)
+        if method is not None:  # `UserServiceTest.testLogin`: a method of a test class
+            return f"{method.group(1)}::{method.group(2)}"
         return word if re.fullmatch(r"test_\w+|Test\w+|\w+Tests?", word) else None
     for word in (w.strip("'\"") for w in words):
         if word.startswith(("-", "http")):

@@ -83,6 +83,11 @@ _NO_FAILURES = re.compile(
     r"\W*$",
     re.I,
 )
+# "test_api.py: 12/12": a file's counter, all of its tests passing.
+_FILE_COUNTER = re.compile(
+    r"^\W*`?([\w./-]+\.\w+)`?\s*(?::|-|—|–)\s*(\d+)\s*/\s*(\2)"
+    r"(?:\s+(?:tests?\s+)?(?:passing|passed|pass))?\W*$"
+)
 _SCOPE_THEN_ZERO = re.compile(
     rf"^\W*(`[^`]+`|[\w.-]+/[\w./-]*|[\w./-]+\.\w+)\s*:\s*"
     rf"(?:{_NO_FAILURE}|0\s*(?:个|個|개)?\s*(?:失败|失敗|실패))\W*$",
@@ -110,7 +115,9 @@ _ZERO_IN_SCOPE = re.compile(
     re.I,
 )
 _FAIL_WORDS = re.compile(r"\b(?:fail\w*|error\w*|broken|crash\w*)\b", re.I)
-_VERDICT = rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b|\bsuccessfully\b)"
+_VERDICT = (
+    rf"(?:{_PASS_WORDS.pattern}|✅|\bfixed\b|\bresolved\b|\bsuccessfully\b|\bno longer fail\w*)"
+)
 _COMMAND_VERDICT = (
     rf"(?:{_PASS_WORDS.pattern}|\bsuccessfully\b|"
     r"\bexits? (?:with )?(?:code |status )?0\b|\bexit (?:code|status) (?:is )?0\b|\breturns 0\b)"
@@ -145,6 +152,9 @@ def recognise(text: str) -> Metric | None:
         selector = scopes.scope_of(scoped.group(1))
         if selector and not scopes.is_group(selector):
             return Metric(KIND, selector=selector)
+    counted = _FILE_COUNTER.match(text)
+    if counted is not None and scopes.is_test_path(counted.group(1)):
+        return Metric(KIND, selector=counted.group(1), expected=int(counted.group(2)))
     if _NO_FAILURES.match(text) or _FAILING_TO_ZERO.match(text):
         return Metric(KIND)  # "Zero failures", "0 failed, 0 errors": the whole run passes
     return _named_fix(text) or _counter(text) or _said_to_pass(text)
@@ -255,7 +265,9 @@ def _said_to_pass(text: str) -> Metric | None:
     """ "All 31 entity-browser tests pass", "`internal/crypto` - 100% PASS ✅"."""
     if re.search(r"\bpass(?:ing)?[- ]rate\b", text, re.I):
         return None  # "100% pass rate" is the pass-rate kind's
-    passing = _PASS_WORDS.search(text) or re.search(r"\bruns? successfully\b", text, re.I)
+    passing = _PASS_WORDS.search(text) or re.search(
+        r"\bruns? successfully\b|\bno longer fail|^\W*`[^`]+`\s*✅\W*$", text, re.I
+    )
     if not passing or any(
         float(m.group(1)) != 100 for m in re.finditer(r"(\d+(?:\.\d+)?)\s*%", text)
     ):
