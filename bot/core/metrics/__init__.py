@@ -7,6 +7,7 @@ from typing import Protocol
 
 from bot.core.metrics import (
     duration,
+    fixes,
     flakiness,
     new_failures,
     pass_rate,
@@ -75,7 +76,7 @@ _MULTI_RUN_BY_KIND = {k.KIND: k for k in MULTI_RUN}
 def recognise(text: str) -> Metric | None:
     """Read a checklist item's text as a metric, or None when it is not machine-checkable."""
     plain = without_emphasis(text)
-    fixed = tests_passing.listed_as_fixed(plain) or tests_passing.named_to_fix(plain, files=False)
+    fixed = fixes.listed_as_fixed(plain) or fixes.named_to_fix(plain, files=False)
     if fixed is not None:
         # "`test_x` - ✅ FIXED: binary now builds", "Fix test_x path reference": the note
         # says what was wrong with the test, and its passing shows it fixed

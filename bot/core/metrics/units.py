@@ -82,3 +82,24 @@ def format_seconds(seconds: float) -> str:
 def plural(number: int, noun: str) -> str:
     """`1 run`, `3 runs`."""
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+# "152/152", "33 of 33"
+_FRACTION = re.compile(r"\b(\d+)\s*(?:/|of)\s*(\d+)\b")
+# "All 643 tests", "33 tests", "15個の…テスト"; not "Tier 1 tests" or "Phase 2 tests".
+_COUNT = re.compile(
+    r"(?<!tier )(?<!phase )(?<!stage )(?<!step )(?<!part )(?<!level )(?<!group )(?<!task )"
+    r"\b(\d[\d,]*)\+?\s+(?:[a-z][\w-]*\s+){0,3}tests?\b|(\d+)\s*(?:個|个|개|件)|(\d+)\s*(?:テスト|测试|테스트)",
+    re.I,
+)
+
+
+def count_of_tests(text: str) -> int | None:
+    """The count an item expects: "152/152", "33 tests", or none."""
+    fraction = _FRACTION.search(text)
+    if fraction:
+        return max(int(fraction.group(1)), int(fraction.group(2)))
+    count = _COUNT.search(text)
+    if count is None:
+        return None
+    return int(next(g for g in count.groups() if g).replace(",", ""))
