@@ -5,7 +5,7 @@ hand before the reader ran, see fixtures/plans/SOURCES.md), it prints whether th
 were read right, how many checklist items were read with the right kind and threshold, and
 how many boxes the bot would tick wrongly on an all-green and on an all-red run.
 
-Run with `python -m benchmarks.reading [--verbose] [--plan SLUG]`. Always exits 0: a
+Run with `python -m benchmarks.reading [--verbose] [--plan SLUG] [--batch BATCH]`. Always exits 0: a
 report, not a test (tests/core/test_reading_corpus.py holds the zero-wrong-ticks line).
 """
 
@@ -299,9 +299,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="list each misread item")
     parser.add_argument("--plan", help="only this slug")
+    parser.add_argument(
+        "--batch", help="only the plans whose slug starts with BATCH- (k1, m2, ...)"
+    )
     parser.add_argument("--plans", type=Path, default=PLANS, help="the corpus folder")
     args = parser.parse_args()
-    scores = [score(*entry) for entry in corpus(args.plans) if args.plan in (None, entry[0])]
+    scores = [
+        score(*entry)
+        for entry in corpus(args.plans)
+        if args.plan in (None, entry[0])
+        and (args.batch is None or entry[0].startswith(f"{args.batch}-"))
+    ]
     print(f"{'plan':44} phases  machine  manual  wrong(green/red)")
     for s in scores:
         mark = "ok" if s.phases_right else f"{s.phases_read}/{s.phases_expected}"
