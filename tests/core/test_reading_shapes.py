@@ -346,6 +346,13 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
             "`test_create_user` no longer fails",
             {"kind": "tests_passing", "selector": "test_create_user"},
         ),
+        (
+            "`test_auth_refresh` un-skipped and passing",
+            {"kind": "tests_passing", "selector": "test_auth_refresh"},
+        ),
+        ("`test_x` refactored and passing", None),  # its passing does not show the refactor
+        ("`make test` passes", {"kind": "tests_passing"}),
+        ("`make test-integration-x` passes", None),  # a target the bot cannot see into
         ("Fix remaining tests", None),  # an activity
         ("Fix API contract tests", None),
         (

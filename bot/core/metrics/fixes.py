@@ -51,7 +51,7 @@ _FIX_IN = re.compile(
 _LISTED_VERDICT = re.compile(r"^\W*(?:fixed|resolved|passing|passes|pass|green)\b", re.I)
 _SOURCE_FILE = re.compile(r"\.[a-z]{1,4}$")
 # Work on a test that its passing does not show: its lint, docs, style or coverage.
-_NOT_SHOWN_BY_PASSING = re.compile(
+NOT_SHOWN_BY_PASSING = re.compile(
     r"\b(?:lint\w*|warnings?|deprecat\w*|coverage|logs?|docs?|documentation|docstrings?|"
     r"comments?|type hints?|annotations?|format\w*|style|naming|rename\w*|mov\w*|"
     r"refactor\w*|speed|faster|slow\w*|performance|flak\w*|platform|windows|macos|linux)\b",
@@ -65,7 +65,7 @@ def named_to_fix(text: str, *, files: bool = True) -> Metric | None:
     `files`, a test file named to fix is left to the other readings (its imports or lint
     may be the work)."""
     fix = _FIX_NAMED.match(text)
-    if fix is None or _NOT_SHOWN_BY_PASSING.search(text[fix.end("name") :]):
+    if fix is None or NOT_SHOWN_BY_PASSING.search(text[fix.end("name") :]):
         return None
     if not files and _SOURCE_FILE.search(fix.group("name")):
         return None
@@ -151,7 +151,7 @@ def _class_noted(text: str) -> Metric | None:
     if found is None:
         return None
     note = found.group("note")
-    if _NEW_WORK.match(note) or _NOT_SHOWN_BY_PASSING.search(note):
+    if _NEW_WORK.match(note) or NOT_SHOWN_BY_PASSING.search(note):
         return None
     return Metric(KIND, selector=found.group("name"))
 

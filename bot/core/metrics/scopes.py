@@ -25,7 +25,7 @@ _RUNNER = re.compile(
     r"pnpm (?:exec )?|yarn )?(?:pytest|go test|jest|vitest|mocha|rspec|phpunit|"
     r"vendor/bin/phpunit|npm (?:run )?test|yarn test|pnpm test|mvn (?:\S+ )*test|"
     r"\./gradlew test|gradle test|cargo test|dotnet test|playwright test|bun test|deno test|"
-    r"mix test|\./run-tests?\.sh)\b"
+    r"mix test|make test(?![\w-])|\./run-tests?\.sh)\b"
 )
 # Flags that list, collect or filter instead of running the tests a path names.
 _NOT_A_RUN = (

@@ -94,6 +94,7 @@ _VERDICT_AFTER = (
     r"(?::|\(|→|->|=>|-|—|–)?\s*(?:(?:unit|integration|e2e|functional|component)\s+)?(?:tests?\s+)?"
     r"(?:テスト|测试|테스트)?(?:が|は|를|이|가)?\s*(?:全て|すべて)?"
 )
+_NAMED_THEN_VERDICT = re.compile(r"^\W*`[^`]+`\s+((?:[\w-]+\s+){1,3})" + _VERDICT + r"\W*$", re.I)
 _RULE = re.compile(r"(\S+)(?:\s+(\d+)(?:/(\d+))?)?(?:\s+pass(?:ing)?)?")
 
 
@@ -130,6 +131,13 @@ def _counter(text: str) -> Metric | None:
     return Metric(KIND, selector=selector, expected=int(found.group(3)))
 
 
+def _named_then_verdict(text: str) -> bool:
+    """ "`test_auth_refresh` un-skipped and passing", unless the words between are work its
+    passing does not show ("`test_x` refactored and passing")."""
+    found = _NAMED_THEN_VERDICT.match(text)
+    return found is not None and not fixes.NOT_SHOWN_BY_PASSING.search(found.group(1))
+
+
 def _said_to_pass(text: str) -> Metric | None:
     """ "All 31 entity-browser tests pass", "`internal/crypto` - 100% PASS ✅"."""
     if re.search(r"\bpass(?:ing)?[- ]rate\b", text, re.I):
@@ -154,6 +162,8 @@ def _said_to_pass(text: str) -> Metric | None:
         _ALL_WORDS.search(text)
         or re.search(named + _VERDICT_AFTER + _VERDICT, text, re.I)
         or re.match(r"\W*" + labelled, text, re.I)
+        # "`test_auth_refresh` un-skipped and passing": the named test, then its verdict
+        or _named_then_verdict(text)
     ):
         return Metric(KIND, selector=selector)
     return None
