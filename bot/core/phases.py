@@ -153,20 +153,23 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
     return _attach_criteria(renumber(list(spans.values())), all_headings)
 
 
+def _holds_all(heading: Heading, candidates: Sequence[_Candidate]) -> bool:
+    """Whether a heading's section holds every candidate: a title over the whole plan
+    ("Current status and next steps"), not a section beside it."""
+    return all(heading.line < c.heading.line < heading.end for c in candidates)
+
+
 def _without_retold(
     candidates: list[_Candidate], all_headings: Sequence[Heading]
 ) -> list[_Candidate]:
     """Phases a "Current status" or "Completed work" section lists, when the plan numbers
     some of them again elsewhere: the plan is told there, the section reports the past."""
 
-    def whole(h: Heading) -> bool:  # a title over every phase ("Current status and plan")
-        return all(h.line < c.heading.line < h.end for c in candidates)
-
     past = {
         id(c)
         for c in candidates
         if any(
-            (starting_state(h) or DONE.search(h.text)) and not whole(h)
+            (starting_state(h) or DONE.search(h.text)) and not _holds_all(h, candidates)
             for h in ancestors(c.heading, all_headings)
         )
     }
@@ -185,8 +188,7 @@ def _without_criteria_only(
 
     def in_criteria(c: _Candidate) -> bool:
         return any(
-            CRITERIA_WORDS.search(h.text)
-            and not all(h.line < o.heading.line < h.end for o in candidates)
+            CRITERIA_WORDS.search(h.text) and not _holds_all(h, candidates)
             for h in ancestors(c.heading, all_headings)
         )
 
@@ -228,8 +230,7 @@ def _is_title(family: str, candidates: Sequence[_Candidate]) -> bool:
     others = [c for c in candidates if c.family != family]
     if len(own) != 1 or own[0].heading.level != 1 or len(others) < 2:
         return False
-    title = own[0].heading
-    return all(title.line < c.heading.line < title.end for c in others)
+    return _holds_all(own[0].heading, others)
 
 
 def _restates(phase: PhaseSpan, rest: str) -> bool:
