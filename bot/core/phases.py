@@ -58,7 +58,7 @@ _NUMBER = (
 )
 _SEPARATOR = r"(?:\s*[:.)\-—–|：．、）]+\s*|\s+|$)"
 KEYWORD_FIRST = re.compile(
-    rf"^(?P<word>{'|'.join(_FAMILIES.values())})\s*[-#]?\s*(?P<number>{_NUMBER}){_SEPARATOR}"
+    rf"^(?P<word>{'|'.join(_FAMILIES.values())})\s*[-#]?\s*(?P<number>{_NUMBER})\+?{_SEPARATOR}"
     r"(?P<rest>.*)$",
     re.I,
 )
@@ -102,6 +102,7 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
     candidates += _numbered_sequence(all_headings, {c.heading.line for c in candidates})
     candidates = _without_retold(candidates, all_headings)
     candidates = _without_criteria_only(candidates, all_headings)
+    candidates = _without_title(candidates)
     numbers = {f: {c.raw_number.lower() for c in candidates if c.family == f} for f in _RANK}
     # A lone "Phase 4" heading refers to some other plan's phase; a plan starts at its first,
     # or is one phase holding the steps below it.
@@ -110,8 +111,6 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
         for f, found in numbers.items()
         if len(found) >= 2 or found & _FIRSTS or _holds_others(f, candidates)
     }
-    titles = {f for f in families if _is_title(f, candidates)}
-    families = families - titles if families - titles else families
     if not families:
         return []
     family = min(
@@ -223,14 +222,14 @@ def _within_one_section(
     )
 
 
-def _is_title(family: str, candidates: Sequence[_Candidate]) -> bool:
-    """ "# STAGE 1: IMMEDIATE STABILIZATION" over "### Task 1.1" to "### Task 1.5": a family
-    that is one level-1 heading holding every other candidate titles the document."""
-    own = [c for c in candidates if c.family == family]
-    others = [c for c in candidates if c.family != family]
-    if len(own) != 1 or own[0].heading.level != 1 or len(others) < 2:
-        return False
-    return _holds_all(own[0].heading, others)
+def _without_title(candidates: list[_Candidate]) -> list[_Candidate]:
+    """ "# STAGE 1: IMMEDIATE STABILIZATION" or "# Phase 22.2 - Timing Fixes" over "### Task
+    1" to "### Task 5": a level-1 heading holding every other candidate titles the document."""
+    titles = [c for c in candidates if c.heading.level == 1]
+    if len(titles) != 1:
+        return candidates
+    others = [c for c in candidates if c is not titles[0]]
+    return others if len(others) >= 2 and _holds_all(titles[0].heading, others) else candidates
 
 
 def _restates(phase: PhaseSpan, rest: str) -> bool:

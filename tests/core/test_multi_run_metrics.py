@@ -70,6 +70,9 @@ C_FAILS = {A: PASSED, B: PASSED, C: FAILED}
         ("No flaky tests in `tests/api/`", NO_FLAKY, {"selector": "tests/api/"}),
         # No flaky test at all is the reading: it bounds the new ones, and says so.
         ("No new flaky tests introduced", NO_FLAKY, {}),
+        # A regression is a test that passed and now fails: against the run read first.
+        ("No regressions", NO_NEW, {}),
+        ("Zero regressions in existing tests", NO_NEW, {}),
         ("No flaky tests (pass 10/10 runs)", NO_FLAKY, {"runs": 10}),
         ("No new test failures introduced", NO_NEW, {}),
         ("No new failures", NO_NEW, {}),

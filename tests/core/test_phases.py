@@ -258,3 +258,20 @@ def test_a_section_number_before_a_phase_word_is_no_part_of_it() -> None:
         ("Phase 1", "Critical Issues"),  # the sprint is its estimate
         ("Phase 2", "High Priority Issues"),
     ]
+
+
+def test_a_level_one_title_over_the_tasks_is_no_phase_even_beside_a_preview() -> None:
+    body = (
+        "# Phase 22.2 - Timing Fixes\n## Task Breakdown\n### Task 1: Timing tests\n- [ ] a\n"
+        "### Task 2: Coverage\n- [ ] b\n## Phase 22.3 Preview\nlater\n"
+    )
+    assert [label for _, label, _ in _phases(body)] == ["Task 1", "Task 2"]
+
+
+def test_an_open_ended_phase_keeps_its_number() -> None:
+    body = "## Phase 0: Research\nx\n## Phase 1: Design\ny\n## Phase 3+: Future Implementation\nz\n"
+    assert [title for _, _, title in _phases(body)] == [
+        "Research",
+        "Design",
+        "Future Implementation",
+    ]

@@ -28,7 +28,9 @@ RULE_WORD = "no-new-failures"
 RULE_ARGUMENTS = "[SELECTOR]"  # nothing fails now that passed in the baseline or the last run
 
 _NO_NEW = re.compile(
-    r"^\s*(?:no|zero|0)\s+new\s+(?:test\s+)?(?:failures?|failing\s+tests?)"
+    r"^\s*(?:no|zero|0)\s+(?:new\s+(?:test\s+)?(?:failures?|failing\s+tests?)|"
+    # "No regressions", "Zero regressions in existing tests": nothing that passed now fails
+    r"(?:test\s+)?regressions?(?:\s+in\s+(?:the\s+)?(?:existing|other|current)\s+tests?)?)"
     r"(?:\s+(?:introduced|added))?\s*[.!]?\s*$",
     re.I,
 )
