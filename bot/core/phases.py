@@ -39,6 +39,8 @@ _FAMILIES: dict[str, str] = {
     "sprint": r"sprint|week|semana|неделя|day|dia|día|день",
     # "Part 1: Validation of Audit Findings": often the document's outline, so phases win
     "part": r"part|parte|часть",
+    # "### Issue #7: Restore coverage gate": tracking issues laid out as the plan's steps
+    "issue": r"issue(?=\s*#)|ticket(?=\s*#)",
 }
 _RANK = {family: rank for rank, family in enumerate([*_FAMILIES, "horizon", "numbered"])}
 # "### Immediate (Next 30-60 Minutes)", "### Short-Term", "### This Session": time horizons.
@@ -58,7 +60,8 @@ _NUMBER = (
 )
 _SEPARATOR = r"(?:\s*[:.)\-—–|：．、）]+\s*|\s+|$)"
 KEYWORD_FIRST = re.compile(
-    rf"^(?P<word>{'|'.join(_FAMILIES.values())})\s*[-#]?\s*(?P<number>{_NUMBER})\+?{_SEPARATOR}"
+    rf"^(?P<word>{'|'.join(_FAMILIES.values())})(?:\s+[A-Za-z]+(?=\s*#))?\s*[-#]?\s*"
+    rf"(?P<number>{_NUMBER})\+?{_SEPARATOR}"
     r"(?P<rest>.*)$",
     re.I,
 )

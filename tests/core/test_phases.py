@@ -275,3 +275,17 @@ def test_an_open_ended_phase_keeps_its_number() -> None:
         "Design",
         "Future Implementation",
     ]
+
+
+def test_tracking_issues_laid_out_as_steps_are_the_phases() -> None:
+    body = (
+        "## Next Steps: 3 Tracking Issues\n### Issue #7: Restore coverage gate\n"
+        "#### Phase 1: 40% → 60%\n- [ ] a\n#### Phase 2: 60% → 80%\n- [ ] b\n"
+        "### Issue #8: Refactor API tests\n- [ ] c\n### Issue #9: Stabilize contract tests\n"
+    )
+    assert [label for _, label, _ in _phases(body)] == ["Issue 7", "Issue 8", "Issue 9"]
+
+
+def test_a_word_between_the_phase_word_and_its_number() -> None:
+    body = "### Task Assignment #1: Edge Case Hunter\nx\n### Task Assignment #2: Optimizer\ny\n"
+    assert [title for _, _, title in _phases(body)] == ["Edge Case Hunter", "Optimizer"]
