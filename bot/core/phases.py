@@ -15,6 +15,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.phase_candidates import (
+    Candidate,
+    with_strays,
+    within_one_section,
+    without_criteria_only,
+    without_retold,
+    without_title,
+)
 from bot.core.phase_numbers import CJK_NUMERALS, ROMAN, WORD_NUMBERS, ordinal, renumber
 from bot.core.sections import (
     CRITERIA_WORDS,
@@ -22,9 +30,7 @@ from bot.core.sections import (
     OUTLINE_WORDS,
     PLAN_HEADING,
     Heading,
-    ancestors,
     parent_of,
-    starting_state,
     starts_with_test,
 )
 
@@ -90,22 +96,13 @@ class PhaseSpan:
     sections: tuple[tuple[int, int], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    family: str
-    word: str
-    raw_number: str
-    heading: Heading
-    rest: str
-
-
 def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
     """The plan's phases among the headings, each with the sections that belong to it."""
     candidates = [c for h in all_headings if (c := _candidate(h, all_headings)) is not None]
     candidates += _numbered_sequence(all_headings, {c.heading.line for c in candidates})
-    candidates = _without_retold(candidates, all_headings)
-    candidates = _without_criteria_only(candidates, all_headings)
-    candidates = _without_title(candidates)
+    candidates = without_retold(candidates, all_headings)
+    candidates = without_criteria_only(candidates, all_headings)
+    candidates = without_title(candidates)
     numbers = {f: {c.raw_number.lower() for c in candidates if c.family == f} for f in _RANK}
     # A lone "Phase 4" heading refers to some other plan's phase; a plan starts at its first,
     # or is one phase holding the steps below it.
@@ -121,7 +118,7 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
         key=lambda f: (
             # "Phase N" headings are the plan, wherever they sit, unless they are the steps
             # of one section while another family lays out the plan above them.
-            f != "phase" or _within_one_section(f, candidates, all_headings),
+            f != "phase" or within_one_section(f, candidates, all_headings),
             min(c.heading.level for c in candidates if c.family == f),
             -len(numbers[f]),
             _RANK[f],
@@ -129,6 +126,7 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
     )
     chosen = [c for c in candidates if c.family == family]
     top = _plan_level(chosen)
+    chosen = with_strays(chosen, top)
     spans: dict[str, PhaseSpan] = {}
     highest = 0
     restarted = False  # "Phase 1" again after "Phase 5": the plan told a second time
@@ -155,86 +153,6 @@ def find(all_headings: Sequence[Heading]) -> list[PhaseSpan]:
     return _attach_criteria(renumber(list(spans.values())), all_headings)
 
 
-def _holds_all(heading: Heading, candidates: Sequence[_Candidate]) -> bool:
-    """Whether a heading's section holds every candidate: a title over the whole plan
-    ("Current status and next steps"), not a section beside it."""
-    return all(heading.line < c.heading.line < heading.end for c in candidates)
-
-
-def _without_retold(
-    candidates: list[_Candidate], all_headings: Sequence[Heading]
-) -> list[_Candidate]:
-    """Phases a "Current status" or "Completed work" section lists, when the plan numbers
-    some of them again elsewhere: the plan is told there, the section reports the past."""
-
-    past = {
-        id(c)
-        for c in candidates
-        if any(
-            (starting_state(h) or DONE.search(h.text)) and not _holds_all(h, candidates)
-            for h in ancestors(c.heading, all_headings)
-        )
-    }
-    told = {(c.family, c.raw_number.lower()) for c in candidates if id(c) not in past}
-    retold = {
-        c.family for c in candidates if id(c) in past and (c.family, c.raw_number.lower()) in told
-    }
-    return [c for c in candidates if id(c) not in past or c.family not in retold]
-
-
-def _without_criteria_only(
-    candidates: list[_Candidate], all_headings: Sequence[Heading]
-) -> list[_Candidate]:
-    """A "Phase 3 (Stretch)" that only a success-criteria section names is a level of
-    ambition, not a phase, when the plan lays out its phases elsewhere."""
-
-    def in_criteria(c: _Candidate) -> bool:
-        return any(
-            CRITERIA_WORDS.search(h.text) and not _holds_all(h, candidates)
-            for h in ancestors(c.heading, all_headings)
-        )
-
-    outside = {(c.family, c.raw_number.lower()) for c in candidates if not in_criteria(c)}
-    laid_out = [family for family, _ in outside]
-    families = {family for family in laid_out if laid_out.count(family) >= 2}
-    return [
-        c
-        for c in candidates
-        if c.family not in families or (c.family, c.raw_number.lower()) in outside
-    ]
-
-
-def _within_one_section(
-    family: str, candidates: Sequence[_Candidate], all_headings: Sequence[Heading]
-) -> bool:
-    """Whether a family's headings all sit in one section no shallower than another
-    family's headings: "#### Phase 1" to "#### Phase 4" under "### Issue #4" are that
-    issue's steps when "### Day 1" to "### Day 5" lay out the plan."""
-    own = [c for c in candidates if c.family == family]
-    others = [c for c in candidates if c.family != family]
-    if not own or len({c.raw_number.lower() for c in others}) < 2:
-        return False
-    shallowest_other = min(c.heading.level for c in others)
-    if shallowest_other >= min(c.heading.level for c in own):
-        return False
-    return any(
-        h.level >= shallowest_other
-        and not PLAN_HEADING.search(h.text)  # "## Implementation Order": the plan itself
-        and all(h.line < c.heading.line < h.end for c in own)
-        for h in ancestors(own[0].heading, all_headings)
-    )
-
-
-def _without_title(candidates: list[_Candidate]) -> list[_Candidate]:
-    """ "# STAGE 1: IMMEDIATE STABILIZATION" or "# Phase 22.2 - Timing Fixes" over "### Task
-    1" to "### Task 5": a level-1 heading holding every other candidate titles the document."""
-    titles = [c for c in candidates if c.heading.level == 1]
-    if len(titles) != 1:
-        return candidates
-    others = [c for c in candidates if c is not titles[0]]
-    return others if len(others) >= 2 and _holds_all(titles[0].heading, others) else candidates
-
-
 def _restates(phase: PhaseSpan, rest: str) -> bool:
     """ "Phase 1 Success Criteria", "Phase 2 Complete ✅" or the same title again."""
     if not rest or CRITERIA_WORDS.search(rest):
@@ -244,16 +162,16 @@ def _restates(phase: PhaseSpan, rest: str) -> bool:
     return shorter > 0 and first[:shorter] == again[:shorter]  # one title begins the other
 
 
-def _holds_others(family: str, candidates: Sequence[_Candidate]) -> bool:
+def _holds_others(family: str, candidates: Sequence[Candidate]) -> bool:
     own = [c.heading for c in candidates if c.family == family and c.heading.level > 1]
     return any(
         h.line < c.heading.line < h.end and c.family != family for h in own for c in candidates
     )
 
 
-def _numbered_sequence(all_headings: Sequence[Heading], taken: set[int]) -> list[_Candidate]:
+def _numbered_sequence(all_headings: Sequence[Heading], taken: set[int]) -> list[Candidate]:
     """ "### 1. ..." to "### 5. ..." across the body at one level: a plan, unless an outline."""
-    found: list[_Candidate] = []
+    found: list[Candidate] = []
     for level in sorted({h.level for h in all_headings}):
         numbered = [
             (h, m)
@@ -272,13 +190,13 @@ def _numbered_sequence(all_headings: Sequence[Heading], taken: set[int]) -> list
             )
             if not done and not outline:
                 found += [
-                    _Candidate("numbered", "", m.group("number"), h, m.group("rest"))
+                    Candidate("numbered", "", m.group("number"), h, m.group("rest"))
                     for h, m in numbered
                 ]
     return found
 
 
-def _plan_level(chosen: Sequence[_Candidate]) -> int:
+def _plan_level(chosen: Sequence[Candidate]) -> int:
     """The shallowest level holding two phases or more ("## Phase 2 Analysis Tasks" alone
     above "### Phase 1" to "### Phase 6" is a reference), else the shallowest."""
     levels = sorted({c.heading.level for c in chosen})
@@ -296,7 +214,7 @@ def phase_of(line: int, phases: Sequence[PhaseSpan]) -> int | None:
     return next((p.number for p in phases if p.line <= line < p.end), None)
 
 
-def _candidate(heading: Heading, all_headings: Sequence[Heading]) -> _Candidate | None:
+def _candidate(heading: Heading, all_headings: Sequence[Heading]) -> Candidate | None:
     text = LEADING_NOISE.sub("", heading.text).strip(" *_")
     text = _SECTION_NUMBER.sub("", text)  # "3.1 Phase 1: Critical Issues"
     for pattern in (KEYWORD_FIRST, _NUMBER_FIRST):
@@ -310,18 +228,18 @@ def _candidate(heading: Heading, all_headings: Sequence[Heading]) -> _Candidate 
             number = match.group("number")
             if family == "priority" and word.lower() == "p":
                 number = f"P{number}"
-            return _Candidate(family, word, number, heading, match.group("rest"))
+            return Candidate(family, word, number, heading, match.group("rest"))
     horizon = _HORIZON.match(text)
     if horizon is not None:
         word = horizon.group("number")
-        return _Candidate("horizon", word, word, heading, horizon.group("rest"))
+        return Candidate("horizon", word, word, heading, horizon.group("rest"))
     numbered = _NUMBERED.match(text)
     if (
         numbered is not None
         and _under_plan(heading, all_headings)
         and not starts_with_test(numbered.group("rest"))
     ):
-        return _Candidate("numbered", "", numbered.group("number"), heading, numbered.group("rest"))
+        return Candidate("numbered", "", numbered.group("number"), heading, numbered.group("rest"))
     return None
 
 
@@ -380,7 +298,7 @@ def _attach_criteria(phases: list[PhaseSpan], all_headings: Sequence[Heading]) -
     return phases
 
 
-def _label(candidate: _Candidate) -> str:
+def _label(candidate: Candidate) -> str:
     if candidate.family == "horizon":
         return candidate.word.title()
     if candidate.family == "numbered":

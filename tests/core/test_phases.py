@@ -289,3 +289,13 @@ def test_tracking_issues_laid_out_as_steps_are_the_phases() -> None:
 def test_a_word_between_the_phase_word_and_its_number() -> None:
     body = "### Task Assignment #1: Edge Case Hunter\nx\n### Task Assignment #2: Optimizer\ny\n"
     assert [title for _, _, title in _phases(body)] == ["Edge Case Hunter", "Optimizer"]
+
+
+def test_a_phase_written_one_level_deeper_outside_the_others_is_one_of_them() -> None:
+    body = (
+        "# Phase 9: Test Migration Roadmap\n## PHASE 9 TIER BREAKDOWN\n"
+        "### TIER 9.1: Fix Build Errors ✅ COMPLETED\n- [x] a\n"
+        "## TIER 9.2: Analysis ✅ COMPLETED\n### TIER 9.2.1: Models\n- [x] b\n"
+        "## TIER 9.3: Final Validation\n- [ ] c\n"
+    )
+    assert [label for _, label, _ in _phases(body)] == ["Tier 9.1", "Tier 9.2", "Tier 9.3"]
