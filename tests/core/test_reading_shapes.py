@@ -353,6 +353,11 @@ def _reading(body: str, index: int = 0) -> dict[str, Any] | None:
         ("`test_x` refactored and passing", None),  # its passing does not show the refactor
         ("`make test` passes", {"kind": "tests_passing"}),
         ("`make test-integration-x` passes", None),  # a target the bot cannot see into
+        (
+            "Guild-aware tests: 25+/25 passing (100%)",
+            {"kind": "tests_passing", "selector": "guild-aware/", "expected": 25},
+        ),
+        ("Zero import/export errors", {"kind": "zero_failures", "words": ["import", "export"]}),
         ("Fix remaining tests", None),  # an activity
         ("Fix API contract tests", None),
         (

@@ -85,7 +85,7 @@ def plural(number: int, noun: str) -> str:
 
 
 # "152/152", "33 of 33"
-_FRACTION = re.compile(r"\b(\d+)\s*(?:/|of)\s*(\d+)\b")
+_FRACTION = re.compile(r"\b(\d+)\+?\s*(?:/|of)\s*(\d+)\b")
 # "All 643 tests", "33 tests", "15個の…テスト"; not "Tier 1 tests" or "Phase 2 tests".
 _COUNT = re.compile(
     r"(?<!tier )(?<!phase )(?<!stage )(?<!step )(?<!part )(?<!level )(?<!group )(?<!task )"
