@@ -60,7 +60,8 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             CODE,
             r"\b(?:lint\w*|clippy|ruff|mypy|eslint|flake8|pylint|tsc|typecheck\w*|type[- ]check\w*|"
-            r"type errors?|type definitions?|import(?:s|ed)?(?!(?:/\w+)?\s+errors?\b)|unused|references?|"
+            r"type errors?|type definitions?|import(?:s|ed)?(?!(?:/\w+)?\s+errors?\b)|"
+            r"unused|references?|"
             r"occurrences?|warnings?|deprecat\w*|todo|fixme|dead code|cow imports?|"
             r"attr-defined|union-attr|var-annotated|import-untyped|override|"
             r"files? (?:exists?|remains?|deleted|moved|renamed)|director(?:y|ies)|quality)\b|"
