@@ -72,7 +72,6 @@ _IN_ENGLISH = tuple(
 )
 # "sign-in.test.tsx: 10/23 → 20/23 (87%)": counts of passing tests going up.
 _PASSED_OF = re.compile(r"\b\d+\s*/\s*(\d+)\s*(?:→|->|=>)\s*\d+\s*/\s*\1\b")
-_EVERY_OF = re.compile(r"\b(\d[\d,]*)\s*/\s*(\d[\d,]*)\b")
 # "0.5% failure rate", "5% of tests failing": the figure is of failures.
 _FAILURES_AFTER = re.compile(
     r"\s*(?:(?:failure|fail|failing)\s+rate|(?:of\s+)?(?:the\s+)?(?:\w+\s+)?tests?\s+fail)"
@@ -109,11 +108,6 @@ def recognise(text: str) -> Metric | None:
     )
     if failure_rate:  # "failure rate < 5%": at least 95% pass
         value = 1 - value
-    every = _EVERY_OF.search(context)
-    if value == 1 and every and every.group(1) == every.group(2):
-        # "1,145/1,145 passing (100%)": a count, every one of them passing
-        count = int(every.group(1).replace(",", ""))
-        return Metric(MetricKind.TESTS_PASSING, selector=scopes.scope_of(text), expected=count)
     return Metric(
         KIND,
         threshold=round(value, 6),

@@ -61,14 +61,13 @@ _CAMEL = re.compile(r"^[A-Z][a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+$")
 _LOWER_CAMEL = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+")
 # "test_search_with_indexing: < 15s": a Python test function, named without a code span.
 _BARE_TEST_FUNCTION = re.compile(r"(?<![\w./:-])test_[a-z0-9_]*[a-z0-9](?![\w./-])")
+# Words for the kind of test, less telling than a name before them ("parser unit tests").
+_KINDS = frozenset("unit integration e2e functional component".split())
+KIND_WORD = "(?:" + "|".join(sorted(_KINDS)) + ")"
 # A name in a code span before "tests": "`UserService` tests", "`parser` unit tests".
 _SPANNED_GROUP = re.compile(
-    r"`([A-Za-z_][A-Za-z0-9_-]*)`\s+(?:(?:unit|integration|e2e|functional|component)\s+)?"
-    r"(?:tests?|suites?|specs?)\b",
-    re.I,
+    rf"`([A-Za-z_][A-Za-z0-9_-]*)`\s+(?:{KIND_WORD}\s+)?(?:tests?|suites?|specs?)\b", re.I
 )
-# Words for the kind of test, less telling than a name before them.
-_KINDS = frozenset("unit integration e2e functional component".split())
 # Words before "tests" that mean the whole run, not a part of it.
 _WHOLE = frozenset(
     "all overall total the our full entire whole every existing test tests complete "

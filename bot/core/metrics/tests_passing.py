@@ -91,10 +91,11 @@ _COMMAND_VERDICT = (
 )
 _VERDICT_AFTER = (
     r"`?\s*(?:(?:package|module|crate|folder|directory)s?\s+)?"
-    r"(?::|\(|→|->|=>|-|—|–)?\s*(?:(?:unit|integration|e2e|functional|component)\s+)?(?:tests?\s+)?"
+    rf"(?::|\(|→|->|=>|-|—|–)?\s*(?:{scopes.KIND_WORD}\s+)?(?:tests?\s+)?"
     r"(?:テスト|测试|테스트)?(?:が|は|를|이|가)?\s*(?:全て|すべて)?"
 )
 _NAMED_THEN_VERDICT = re.compile(r"^\W*`[^`]+`\s+((?:[\w-]+\s+){1,3})" + _VERDICT + r"\W*$", re.I)
+_EVERY_ONE_OF = re.compile(r"\b(\d[\d,]*)\s*/\s*(\1)\b")
 _RULE = re.compile(r"(\S+)(?:\s+(\d+)(?:/(\d+))?)?(?:\s+pass(?:ing)?)?")
 
 
@@ -119,7 +120,20 @@ def recognise(text: str) -> Metric | None:
         return Metric(KIND, selector=counted.group(1), expected=int(counted.group(2)))
     if _NO_FAILURES.match(text) or _FAILING_TO_ZERO.match(text):
         return Metric(KIND)  # "Zero failures", "0 failed, 0 errors": the whole run passes
-    return fixes.named_fix(text) or _counter(text) or _said_to_pass(text)
+    return fixes.named_fix(text) or _counter(text) or _said_to_pass(text) or _every_one_of(text)
+
+
+def _every_one_of(text: str) -> Metric | None:
+    """ "1,145/1,145 passing (100%)", "100% pass rate (48/48 tests)": a count, every one of
+    them passing, read here before the pass-rate kind reads the 100% as a rate."""
+    every = _EVERY_ONE_OF.search(text)
+    percents = [float(p) for p in re.findall(r"(\d+(?:\.\d+)?)\s*%", text)]
+    if every is None or 100 not in percents or not _PASS_WORDS.search(text):
+        return None
+    if any(p != 100 for p in percents):
+        return None
+    count = int(every.group(1).replace(",", ""))
+    return Metric(KIND, selector=scopes.scope_of(text), expected=count)
 
 
 def _counter(text: str) -> Metric | None:
